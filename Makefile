@@ -1,0 +1,28 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SOURCES := pyproject.toml $(shell find luna_db_tools alembic -name '*.py' -o -name '*.mako')
+
+.PHONY: install postgres demo test bench clean
+
+# A real (non-editable) install, as users get it; tests import the checkout.
+$(VENV)/.installed: $(SOURCES)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+postgres:
+	bash scripts/ensure-postgres.sh
+
+demo: install postgres
+	$(BIN)/python scripts/demo.py
+
+test: install postgres
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,64 @@
+"""Alembic environment for both LUNA schemas (streams, backport3).
+
+The schema comes from luna-db (config attributes) or `-x schema=...`; the
+database from an open connection handed in by luna-db, or from
+`-x dsn=...` with luna-db's DSN rules. Each schema's revisions live in
+`versions/<schema>/` and its `alembic_version` in its own database.
+"""
+
+from logging.config import fileConfig
+
+from alembic import context
+
+from luna_db_tools.connection import connect
+from luna_db_tools.environment import environment_inputs, narrow_to_schema
+
+config = context.config
+if config.config_file_name is not None:
+    # Plain `alembic` from a checkout: its alembic.ini sets up logging.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+inputs = environment_inputs(config, context.get_x_argument(as_dictionary=True))
+narrow_to_schema(context.script, inputs.schema)
+
+common_options = dict(
+    target_metadata=inputs.target_metadata,
+    # Each revision commits on its own, so a failure leaves the database at
+    # the last completed revision, never half-way.
+    transaction_per_migration=True,
+    on_version_apply=[inputs.on_version_apply] if inputs.on_version_apply else [],
+)
+
+
+def run_migrations_offline() -> None:
+    """Print the migration script for the chosen dialect; needs no database."""
+    context.configure(
+        url=inputs.offline_url,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+        **common_options,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Migrate over luna-db's connection, or over one opened from `-x dsn`."""
+    if inputs.connection is not None:
+        _run(inputs.connection)
+        return
+    if inputs.settings is None:
+        raise SystemExit("say which database with -x dsn=... (luna-db's DSN format)")
+    with connect(inputs.settings, inputs.retry_policy) as connection:
+        _run(connection)
+
+
+def _run(connection) -> None:
+    context.configure(connection=connection, **common_options)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

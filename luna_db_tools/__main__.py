@@ -1,0 +1,5 @@
+"""`python -m luna_db_tools` runs the luna-db CLI."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,336 @@
+"""The `luna-db` command line: parse options, call `commands`, print, exit.
+
+Start-up stays cheap: this module imports click and luna-db's standard-library
+modules only; SQLAlchemy, Alembic and the drivers load inside the commands
+that need them (`--help`, `--version` and `dsn` never do).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+import traceback
+
+import click
+
+from . import __version__
+from .errors import EXIT_FAILED, EXIT_OK, LunaDbError
+from .redact import RedactingFilter, redact, register_secret
+from .settings import DB_TYPES, SCHEMA_NAMES, ConnectionOptions, resolve_settings
+
+log = logging.getLogger("luna_db_tools")
+
+
+class Output:
+    """Where a command's human lines go: stderr when stdout carries JSON, nothing with --quiet."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+
+    def say(self, line: str) -> None:
+        if not self.quiet:
+            click.echo(redact(line))
+
+    def progress(self, line: str) -> None:
+        if not self.quiet:
+            click.echo(redact(line), err=True)
+
+
+def _database_options(function):
+    """The options of CLI.md's "Choosing the database", shared by every command that connects."""
+    options = [
+        click.option("--schema", type=click.Choice(SCHEMA_NAMES), help="Which model set and history; may be omitted when the database is luna_streams or luna_backport3. [env LUNA_DB_SCHEMA]"),
+        click.option("--dsn", help="LUNA DSN: [scheme://][user[:password]@]host[:port][,host[:port]...][/database][?key=value...]. [env LUNA_DB_DSN]"),
+        click.option("--db-type", type=click.Choice(DB_TYPES), help="postgres (default) or oracle. [env LUNA_DB_TYPE]"),
+        click.option("--db-host", help="Host (or host list) when the DSN names none. [env LUNA_DB_HOST]"),
+        click.option("--db-port", help="Port for hosts without one. [env LUNA_DB_PORT]"),
+        click.option("--db-user", help="User when the DSN names none. [env LUNA_DB_USER]"),
+        click.option("--db-password", help="Password when the DSN has none; prefer --password-file or LUNA_DB_PASSWORD. [env LUNA_DB_PASSWORD]"),
+        click.option("--password-file", type=click.Path(dir_okay=False), help="Read the password from this file."),
+        click.option("--db-name", help="Database (Oracle: service name) when the DSN names none. [env LUNA_DB_NAME]"),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="LUNA service settings file (JSON) with LUNA_STREAMS_DB / LUNA_BACKPORT3_DB. [env LUNA_DB_CONFIG]"),
+        click.option("--connect-retries", type=click.IntRange(1, 100), default=4, show_default=True, help="Rounds over the host list before giving up (exit 3)."),
+        click.option("--retry-delay", type=click.FloatRange(0, 600), default=1.0, show_default=True, help="Seconds before the second round; doubles after each round."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _connection_options(kwargs: dict) -> ConnectionOptions:
+    options = ConnectionOptions(
+        schema=kwargs.pop("schema"),
+        dsn=kwargs.pop("dsn"),
+        db_type=kwargs.pop("db_type"),
+        db_host=kwargs.pop("db_host"),
+        db_port=kwargs.pop("db_port"),
+        db_user=kwargs.pop("db_user"),
+        db_password=kwargs.pop("db_password"),
+        db_name=kwargs.pop("db_name"),
+        config=kwargs.pop("config_file"),
+        password_file=kwargs.pop("password_file"),
+    )
+    register_secret(options.db_password)
+    return options
+
+
+def _settings(options: ConnectionOptions):
+    settings = resolve_settings(options)
+    register_secret(settings.password)
+    return settings
+
+
+def _policy(kwargs: dict):
+    from .connection import RetryPolicy
+
+    return RetryPolicy(rounds=kwargs.pop("connect_retries"), delay=kwargs.pop("retry_delay"))
+
+
+def _reported(function):
+    """Turn LunaDbError into one line on stderr and its exit code; tracebacks only on request."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        context = click.get_current_context()
+        try:
+            result = function(*args, **kwargs)
+        except LunaDbError as error:
+            _print_error(context, error)
+            context.exit(error.exit_code)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as error:  # a bug or an unexpected driver error: still one line
+            _print_error(context, error, prefix=f"unexpected {type(error).__name__}: ")
+            context.exit(EXIT_FAILED)
+        context.exit(result if isinstance(result, int) else EXIT_OK)
+
+    return wrapper
+
+
+def _print_error(context, error: BaseException, prefix: str = "") -> None:
+    if context.find_root().params.get("traceback"):
+        click.echo(redact("".join(traceback.format_exception(error))), err=True)
+    text = str(error).strip() or type(error).__name__
+    click.echo(redact(f"luna-db: error: {prefix}{text}"), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="luna-db")
+@click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")
+@click.option("-v", "--verbose", is_flag=True, help="Log the SQL statements sent (passwords hidden).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
+@click.pass_context
+def main(context, traceback, verbose, quiet):
+    """Create, migrate and check the databases of LUNA Streams and Backport 3."""
+    context.obj = Output(quiet)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    if verbose:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+        log.setLevel(logging.INFO)
+
+
+@main.command()
+@_database_options
+@click.option("--create-database", is_flag=True, help="PostgreSQL: first create the database when it does not exist.")
+@click.option("--sql", is_flag=True, help="Print the DDL for --db-type instead of connecting.")
+@click.pass_obj
+@_reported
+def create(out: Output, create_database, sql, **kwargs):
+    """Create the schema on an empty database and stamp its migration head."""
+    from . import commands
+    from .settings import resolve_db_type, resolve_schema
+
+    options = _connection_options(kwargs)
+    if sql:
+        click.echo(commands.create_sql(resolve_schema(options), resolve_db_type(options)), nl=False)
+        return
+    commands.create(
+        _settings(options), create_database=create_database, policy=_policy(kwargs), report=out.say
+    )
+
+
+def _migration_command(direction: str):
+    """`upgrade` and `downgrade` are the same command pointing different ways."""
+
+    def run(out: Output, revision, sql, dry_run, json_output, **kwargs):
+        from . import commands
+        from .settings import resolve_db_type, resolve_schema
+
+        options = _connection_options(kwargs)
+        if sql:
+            script = commands.migration_sql(
+                resolve_schema(options), resolve_db_type(options), revision, direction
+            )
+            click.echo(script, nl=False)
+            return
+        settings = _settings(options)
+        if dry_run:
+            steps = commands.plan(settings, revision, direction)
+            if json_output:
+                click.echo(json.dumps({"schema": settings.schema, "direction": direction, "target": revision, "steps": steps}, indent=2))
+            elif not steps:
+                out.say(f"nothing to {direction}: the database is already at {revision}")
+            else:
+                for step in steps:
+                    out.say(f"would {'apply' if step['direction'] == 'up' else 'revert'} {step['revision']}  {step['message']}")
+            return
+        getattr(commands, direction)(settings, revision, policy=_policy(kwargs), report=out.say)
+
+    return run
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("revision", default="head")
+@_database_options
+@click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default base:REV) for --db-type; no database needed.")
+@click.option("--dry-run", is_flag=True, help="Print the revisions that would run; change nothing.")
+@click.option("--json", "json_output", is_flag=True, help="With --dry-run: the plan as JSON.")
+@click.pass_obj
+@_reported
+def upgrade(out, **kwargs):
+    """Migrate up to REVISION (default head), one revision per transaction."""
+    _migration_command("upgrade")(out, **kwargs)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("revision")
+@_database_options
+@click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default head:REV) for --db-type; no database needed.")
+@click.option("--dry-run", is_flag=True, help="Print the revisions that would be reverted; change nothing.")
+@click.option("--json", "json_output", is_flag=True, help="With --dry-run: the plan as JSON.")
+@click.pass_obj
+@_reported
+def downgrade(out, **kwargs):
+    """Migrate down to REVISION: -1, a revision id, or base."""
+    _migration_command("downgrade")(out, **kwargs)
+
+
+@main.command()
+@_database_options
+@click.pass_obj
+@_reported
+def current(out, **kwargs):
+    """Show the database's current revision."""
+    from . import commands
+
+    settings = _settings(_connection_options(kwargs))
+    revisions = commands.current(settings, policy=_policy(kwargs))
+    heads = set(commands.heads(settings.schema)) if settings.schema else set()
+    if not revisions:
+        click.echo("base (no revision: empty or not under migration control)")
+    for revision in revisions:
+        click.echo(f"{revision}{' (head)' if revision in heads else ''}")
+
+
+@main.command()
+@click.option("--schema", type=click.Choice(SCHEMA_NAMES), help="[env LUNA_DB_SCHEMA]")
+@click.option("--json", "json_output", is_flag=True, help="Revisions as JSON, oldest first.")
+@_reported
+def history(schema, json_output):
+    """List the schema's revisions (text: newest first, like Alembic)."""
+    from . import commands
+    from .settings import resolve_schema
+
+    revisions = commands.history(resolve_schema(ConnectionOptions(schema=schema)))
+    if json_output:
+        click.echo(json.dumps(revisions, indent=2))
+        return
+    for entry in reversed(revisions):
+        head = " (head)" if entry["is_head"] else ""
+        click.echo(f"{entry['down_revision'] or '<base>'} -> {entry['id']}{head}, {entry['message']}")
+
+
+@main.command()
+@click.option("--schema", type=click.Choice(SCHEMA_NAMES), help="[env LUNA_DB_SCHEMA]")
+@_reported
+def heads(schema):
+    """Show the head revision(s) of the schema's history."""
+    from . import commands
+    from .settings import resolve_schema
+
+    for head in commands.heads(resolve_schema(ConnectionOptions(schema=schema))):
+        click.echo(f"{head} (head)")
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("revision")
+@_database_options
+@click.pass_obj
+@_reported
+def stamp(out, revision, **kwargs):
+    """Record REVISION as current without running migrations."""
+    from . import commands
+
+    settings = _settings(_connection_options(kwargs))
+    reached = commands.stamp(settings, revision, policy=_policy(kwargs))
+    out.say(f"stamped {settings.schema} at {', '.join(reached) or 'base'}")
+
+
+@main.command()
+@_database_options
+@click.pass_obj
+@_reported
+def views(out, **kwargs):
+    """Drop and recreate the schema's views."""
+    from . import commands
+
+    settings = _settings(_connection_options(kwargs))
+    names = commands.recreate_views(settings, policy=_policy(kwargs))
+    out.say(f"recreated views: {', '.join(names) or '(none)'}")
+
+
+@main.command()
+@_database_options
+@click.option("--json", "json_output", is_flag=True, help="Print the status as JSON.")
+@click.pass_obj
+@_reported
+def status(out, json_output, **kwargs):
+    """Current revision, heads and pending migrations; exit 1 when behind."""
+    from . import commands
+
+    settings = _settings(_connection_options(kwargs))
+    report = commands.status(settings, policy=_policy(kwargs))
+    if json_output:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(f"schema:   {report['schema']}")
+        click.echo(f"database: {report['database']}")
+        click.echo(f"current:  {', '.join(report['current']) or 'base (empty)'}")
+        click.echo(f"heads:    {', '.join(report['heads'])}")
+        if report["pending"]:
+            click.echo(f"pending:  {len(report['pending'])}: {', '.join(report['pending'])}")
+        else:
+            click.echo("pending:  none, at head")
+    return EXIT_OK if report["at_head"] else EXIT_FAILED
+
+
+@main.command()
+@_database_options
+@click.option("--json", "json_output", is_flag=True, help="Print the connection as JSON.")
+@_reported
+def dsn(json_output, **kwargs):
+    """Show the resolved connection (hosts, session attributes), password hidden."""
+    kwargs.pop("connect_retries"), kwargs.pop("retry_delay")
+    settings = _settings(_connection_options(kwargs))
+    described = settings.describe()
+    if json_output:
+        click.echo(json.dumps(described, indent=2))
+        return
+    click.echo(f"dsn:      {described['dsn']}")
+    click.echo(f"schema:   {described['schema'] or '(not chosen)'}")
+    click.echo(f"db_type:  {described['db_type']}")
+    click.echo("hosts:    " + ", ".join(f"{h['host']}:{h['port']}" for h in described["hosts"]) + "  (tried in this order)")
+    click.echo(f"user:     {described['user']}")
+    click.echo(f"password: {'set (hidden)' if described['password_set'] else 'not set'}")
+    click.echo(f"database: {described['database']}")
+    for key, value in described["options"].items():
+        click.echo(f"option:   {key}={value}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,451 @@
+"""luna-db's verbs as plain functions: validate, then run Alembic or SQLAlchemy.
+
+They know nothing of argv or click (cli.py derives the commands from them).
+A user mistake raises BadInput; a failed operation raises OperationFailed
+naming the revision the database was left at.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from . import __version__
+from .connection import RetryPolicy, connect
+from .environment import make_config
+from .errors import BadInput, OperationFailed
+from .schemas import load_models
+from .settings import DbSettings
+
+Report = Callable[[str], None]
+
+
+def _silent(_line: str) -> None:
+    pass
+
+
+# --- create -----------------------------------------------------------------
+
+
+def create(
+    settings: DbSettings,
+    *,
+    create_database: bool = False,
+    policy: RetryPolicy | None = None,
+    report: Report = _silent,
+) -> str:
+    """Create the schema on an empty database and stamp its head; returns the head.
+
+    Refuses (OperationFailed) a database that holds any of the schema's
+    tables or a migration version, and changes nothing in it.
+    """
+    schema = _require_schema(settings)
+    models = load_models(schema)
+    if create_database:
+        ensure_database(settings, policy, report)
+    head = _single_head(schema)
+    with connect(settings, policy) as connection:
+        _refuse_non_empty(connection, models.metadata, settings)
+        # One transaction: on PostgreSQL a failure leaves nothing behind.
+        models.metadata.create_all(connection, checkfirst=False)
+        insert_primal_rows(connection, models)
+        _stamp(connection, schema, "head")
+        connection.commit()
+    report(f"created {schema} at {settings.masked_dsn()}, revision {head} (head)")
+    return head
+
+
+def ensure_database(settings: DbSettings, policy: RetryPolicy | None, report: Report) -> bool:
+    """Create the PostgreSQL database itself when it does not exist; True if created."""
+    if settings.db_type != "postgres":
+        raise BadInput("--create-database is for PostgreSQL; an Oracle DBA creates the PDB/user")
+    from sqlalchemy import text
+
+    maintenance = settings.with_database("postgres")
+    with connect(maintenance, policy, isolation_level="AUTOCOMMIT") as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": settings.database}
+        ).scalar()
+        if exists:
+            return False
+        quoted = connection.dialect.identifier_preparer.quote_identifier(settings.database)
+        connection.execute(text(f"CREATE DATABASE {quoted}"))
+    report(f"created database {settings.database}")
+    return True
+
+
+def insert_primal_rows(connection, models) -> None:
+    """The rows a service expects from the start (streams: its master lock)."""
+    for table, rows in models.PRIMAL_ROWS:
+        if rows:
+            connection.execute(table.insert(), rows)
+
+
+def _refuse_non_empty(connection, metadata, settings: DbSettings) -> None:
+    from sqlalchemy import inspect
+
+    present = set(inspect(connection).get_table_names())
+    clashing = sorted(present & (set(metadata.tables) | {"alembic_version"}))
+    if clashing:
+        raise OperationFailed(
+            f"refusing to create {settings.schema} in {settings.masked_dsn()}: the database "
+            f"already holds {', '.join(clashing)} (use 'luna-db upgrade' or an empty database)"
+        )
+
+
+def create_sql(schema: str, db_type: str) -> str:
+    """The DDL of `create` for a dialect, as a script; no database needed."""
+    from sqlalchemy import create_mock_engine
+
+    from .environment import OFFLINE_URLS
+
+    models = load_models(schema)
+    statements: list[str] = []
+
+    def collect(sql, *multiparams, **params):
+        statements.append(str(sql.compile(dialect=engine.dialect)).strip())
+
+    engine = create_mock_engine(OFFLINE_URLS[db_type], collect)
+    models.metadata.create_all(engine, checkfirst=False)
+    for table, rows in models.PRIMAL_ROWS:
+        for row in rows:
+            statement = table.insert().values(**row)
+            statements.append(
+                str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+            )
+    script = io.StringIO()
+    script.write(_script_header(schema, db_type, f"create at {_single_head(schema)}"))
+    for statement in statements:
+        script.write(_terminated(statement, db_type))
+    stamp = _offline(schema, db_type, lambda config: _alembic().stamp(config, "head", sql=True))
+    script.write(_strip_alembic_preamble(stamp, db_type))
+    return script.getvalue()
+
+
+# --- upgrade / downgrade / stamp ------------------------------------------------
+
+
+@dataclass
+class AppliedStep:
+    revision: str
+    message: str
+    direction: str
+    seconds: float
+
+
+@dataclass
+class MigrationRun:
+    """What an upgrade or downgrade did: each step, and the revision reached."""
+
+    steps: list[AppliedStep] = field(default_factory=list)
+    reached: list[str] = field(default_factory=list)
+
+
+def upgrade(
+    settings: DbSettings,
+    revision: str = "head",
+    *,
+    policy: RetryPolicy | None = None,
+    report: Report = _silent,
+) -> MigrationRun:
+    """Migrate up to `revision`, one transaction per revision, reporting each."""
+    return _migrate(settings, revision, "upgrade", policy, report)
+
+
+def downgrade(
+    settings: DbSettings,
+    revision: str,
+    *,
+    policy: RetryPolicy | None = None,
+    report: Report = _silent,
+) -> MigrationRun:
+    """Migrate down to `revision` (`-1`, a revision id, or `base`)."""
+    return _migrate(settings, revision, "downgrade", policy, report)
+
+
+def _migrate(settings, revision, direction, policy, report) -> MigrationRun:
+    schema = _require_schema(settings)
+    _check_revision_argument(schema, revision, direction)
+    run = MigrationRun()
+    clock = {"mark": time.monotonic()}
+
+    def on_version_apply(ctx, step, heads, run_args):
+        now = time.monotonic()
+        script = step.up_revision
+        done = AppliedStep(
+            revision=script.revision,
+            message=_message(script),
+            direction="up" if step.is_upgrade else "down",
+            seconds=now - clock["mark"],
+        )
+        clock["mark"] = now
+        run.steps.append(done)
+        arrow = "upgraded to" if step.is_upgrade else "reverted"
+        report(f"{arrow} {done.revision}  {done.message}  ({done.seconds:.2f} s)")
+
+    with connect(settings, policy) as connection:
+        config = make_config(
+            schema, connection=connection, settings=settings, on_version_apply=on_version_apply,
+            retry_policy=policy,
+        )
+        command = getattr(_alembic(), direction)
+        try:
+            with _user_errors_from_alembic():
+                command(config, revision)
+        except BadInput:
+            raise
+        except Exception as error:
+            reached = _revision_after_failure(settings, policy)
+            failed_in = _failed_revision(schema, run, direction, reached)
+            raise OperationFailed(
+                f"{direction} failed{failed_in}: {_first_line(error)}; "
+                f"the database is at revision {_describe(reached)}"
+            ) from error
+        run.reached = current_revisions(connection)
+    report(f"{schema} is at revision {_describe(run.reached)}")
+    return run
+
+
+def migration_sql(schema: str, db_type: str, revision: str, direction: str) -> str:
+    """The offline script of an upgrade or downgrade (`FROM:TO`, or TO from base/head)."""
+    if ":" not in revision:
+        revision = f"base:{revision}" if direction == "upgrade" else f"head:{revision}"
+    if direction == "downgrade" and revision.split(":")[1] == "-1":
+        raise BadInput("an offline downgrade needs an absolute target, e.g. head:<revision>")
+    _check_revision_argument(schema, revision.split(":")[1], direction)
+    body = _offline(
+        schema, db_type, lambda config: getattr(_alembic(), direction)(config, revision, sql=True)
+    )
+    return _script_header(schema, db_type, f"{direction} {revision.replace(':', ' -> ')}") + body
+
+
+def plan(settings: DbSettings, revision: str, direction: str) -> list[dict]:
+    """The revisions an upgrade or downgrade would run, in order (`--dry-run`)."""
+    schema = _require_schema(settings)
+    _check_revision_argument(schema, revision, direction)
+    script = _script(schema)
+    with connect(settings) as connection:
+        current = tuple(current_revisions(connection))
+    with _user_errors_from_alembic():
+        if direction == "upgrade":
+            steps = script._upgrade_revs(revision, current)
+        else:
+            steps = script._downgrade_revs(revision, current)
+    return [
+        {
+            "revision": step.revision.revision,
+            "message": _message(step.revision),
+            "direction": "up" if step.is_upgrade else "down",
+        }
+        for step in steps
+    ]
+
+
+def stamp(settings: DbSettings, revision: str, *, policy: RetryPolicy | None = None) -> list[str]:
+    """Record `revision` as current without running migrations; returns the revision reached."""
+    schema = _require_schema(settings)
+    _check_revision_argument(schema, revision, "stamp")
+    with connect(settings, policy) as connection:
+        _stamp(connection, schema, revision)
+        connection.commit()
+        return current_revisions(connection)
+
+
+def _stamp(connection, schema: str, revision: str) -> None:
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection)
+    with _user_errors_from_alembic():
+        context.stamp(_script(schema), revision)
+
+
+# --- views ------------------------------------------------------------------
+
+
+def recreate_views(settings: DbSettings, *, policy: RetryPolicy | None = None) -> list[str]:
+    """Drop and recreate the schema's views; returns their names."""
+    from .models.base import create_views, drop_views
+
+    models = load_models(_require_schema(settings))
+    with connect(settings, policy) as connection:
+        drop_views(connection, models.metadata)
+        create_views(connection, models.metadata)
+        connection.commit()
+    return list(models.metadata.info.get("views", {}))
+
+
+# --- read-only: current, heads, history, status -------------------------------------
+
+
+def current_revisions(connection) -> list[str]:
+    from alembic.runtime.migration import MigrationContext
+
+    return list(MigrationContext.configure(connection).get_current_heads())
+
+
+def current(settings: DbSettings, *, policy: RetryPolicy | None = None) -> list[str]:
+    with connect(settings, policy) as connection:
+        return current_revisions(connection)
+
+
+def heads(schema: str) -> list[str]:
+    return list(_script(schema).get_heads())
+
+
+def history(schema: str) -> list[dict]:
+    """Every revision, oldest first, with its message and down-revision."""
+    revisions = list(_script(schema).walk_revisions())
+    revisions.reverse()
+    return [
+        {
+            "id": script.revision,
+            "message": _message(script),
+            "down_revision": script.down_revision,
+            "is_head": script.is_head,
+        }
+        for script in revisions
+    ]
+
+
+def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> dict:
+    """Current revision, heads and pending revisions (oldest first)."""
+    schema = _require_schema(settings)
+    script = _script(schema)
+    with connect(settings, policy) as connection:
+        now = current_revisions(connection)
+    head_ids = list(script.get_heads())
+    with _user_errors_from_alembic():
+        pending = [step.revision.revision for step in script._upgrade_revs("heads", tuple(now))]
+    return {
+        "schema": schema,
+        "database": settings.masked_dsn(),
+        "current": now,
+        "heads": head_ids,
+        "pending": pending,
+        "at_head": not pending and sorted(now) == sorted(head_ids),
+    }
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def _alembic():
+    from alembic import command
+
+    return command
+
+
+def _script(schema: str):
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(make_config(schema))
+
+
+def _single_head(schema: str) -> str:
+    found = heads(schema)
+    if len(found) != 1:
+        raise OperationFailed(f"the {schema} history has {len(found)} heads: {', '.join(found)}")
+    return found[0]
+
+
+def _require_schema(settings: DbSettings) -> str:
+    if settings.schema is None:
+        raise BadInput(
+            "say which schema with --schema (streams or backport3), "
+            "or name the database luna_streams or luna_backport3"
+        )
+    return settings.schema
+
+
+def _message(script) -> str:
+    return (script.doc or "").strip().splitlines()[0] if script.doc else ""
+
+
+def _describe(revisions: list[str] | None) -> str:
+    if revisions is None:
+        return "unknown (the database could not be reached to check)"
+    return ", ".join(revisions) if revisions else "base (empty)"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _check_revision_argument(schema: str, revision: str, direction: str) -> None:
+    """Unknown revisions are bad input (exit 2), caught before touching the database."""
+    from alembic.util import CommandError
+
+    target = revision.split("@")[-1]
+    if target in ("head", "heads", "base") or _is_relative(target):
+        return
+    try:
+        found = _script(schema).get_revisions(target)
+    except CommandError as error:
+        raise BadInput(f"unknown {schema} revision {revision!r}: {error}") from None
+    if not found:
+        raise BadInput(f"unknown {schema} revision {revision!r}")
+
+
+def _is_relative(revision: str) -> bool:
+    return revision[:1] in "+-" and revision[1:].isdigit()
+
+
+@contextmanager
+def _user_errors_from_alembic() -> Iterator[None]:
+    """Alembic's CommandError for a bad revision is the user's mistake: exit 2."""
+    from alembic.util import CommandError
+
+    try:
+        yield
+    except CommandError as error:
+        raise BadInput(str(error)) from None
+
+
+def _revision_after_failure(settings: DbSettings, policy: RetryPolicy | None) -> list[str] | None:
+    """Ask the database (on a new connection: the old one may be gone) where it is."""
+    try:
+        with connect(settings, policy) as connection:
+            return current_revisions(connection)
+    except Exception:
+        return None
+
+
+def _failed_revision(schema, run: MigrationRun, direction: str, reached) -> str:
+    """Name the revision that was running when the failure came, if it can be known."""
+    if reached is None or len(reached) != 1:
+        return ""
+    script = _script(schema)
+    if direction == "upgrade":
+        following = [s.revision for s in script.walk_revisions() if reached[0] in s._all_down_revisions]
+        return f" in revision {following[0]}" if len(following) == 1 else ""
+    return f" while reverting {reached[0]}"
+
+
+def _offline(schema: str, db_type: str, run: Callable) -> str:
+    output = io.StringIO()
+    run(make_config(schema, db_type=db_type, output=output))
+    return output.getvalue()
+
+
+def _script_header(schema: str, db_type: str, what: str) -> str:
+    comment = f"-- luna-db {__version__}: {schema} schema, {what}, for {db_type}\n"
+    if db_type == "oracle":
+        # SQL*Plus / SQLcl: stop at the first error, and do not treat & as a
+        # substitution variable inside the DDL's literals.
+        return comment + "WHENEVER SQLERROR EXIT SQL.SQLCODE\nSET DEFINE OFF\n\n"
+    return comment + "\n"
+
+
+def _terminated(statement: str, db_type: str) -> str:
+    if db_type == "oracle":
+        return f"{statement}\n/\n\n"
+    return f"{statement};\n\n"
+
+
+def _strip_alembic_preamble(script: str, db_type: str) -> str:
+    """Alembic's stamp script wraps itself in BEGIN/COMMIT; keep one for ours."""
+    return script

@@ -1,0 +1,103 @@
+"""The one place that builds an Alembic `Config`, and what `alembic/env.py` reads back.
+
+luna-db's commands hand env.py the schema, the settings and an open
+connection through `Config.attributes` (Alembic's connection-sharing recipe).
+People who drive Alembic directly pass the same through `-x schema=...` and
+`-x dsn=...`, which env.py turns into settings with `resolve_settings`, the
+same rules as `luna-db`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .schemas import check_schema, load_models, migrations_dir, versions_dir
+from .settings import ConnectionOptions, DbSettings, resolve_settings
+
+# Offline scripts need a dialect, never a server or a password.
+OFFLINE_URLS = {"postgres": "postgresql+psycopg2://", "oracle": "oracle+oracledb://"}
+
+
+def make_config(
+    schema: str,
+    *,
+    connection=None,
+    settings: DbSettings | None = None,
+    db_type: str | None = None,
+    output=None,
+    on_version_apply: Callable[..., Any] | None = None,
+    retry_policy=None,
+):
+    """The Alembic Config for one schema: its script location and version location."""
+    from alembic.config import Config
+
+    config = Config(stdout=output) if output is not None else Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("version_locations", str(versions_dir(schema)))
+    config.set_main_option("path_separator", "os")
+    config.attributes.update(
+        schema=check_schema(schema),
+        connection=connection,
+        settings=settings,
+        db_type=db_type or (settings.db_type if settings else "postgres"),
+        on_version_apply=on_version_apply,
+        retry_policy=retry_policy,
+    )
+    return config
+
+
+@dataclass(frozen=True)
+class EnvironmentInputs:
+    """What env.py needs, from luna-db's attributes or from `-x` arguments."""
+
+    schema: str
+    db_type: str
+    settings: DbSettings | None
+    connection: Any
+    on_version_apply: Callable[..., Any] | None
+    retry_policy: Any
+
+    @property
+    def target_metadata(self):
+        return load_models(self.schema).metadata
+
+    @property
+    def offline_url(self) -> str:
+        return OFFLINE_URLS[self.db_type]
+
+
+def environment_inputs(config, x_arguments: dict[str, str]) -> EnvironmentInputs:
+    """Read the schema, database and hooks for env.py; `-x` fills what luna-db did not."""
+    attributes = config.attributes
+    schema = check_schema(attributes.get("schema") or x_arguments.get("schema"))
+    settings = attributes.get("settings")
+    if settings is None and attributes.get("connection") is None and "dsn" in x_arguments:
+        settings = resolve_settings(
+            ConnectionOptions(
+                schema=schema,
+                dsn=x_arguments["dsn"],
+                db_type=x_arguments.get("db_type"),
+                config=x_arguments.get("config"),
+            )
+        )
+    db_type = x_arguments.get("db_type") or attributes.get("db_type")
+    if db_type is None:
+        db_type = settings.db_type if settings else "postgres"
+    return EnvironmentInputs(
+        schema=schema,
+        db_type=db_type,
+        settings=settings,
+        connection=attributes.get("connection"),
+        on_version_apply=attributes.get("on_version_apply"),
+        retry_policy=attributes.get("retry_policy"),
+    )
+
+
+def narrow_to_schema(script, schema: str) -> None:
+    """Make a plain `alembic -x schema=...` run see only that schema's history.
+
+    The alembic.ini of a checkout cannot know the schema; the revision map is
+    read lazily, so narrowing it here, before any revision is looked at, works.
+    """
+    script.version_locations = [str(versions_dir(schema))]

@@ -1,0 +1,44 @@
+"""The errors luna-db reports, and the exit code each one means.
+
+Every user-facing failure is one of these; `cli.py` turns it into one line on
+stderr and the exit code below (the contract in CLI.md). Messages never hold a
+password: whoever raises one formats DSNs with `settings.masked_dsn`.
+"""
+
+from __future__ import annotations
+
+#: Exit codes of CLI.md, in one place.
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_UNREACHABLE = 3
+
+
+class LunaDbError(Exception):
+    """Base of every error luna-db reports to a person."""
+
+    exit_code = EXIT_FAILED
+
+
+class BadInput(LunaDbError):
+    """Usage, an unknown schema or revision, a malformed DSN or config."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class DsnError(BadInput):
+    """A DSN that does not follow the grammar of CLI.md."""
+
+
+class ConfigError(BadInput):
+    """A LUNA settings file that cannot be read or holds wrong values."""
+
+
+class OperationFailed(LunaDbError):
+    """The operation ran and failed: a migration error, a refused create, drift."""
+
+
+class DatabaseUnreachable(LunaDbError):
+    """No host of the DSN gave a usable connection after every retry round."""
+
+    exit_code = EXIT_UNREACHABLE
