@@ -121,7 +121,7 @@ def connect(
             if not isinstance(error, DBAPIError):
                 raise
             reasons = host_failures(settings, error)
-            final = round_number == policy.rounds or _is_auth_failure(reasons)
+            final = round_number == policy.rounds or _retrying_cannot_help(reasons)
             if final:
                 engine.dispose()
                 raise DatabaseUnreachable(_unreachable_message(settings, reasons, round_number)) from None
@@ -181,7 +181,7 @@ def _reason(why: str) -> str:
     if "timeout" in lowered or "timed out" in lowered or "ora-12170" in lowered:
         return "timed out"
     if "does not exist" in lowered and "database" in lowered:
-        return why.strip().removeprefix("FATAL:").strip()
+        return why.strip().removeprefix("FATAL:").strip()  # 'database "x" does not exist'
     return why.strip().removeprefix("FATAL:").strip() or "failed"
 
 
@@ -189,8 +189,12 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "failed"
 
 
-def _is_auth_failure(reasons: dict[str, str]) -> bool:
-    return any(reason == "authentication failed" for reason in reasons.values())
+def _retrying_cannot_help(reasons: dict[str, str]) -> bool:
+    """A wrong password or a missing database will be the same in the next round."""
+    return any(
+        reason == "authentication failed" or reason.startswith("database ")
+        for reason in reasons.values()
+    )
 
 
 def _unreachable_message(settings: DbSettings, reasons: dict[str, str], rounds: int) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from .dsn import HostPort, ParsedDsn, format_host, parse_dsn, parse_host_list
+from .dsn import HostPort, ParsedDsn, masked, parse_dsn, parse_host_list
 from .errors import BadInput, ConfigError, DsnError
 
 SCHEMA_NAMES = ("streams", "backport3")
@@ -78,16 +78,9 @@ class DbSettings:
 
     def masked_dsn(self) -> str:
         """The DSN as people may see it: `luna:***@pg01:5432,pg02:5432/luna_streams`."""
-        from urllib.parse import quote
-
-        credentials = quote(self.user, safe="")
-        if self.password is not None:
-            credentials += ":***"
-        hosts = ",".join(format_host(h) for h in self.hosts)
-        text = f"{credentials}@{hosts}/{quote(self.database, safe='')}"
-        if self.options:
-            text += "?" + "&".join(f"{k}={v}" for k, v in self.options.items())
-        return text
+        return masked(
+            ParsedDsn(self.db_type, self.user, self.password, self.hosts, self.database, dict(self.options))
+        )
 
     def describe(self) -> dict:
         """The JSON object of `luna-db dsn --json` (CLI.md)."""

@@ -158,7 +158,6 @@ def test_masked_dsn_never_shows_the_password():
         ({"schema": "streams", "db_type": "mysql"}, {}, "unknown database type"),
         ({"schema": "nope"}, {}, "unknown schema"),
         ({}, {"LUNA_DB_SCHEMA": "nope"}, "unknown schema"),
-        ({"dsn": "h/other_db"}, {}, "--schema"),
         ({"schema": "streams", "db_port": "70000"}, {}, "1..65535"),
         ({"schema": "streams"}, {"LUNA_DB_PORT": "abc"}, "abc"),
         ({"schema": "streams", "db_host": "a,,b"}, {}, "--db-host"),
@@ -171,6 +170,13 @@ def test_bad_input_is_one_clear_error(options, environ, fragment):
     assert fragment in str(caught.value)
     assert "\n" not in str(caught.value)
     assert caught.value.exit_code == 2
+
+
+def test_a_database_of_another_name_leaves_the_schema_open():
+    # Commands that need a schema refuse it later; `luna-db dsn` can still show it.
+    assert resolve(dsn="h/other_db").schema is None
+    with pytest.raises(BadInput, match="--schema"):
+        resolve(dsn="h")
 
 
 def test_malformed_dsn_is_a_dsn_error_with_exit_code_2():

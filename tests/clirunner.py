@@ -1,0 +1,32 @@
+"""Run luna-db as users do: in-process through click (fast), or as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from luna_db_tools.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def invoke(*args: str, env: dict | None = None):
+    """luna-db in this process; returns click's Result (exit_code, stdout, stderr)."""
+    environ = {key: None for key in os.environ if key.startswith("LUNA_DB_")}
+    environ.update(env or {})
+    return CliRunner().invoke(main, list(args), env=environ, catch_exceptions=False)
+
+
+def run_process(*args: str, env: dict | None = None, timeout: float = 120, **kwargs):
+    """luna-db as a separate process of this checkout's code."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("LUNA_DB_")}
+    environ["PYTHONPATH"] = str(ROOT)
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "luna_db_tools", *args],
+        capture_output=True, text=True, env=environ, timeout=timeout, **kwargs,
+    )

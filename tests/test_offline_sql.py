@@ -1,0 +1,112 @@
+"""Offline scripts (`--sql`) for both schemas and both dialects; no database needed.
+
+A DBA runs these as written (psql, SQL*Plus, SQLcl), so the tests read them
+statement by statement.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from luna_db_tools import commands
+from luna_db_tools.schemas import load_models
+from tests.clirunner import invoke
+
+SCHEMAS = ["streams", "backport3"]
+DIALECTS = ["postgres", "oracle"]
+
+
+def statements(script: str, db_type: str) -> list[str]:
+    """Split a script into its statements, dropping comments and client commands."""
+    lines = [
+        line for line in script.splitlines()
+        if not line.startswith("--") and not re.match(r"^(WHENEVER|SET DEFINE)\b", line)
+    ]
+    text = "\n".join(lines)
+    parts = re.split(r"^/$", text, flags=re.M) if db_type == "oracle" else text.split(";\n")
+    return [part.strip() for part in parts if part.strip()]
+
+
+def created_tables(script: str) -> set[str]:
+    return {name.strip('"').lower() for name in re.findall(r"CREATE TABLE (\"?\w+\"?)", script)}
+
+
+@pytest.mark.parametrize("db_type", DIALECTS)
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_create_sql_creates_every_table_view_and_stamps_the_head(schema, db_type):
+    result = invoke("create", "--sql", "--schema", schema, "--db-type", db_type)
+    assert result.exit_code == 0, result.stderr
+    script = result.stdout
+    models = load_models(schema)
+    assert created_tables(script) == set(models.metadata.tables) | {"alembic_version"}
+    for view in models.metadata.info.get("views", {}):
+        assert re.search(rf"CREATE (OR REPLACE )?VIEW {view}\b", script)
+    head = commands.heads(schema)[0]
+    assert f"INSERT INTO alembic_version (version_num) VALUES ('{head}')" in script
+    assert script.startswith(f"-- luna-db ")
+    assert "COMMENT ON COLUMN" in script
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_oracle_create_sql_is_true_to_oracle(schema):
+    script = invoke("create", "--sql", "--schema", schema, "--db-type", "oracle").stdout
+    for statement in statements(script, "oracle"):
+        assert not statement.rstrip().endswith(";"), "SQL*Plus terminator is '/', not ';'"
+        assert not re.search(r"\bBOOLEAN\b", statement), statement
+        assert not re.search(r"\bJSON\b", statement), statement
+        assert "RETURNING" not in statement
+        for identifier in re.findall(r"\b(?:CONSTRAINT|INDEX|TABLE|VIEW)\s+\"?(\w+)", statement):
+            assert len(identifier) <= 30, identifier
+    assert "SYS_EXTRACT_UTC(SYSTIMESTAMP)" in script
+    assert "VARCHAR2(36 CHAR)" in script
+    assert "CLOB" in script
+    assert script.startswith("-- luna-db") and "WHENEVER SQLERROR EXIT" in script
+
+
+@pytest.mark.parametrize("db_type", DIALECTS)
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_upgrade_and_downgrade_scripts_cover_the_whole_history(schema, db_type):
+    ids = [entry["id"] for entry in commands.history(schema)]
+    up = invoke("upgrade", "--sql", "--schema", schema, "--db-type", db_type)
+    assert up.exit_code == 0, up.stderr
+    assert "CREATE TABLE alembic_version" in up.stdout
+    for revision in ids:
+        assert f"-- Running upgrade" in up.stdout
+        assert revision in up.stdout
+    assert f"UPDATE alembic_version SET version_num='{ids[-1]}'" in up.stdout
+    assert created_tables(up.stdout) >= set(load_models(schema).metadata.tables)
+
+    down = invoke("downgrade", "--sql", "base", "--schema", schema, "--db-type", db_type)
+    assert down.exit_code == 0, down.stderr
+    assert "DELETE FROM alembic_version" in down.stdout
+    assert "DROP TABLE" in down.stdout
+
+    for script in (up.stdout, down.stdout):
+        assert not re.search(r"RETURNING\s+\S+\s+INTO", script)
+        if db_type == "oracle":
+            assert not re.search(r"\bBOOLEAN\b", script)
+            assert "CREATE INDEX CONCURRENTLY" not in script
+
+
+def test_postgres_upgrade_script_builds_the_log_index_concurrently_outside_a_transaction():
+    script = invoke("upgrade", "--sql", "--schema", "streams", "--db-type", "postgres").stdout
+    index = script.index("CREATE INDEX CONCURRENTLY")
+    # The statement before it must have ended the revision's transaction.
+    before = script[:index]
+    assert before.rfind("COMMIT") > before.rfind("BEGIN")
+
+
+def test_offline_scripts_need_no_database_and_show_no_password():
+    result = invoke(
+        "upgrade", "--sql", "--schema", "streams", "--dsn", "luna:Offline-Secret-7@nowhere.invalid/luna_streams",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "Offline-Secret-7" not in result.output
+
+
+def test_offline_downgrade_needs_an_absolute_target():
+    result = invoke("downgrade", "--sql", "-1", "--schema", "streams")
+    assert result.exit_code == 2
+    assert "absolute" in result.stderr
