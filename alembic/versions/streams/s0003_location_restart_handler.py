@@ -1,0 +1,71 @@
+"""location, autorestart and handler of streams
+
+Every existing stream gets its `restart` row (autorestart off, the default
+settings) by one set-based INSERT ... SELECT, so it scales to millions of
+streams.
+
+Revision ID: s0003
+Revises: s0002
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from luna_db_tools.models.base import Bool, bool_check, bool_literal, utcnow
+
+revision = "s0003"
+down_revision = "s0002"
+branch_labels = None
+depends_on = None
+
+
+def _stream_key():
+    return sa.Column(
+        "stream_id", sa.String(36), sa.ForeignKey("stream.stream_id", ondelete="CASCADE"),
+        primary_key=True, comment="uuid4: stream id",
+    )
+
+
+def upgrade() -> None:
+    op.create_table(
+        "location",
+        _stream_key(),
+        sa.Column("city", sa.String(128), comment="city"),
+        sa.Column("area", sa.String(128), comment="area"),
+        sa.Column("district", sa.String(128), comment="district"),
+        sa.Column("street", sa.String(128), comment="street"),
+        sa.Column("house_number", sa.String(128), comment="house number"),
+        sa.Column("geo_position_latitude", sa.Float, comment="latitude, -90..90"),
+        sa.Column("geo_position_longitude", sa.Float, comment="longitude, -180..180"),
+        comment="Where the camera of a stream is",
+    )
+    op.create_table(
+        "restart",
+        _stream_key(),
+        sa.Column("restart", Bool, nullable=False, server_default=bool_literal(False), comment="autorestart enabled"),
+        sa.Column("attempt_count", sa.Integer, nullable=False, server_default=sa.text("10"), comment="autorestart attempts allowed"),
+        sa.Column("delay", sa.Integer, nullable=False, server_default=sa.text("60"), comment="seconds between autorestart attempts"),
+        sa.Column("current_attempt", sa.Integer, comment="number of the current autorestart attempt"),
+        sa.Column("last_attempt_time", sa.TIMESTAMP, comment="date: last autorestart attempt (UTC)"),
+        sa.Column("status", sa.String(16), comment="state of the current autorestart"),
+        bool_check("restart"),
+        comment="Autorestart settings and state of a stream",
+    )
+    op.create_table(
+        "handler",
+        _stream_key(),
+        sa.Column("handler_id", sa.String(36), nullable=False, comment="uuid4: id of the stream handler"),
+        sa.Column(
+            "last_feedback_time", sa.TIMESTAMP, nullable=False, server_default=utcnow(),
+            comment="date: last feedback from the handler (UTC); a silent handler makes the stream handler_lost",
+        ),
+        comment="Which stream handler (worker) processes a stream",
+    )
+    op.create_index(None, "handler", ["handler_id"])
+    # Set-based: one statement for all streams, the columns' defaults fill the rest.
+    op.execute("INSERT INTO restart (stream_id) SELECT stream_id FROM stream")
+
+
+def downgrade() -> None:
+    op.drop_table("handler")
+    op.drop_table("restart")
+    op.drop_table("location")
