@@ -37,6 +37,10 @@ def run_migrations_offline() -> None:
         dialect_opts={"paramstyle": "named"},
         **common_options,
     )
+    # Alembic inserts the version as a SQL literal, for which the Oracle
+    # dialect adds "RETURNING ... INTO :ret_0": a bind that no SQL*Plus
+    # script can fill. The script needs no value back.
+    context.get_context().dialect.insert_returning = False
     with context.begin_transaction():
         context.run_migrations()
 

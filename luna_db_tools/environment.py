@@ -32,7 +32,7 @@ def make_config(
     """The Alembic Config for one schema: its script location and version location."""
     from alembic.config import Config
 
-    config = Config(stdout=output) if output is not None else Config()
+    config = Config(output_buffer=output, stdout=output) if output is not None else Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.set_main_option("version_locations", str(versions_dir(schema)))
     config.set_main_option("path_separator", "os")

@@ -13,7 +13,7 @@ Revises: s0003
 from alembic import op
 
 from luna_db_tools.models import streams
-from luna_db_tools.models.base import create_views, drop_views
+from luna_db_tools.models.base import DropView, create_views
 
 revision = "s0004"
 down_revision = "s0003"
@@ -35,7 +35,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    drop_views(op.get_bind(), streams.metadata)
+    # Both views exist at this revision; no lookup, so that --sql works too.
+    for name in ("group_view", "stream_view"):
+        op.execute(DropView(name))
     op.execute("UPDATE stream SET status = 'restart' WHERE status = 'handler_lost'")
     op.drop_constraint("ck_stream_status", "stream", type_="check")
     op.create_check_constraint("status", "stream", _listed(OLD_STATUSES))
