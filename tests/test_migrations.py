@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from luna_db_tools import commands
 from tests.clirunner import ROOT, invoke
-from tests.conftest import pg_dump_schema
+from tests.conftest import create_database, drop_database, pg_dump_schema
 
 SCHEMAS = ["streams", "backport3"]
 
@@ -36,15 +36,9 @@ def cli_ok(*args):
 def second_db(pg_server):
     """Another empty database beside `fresh_db`, for side-by-side comparison."""
     name = f"lt_{uuid.uuid4().hex[:12]}"
-    with pg_server.connect() as admin:
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
+    create_database(pg_server, name)
     yield name
-    with pg_server.connect() as admin:
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(pg_server, name)
 
 
 @pytest.mark.parametrize("schema", SCHEMAS)
