@@ -63,12 +63,15 @@ NAMING_CONVENTION = {
     "luna_ix": _index_name,
     "luna_uq": _unique_name,
     "luna_fk": _foreign_key_name,
-    "luna_ck": _check_name,
+    # SQLAlchemy rewrites a name given in the code (CheckConstraint(...,
+    # name="status")) only when the template mentions "constraint_name":
+    # hence this token's name. It makes `ck_stream_status`.
+    "luna_ck_from_constraint_name": _check_name,
     "luna_pk": _primary_key_name,
     "ix": "%(luna_ix)s",
     "uq": "%(luna_uq)s",
     "fk": "%(luna_fk)s",
-    "ck": "%(luna_ck)s",
+    "ck": "%(luna_ck_from_constraint_name)s",
     "pk": "%(luna_pk)s",
 }
 

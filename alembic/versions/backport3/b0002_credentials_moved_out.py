@@ -28,7 +28,7 @@ def _rename_unique(old: str, new: str) -> None:
 
 
 def upgrade() -> None:
-    op.drop_constraint("uq_account_email", "account", type_="unique")
+    op.drop_constraint(op.f("uq_account_email"), "account", type_="unique")
     op.drop_column("account", "email")
     op.drop_column("account", "password")
     op.drop_column("account", "organization_name")

@@ -29,7 +29,7 @@ def _listed(statuses):
 
 
 def upgrade() -> None:
-    op.drop_constraint("ck_stream_status", "stream", type_="check")
+    op.drop_constraint(op.f("ck_stream_status"), "stream", type_="check")
     op.create_check_constraint("status", "stream", _listed(NEW_STATUSES))
     create_views(op.get_bind(), streams.metadata)
 
@@ -39,5 +39,5 @@ def downgrade() -> None:
     for name in ("group_view", "stream_view"):
         op.execute(DropView(name))
     op.execute("UPDATE stream SET status = 'restart' WHERE status = 'handler_lost'")
-    op.drop_constraint("ck_stream_status", "stream", type_="check")
+    op.drop_constraint(op.f("ck_stream_status"), "stream", type_="check")
     op.create_check_constraint("status", "stream", _listed(OLD_STATUSES))

@@ -21,7 +21,7 @@ def upgrade() -> None:
             # A build interrupted before the version was stamped leaves an
             # INVALID index behind; drop it so that the rerun completes.
             op.drop_index(
-                "ix_log_stream_id_time", table_name="log", if_exists=True,
+                op.f("ix_log_stream_id_time"), table_name="log", if_exists=True,
                 postgresql_concurrently=True,
             )
             op.create_index(None, "log", ["stream_id", "time"], postgresql_concurrently=True)
@@ -30,4 +30,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_log_stream_id_time", table_name="log")
+    op.drop_index(op.f("ix_log_stream_id_time"), table_name="log")
