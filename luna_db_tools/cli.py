@@ -18,7 +18,7 @@ import click
 from . import __version__
 from .errors import EXIT_FAILED, EXIT_OK, LunaDbError
 from .redact import RedactingFilter, redact, register_secret
-from .settings import DB_TYPES, SCHEMA_NAMES, ConnectionOptions, resolve_settings
+from .settings import DB_TYPES, DEFAULT_PASSWORD, SCHEMA_NAMES, ConnectionOptions, resolve_settings
 
 log = logging.getLogger("luna_db_tools")
 
@@ -72,13 +72,17 @@ def _connection_options(kwargs: dict) -> ConnectionOptions:
         config=kwargs.pop("config_file"),
         password_file=kwargs.pop("password_file"),
     )
-    register_secret(options.db_password)
+    if options.db_password != DEFAULT_PASSWORD:
+        register_secret(options.db_password)
     return options
 
 
 def _settings(options: ConnectionOptions):
     settings = resolve_settings(options)
-    register_secret(settings.password)
+    # The documented default (luna) is no secret, and hiding it would blank
+    # out every "luna" in the output (luna_streams, the user name).
+    if settings.password not in (DEFAULT_PASSWORD, settings.user):
+        register_secret(settings.password)
     return settings
 
 
