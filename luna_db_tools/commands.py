@@ -171,6 +171,9 @@ def _migrate(settings, revision, direction, policy, report) -> MigrationRun:
     _check_revision_argument(schema, revision, direction)
     run = MigrationRun()
     clock = {"mark": time.monotonic()}
+    # The revision each step leads to, and the last one whose transaction
+    # committed: if the server goes away, this is still known exactly.
+    applied: dict[str, list[str] | None] = {"pending": None, "committed": None}
 
     def on_version_apply(ctx, step, heads, run_args):
         now = time.monotonic()
@@ -183,10 +186,20 @@ def _migrate(settings, revision, direction, policy, report) -> MigrationRun:
         )
         clock["mark"] = now
         run.steps.append(done)
+        applied["pending"] = sorted(heads)
         arrow = "upgraded to" if step.is_upgrade else "reverted"
         report(f"{arrow} {done.revision}  {done.message}  ({done.seconds:.2f} s)")
 
+    def on_commit(connection):
+        if applied["pending"] is not None:
+            applied["committed"] = applied["pending"]
+
+    from sqlalchemy import event
+
     with connect(settings, policy) as connection:
+        start = current_revisions(connection)
+        connection.commit()  # hand Alembic a connection outside a transaction
+        event.listen(connection, "commit", on_commit)
         config = make_config(
             schema, connection=connection, settings=settings, on_version_apply=on_version_apply,
             retry_policy=policy,
@@ -198,15 +211,23 @@ def _migrate(settings, revision, direction, policy, report) -> MigrationRun:
         except BadInput:
             raise
         except Exception as error:
-            reached = _revision_after_failure(settings, policy)
-            failed_in = _failed_revision(schema, run, direction, reached)
-            raise OperationFailed(
-                f"{direction} failed{failed_in}: {_first_line(error)}; "
-                f"the database is at revision {_describe(reached)}"
-            ) from error
+            raise _failure(settings, schema, direction, error, applied["committed"] or start) from error
         run.reached = current_revisions(connection)
     report(f"{schema} is at revision {_describe(run.reached)}")
     return run
+
+
+def _failure(settings, schema, direction, error, committed) -> OperationFailed:
+    """One line: what failed, where, and the revision the database was left at."""
+    reached = _revision_after_failure(settings)
+    if reached is None:
+        where = f"{_describe(committed)} (the last revision committed; the server could not be asked)"
+    else:
+        where = _describe(reached)
+    failed_in = _failed_revision(schema, direction, reached if reached is not None else committed)
+    return OperationFailed(
+        f"{direction} failed{failed_in}: {_first_line(error)}; the database is at revision {where}"
+    )
 
 
 def migration_sql(schema: str, db_type: str, revision: str, direction: str) -> str:
@@ -405,24 +426,29 @@ def _user_errors_from_alembic() -> Iterator[None]:
         raise BadInput(str(error)) from None
 
 
-def _revision_after_failure(settings: DbSettings, policy: RetryPolicy | None) -> list[str] | None:
+def _revision_after_failure(settings: DbSettings) -> list[str] | None:
     """Ask the database (on a new connection: the old one may be gone) where it is."""
     try:
-        with connect(settings, policy) as connection:
+        with connect(settings, RetryPolicy(rounds=1)) as connection:
             return current_revisions(connection)
     except Exception:
         return None
 
 
-def _failed_revision(schema, run: MigrationRun, direction: str, reached) -> str:
+def _failed_revision(schema, direction: str, reached) -> str:
     """Name the revision that was running when the failure came, if it can be known."""
     if reached is None or len(reached) != 1:
         return ""
     script = _script(schema)
     if direction == "upgrade":
-        following = [s.revision for s in script.walk_revisions() if reached[0] in s._all_down_revisions]
+        following = [s.revision for s in script.walk_revisions() if reached[0] in _down_revisions(s)]
         return f" in revision {following[0]}" if len(following) == 1 else ""
     return f" while reverting {reached[0]}"
+
+
+def _down_revisions(script) -> tuple:
+    down = script.down_revision
+    return down if isinstance(down, tuple) else (down,)
 
 
 def _offline(schema: str, db_type: str, run: Callable) -> str:

@@ -21,11 +21,16 @@ def invoke(*args: str, env: dict | None = None):
     return CliRunner().invoke(main, list(args), env=environ, catch_exceptions=False)
 
 
-def run_process(*args: str, env: dict | None = None, timeout: float = 120, **kwargs):
-    """luna-db as a separate process of this checkout's code."""
+def run_process(*args: str, env: dict | None = None, timeout: float = 120, background=False, **kwargs):
+    """luna-db as a separate process of this checkout's code (a Popen when in the background)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("LUNA_DB_")}
     environ["PYTHONPATH"] = str(ROOT)
     environ.update(env or {})
+    if background:
+        return subprocess.Popen(
+            [sys.executable, "-m", "luna_db_tools", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ, **kwargs,
+        )
     return subprocess.run(
         [sys.executable, "-m", "luna_db_tools", *args],
         capture_output=True, text=True, env=environ, timeout=timeout, **kwargs,
