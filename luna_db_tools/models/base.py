@@ -158,7 +158,7 @@ class Bool(sa.types.TypeDecorator):
 
     def load_dialect_impl(self, dialect):
         if dialect.name == "oracle":
-            return dialect.type_descriptor(sa.SMALLINT())
+            return sa.SMALLINT()
         return dialect.type_descriptor(sa.Boolean(create_constraint=False))
 
     def process_bind_param(self, value, dialect):
