@@ -59,6 +59,12 @@ def _database_options(function):
     return function
 
 
+_lock_option = click.option(
+    "--lock-timeout", type=click.FloatRange(0, 86400), default=300.0, show_default=True,
+    help="Seconds to wait for the database's migration lock held by another luna-db.",
+)
+
+
 def _connection_options(kwargs: dict) -> ConnectionOptions:
     options = ConnectionOptions(
         schema=kwargs.pop("schema"),
@@ -140,6 +146,7 @@ def main(context, traceback, verbose, quiet):
 
 @main.command()
 @_database_options
+@_lock_option
 @click.option("--create-database", is_flag=True, help="PostgreSQL: first create the database when it does not exist.")
 @click.option("--sql", is_flag=True, help="Print the DDL for --db-type instead of connecting.")
 @click.pass_obj
@@ -154,7 +161,8 @@ def create(out: Output, create_database, sql, **kwargs):
         click.echo(commands.create_sql(resolve_schema(options), resolve_db_type(options)), nl=False)
         return
     commands.create(
-        _settings(options), create_database=create_database, policy=_policy(kwargs), report=out.say
+        _settings(options), create_database=create_database, policy=_policy(kwargs),
+        lock_timeout=kwargs.pop("lock_timeout"), report=out.say,
     )
 
 
@@ -183,7 +191,10 @@ def _migration_command(direction: str):
                 for step in steps:
                     out.say(f"would {'apply' if step['direction'] == 'up' else 'revert'} {step['revision']}  {step['message']}")
             return
-        getattr(commands, direction)(settings, revision, policy=_policy(kwargs), report=out.say)
+        getattr(commands, direction)(
+            settings, revision, policy=_policy(kwargs), lock_timeout=kwargs.pop("lock_timeout"),
+            report=out.say,
+        )
 
     return run
 
@@ -191,6 +202,7 @@ def _migration_command(direction: str):
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("revision", default="head")
 @_database_options
+@_lock_option
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default base:REV) for --db-type; no database needed.")
 @click.option("--dry-run", is_flag=True, help="Print the revisions that would run; change nothing.")
 @click.option("--json", "json_output", is_flag=True, help="With --dry-run: the plan as JSON.")
@@ -204,6 +216,7 @@ def upgrade(out, **kwargs):
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("revision")
 @_database_options
+@_lock_option
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default head:REV) for --db-type; no database needed.")
 @click.option("--dry-run", is_flag=True, help="Print the revisions that would be reverted; change nothing.")
 @click.option("--json", "json_output", is_flag=True, help="With --dry-run: the plan as JSON.")
@@ -264,27 +277,33 @@ def heads(schema):
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("revision")
 @_database_options
+@_lock_option
 @click.pass_obj
 @_reported
-def stamp(out, revision, **kwargs):
+def stamp(out, revision, lock_timeout, **kwargs):
     """Record REVISION as current without running migrations."""
     from . import commands
 
     settings = _settings(_connection_options(kwargs))
-    reached = commands.stamp(settings, revision, policy=_policy(kwargs))
+    reached = commands.stamp(
+        settings, revision, policy=_policy(kwargs), lock_timeout=lock_timeout, report=out.say
+    )
     out.say(f"stamped {settings.schema} at {', '.join(reached) or 'base'}")
 
 
 @main.command()
 @_database_options
+@_lock_option
 @click.pass_obj
 @_reported
-def views(out, **kwargs):
+def views(out, lock_timeout, **kwargs):
     """Drop and recreate the schema's views."""
     from . import commands
 
     settings = _settings(_connection_options(kwargs))
-    names = commands.recreate_views(settings, policy=_policy(kwargs))
+    names = commands.recreate_views(
+        settings, policy=_policy(kwargs), lock_timeout=lock_timeout, report=out.say
+    )
     out.say(f"recreated views: {', '.join(names) or '(none)'}")
 
 

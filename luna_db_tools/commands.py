@@ -17,6 +17,7 @@ from . import __version__
 from .connection import RetryPolicy, connect
 from .environment import make_config
 from .errors import BadInput, OperationFailed
+from .locking import DEFAULT_LOCK_TIMEOUT, migration_lock
 from .schemas import load_models
 from .settings import DbSettings
 
@@ -35,6 +36,7 @@ def create(
     *,
     create_database: bool = False,
     policy: RetryPolicy | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     report: Report = _silent,
 ) -> str:
     """Create the schema on an empty database and stamp its head; returns the head.
@@ -47,7 +49,8 @@ def create(
     if create_database:
         ensure_database(settings, policy, report)
     head = _single_head(schema)
-    with connect(settings, policy) as connection:
+    with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
+            connect(settings, policy) as connection:
         _refuse_non_empty(connection, models.metadata, settings)
         # One transaction: on PostgreSQL a failure leaves nothing behind.
         models.metadata.create_all(connection, checkfirst=False)
@@ -149,10 +152,11 @@ def upgrade(
     revision: str = "head",
     *,
     policy: RetryPolicy | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     report: Report = _silent,
 ) -> MigrationRun:
     """Migrate up to `revision`, one transaction per revision, reporting each."""
-    return _migrate(settings, revision, "upgrade", policy, report)
+    return _migrate(settings, revision, "upgrade", policy, lock_timeout, report)
 
 
 def downgrade(
@@ -160,13 +164,14 @@ def downgrade(
     revision: str,
     *,
     policy: RetryPolicy | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     report: Report = _silent,
 ) -> MigrationRun:
     """Migrate down to `revision` (`-1`, a revision id, or `base`)."""
-    return _migrate(settings, revision, "downgrade", policy, report)
+    return _migrate(settings, revision, "downgrade", policy, lock_timeout, report)
 
 
-def _migrate(settings, revision, direction, policy, report) -> MigrationRun:
+def _migrate(settings, revision, direction, policy, lock_timeout, report) -> MigrationRun:
     schema = _require_schema(settings)
     _check_revision_argument(schema, revision, direction)
     run = MigrationRun()
@@ -196,7 +201,10 @@ def _migrate(settings, revision, direction, policy, report) -> MigrationRun:
 
     from sqlalchemy import event
 
-    with connect(settings, policy) as connection:
+    # Under the lock, Alembic reads the current revision afresh: a replica
+    # that waited finds the work done and applies nothing twice.
+    with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
+            connect(settings, policy) as connection:
         start = current_revisions(connection)
         connection.commit()  # hand Alembic a connection outside a transaction
         event.listen(connection, "commit", on_commit)
@@ -265,11 +273,15 @@ def plan(settings: DbSettings, revision: str, direction: str) -> list[dict]:
     ]
 
 
-def stamp(settings: DbSettings, revision: str, *, policy: RetryPolicy | None = None) -> list[str]:
+def stamp(
+    settings: DbSettings, revision: str, *, policy: RetryPolicy | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT, report: Report = _silent,
+) -> list[str]:
     """Record `revision` as current without running migrations; returns the revision reached."""
     schema = _require_schema(settings)
     _check_revision_argument(schema, revision, "stamp")
-    with connect(settings, policy) as connection:
+    with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
+            connect(settings, policy) as connection:
         _stamp(connection, schema, revision)
         connection.commit()
         return current_revisions(connection)
@@ -286,12 +298,16 @@ def _stamp(connection, schema: str, revision: str) -> None:
 # --- views ------------------------------------------------------------------
 
 
-def recreate_views(settings: DbSettings, *, policy: RetryPolicy | None = None) -> list[str]:
+def recreate_views(
+    settings: DbSettings, *, policy: RetryPolicy | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT, report: Report = _silent,
+) -> list[str]:
     """Drop and recreate the schema's views; returns their names."""
     from .models.base import create_views, drop_views
 
     models = load_models(_require_schema(settings))
-    with connect(settings, policy) as connection:
+    with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
+            connect(settings, policy) as connection:
         drop_views(connection, models.metadata)
         create_views(connection, models.metadata)
         connection.commit()

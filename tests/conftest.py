@@ -129,6 +129,15 @@ def fresh_db(pg_server):
     drop_database(pg_server, name)
 
 
+@pytest.fixture
+def second_db(pg_server):
+    """Another empty database beside `fresh_db`, for side-by-side comparison."""
+    name = f"lt_{uuid.uuid4().hex[:12]}"
+    create_database(pg_server, name)
+    yield name
+    drop_database(pg_server, name)
+
+
 @pytest.fixture(scope="session")
 def pg_standby(pg_server):
     """A hot standby of the session's primary (local binaries only)."""

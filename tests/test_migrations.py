@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from luna_db_tools import commands
 from tests.clirunner import ROOT, invoke
-from tests.conftest import create_database, drop_database, pg_dump_schema
+from tests.conftest import pg_dump_schema
 
 SCHEMAS = ["streams", "backport3"]
 
@@ -30,15 +29,6 @@ def cli_ok(*args):
     result = invoke(*args)
     assert result.exit_code == 0, result.stderr
     return result
-
-
-@pytest.fixture
-def second_db(pg_server):
-    """Another empty database beside `fresh_db`, for side-by-side comparison."""
-    name = f"lt_{uuid.uuid4().hex[:12]}"
-    create_database(pg_server, name)
-    yield name
-    drop_database(pg_server, name)
 
 
 @pytest.mark.parametrize("schema", SCHEMAS)

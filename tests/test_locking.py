@@ -1,0 +1,70 @@
+"""One migration at a time: concurrent replicas, a held lock, a bounded wait."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+
+import psycopg2
+
+from luna_db_tools import commands
+from luna_db_tools.locking import MIGRATION_LOCK_KEY
+from tests.clirunner import invoke, run_process
+from tests.conftest import pg_dump_schema
+
+
+def test_eight_replicas_upgrading_at_once_apply_each_revision_once(fresh_db, second_db, pg_server):
+    processes = [
+        run_process("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn, background=True)
+        for _ in range(8)
+    ]
+    outputs = [process.communicate(timeout=180) for process in processes]
+    for process, (stdout, stderr) in zip(processes, outputs):
+        assert process.returncode == 0, stderr
+    applied = Counter(
+        revision for stdout, _ in outputs for revision in re.findall(r"^upgraded to (\S+)", stdout, re.M)
+    )
+    assert applied == Counter({revision["id"]: 1 for revision in commands.history("streams")})
+
+    assert invoke("create", "--schema", "streams", "--dsn", pg_server.dsn(second_db)).exit_code == 0
+    assert pg_dump_schema(pg_server, fresh_db.name) == pg_dump_schema(pg_server, second_db)
+
+
+def _hold_lock(server, database):
+    holder = psycopg2.connect(
+        host=server.host, port=server.port, user=server.user, password=server.password,
+        dbname=database, application_name="test lock holder",
+    )
+    holder.autocommit = True
+    holder.cursor().execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+    return holder
+
+
+def test_a_held_lock_makes_a_short_wait_fail_in_bounded_time_naming_the_holder(fresh_db, pg_server):
+    holder = _hold_lock(pg_server, fresh_db.name)
+    try:
+        started = time.monotonic()
+        result = invoke("upgrade", "--schema", "backport3", "--dsn", fresh_db.dsn, "--lock-timeout", "1")
+        elapsed = time.monotonic() - started
+    finally:
+        holder.close()
+    assert result.exit_code == 1
+    assert "could not get the migration lock" in result.stderr
+    assert "test lock holder" in result.stderr
+    assert elapsed < 1 + 5
+    assert invoke("current", "--schema", "backport3", "--dsn", fresh_db.dsn).stdout.startswith("base")
+
+
+def test_a_waiter_reports_the_holder_once_and_proceeds_when_it_is_released(fresh_db, pg_server):
+    holder = _hold_lock(pg_server, fresh_db.name)
+    waiter = run_process(
+        "upgrade", "--schema", "backport3", "--dsn", fresh_db.dsn, "--lock-timeout", "60", background=True,
+    )
+    time.sleep(2)
+    assert waiter.poll() is None, "the waiter should still be waiting"
+    holder.close()  # the session ends: the lock dies with it
+    stdout, stderr = waiter.communicate(timeout=60)
+    assert waiter.returncode == 0, stderr
+    assert stdout.count("waiting for the migration lock, held by 'test lock holder'") == 1
+    assert "upgraded to b0003" in stdout
