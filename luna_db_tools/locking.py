@@ -77,7 +77,19 @@ def migration_lock(
         try:
             yield
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            _release(connection)
+
+
+def _release(connection) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    except DBAPIError:
+        # The session is gone (the server stopped, the network broke), and
+        # the lock went with it; the error that matters is the one in flight.
+        pass
 
 
 def _describe_holder(connection) -> str:
