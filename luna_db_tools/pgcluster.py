@@ -41,6 +41,12 @@ def find_pg_bin() -> Path:
     )
 
 
+def luna_dsn(user: str, password: str, host: str, port: int, database: str) -> str:
+    """`user:password@host:port/database`, percent-encoded: a LUNA DSN, and
+    the tail of a SQLAlchemy URL."""
+    return f"{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}/{quote(database, safe='')}"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -68,13 +74,11 @@ class LocalCluster:
 
     def dsn(self, database: str = "postgres") -> str:
         """The LUNA DSN of a database on this server."""
-        return f"{quote(self.user, safe='')}:{quote(self.password, safe='')}@{self.host}:{self.port}/{database}"
+        return luna_dsn(self.user, self.password, self.host, self.port, database)
 
     def url(self, database: str = "postgres") -> str:
-        return (
-            f"postgresql+psycopg2://{quote(self.user, safe='')}:{quote(self.password, safe='')}"
-            f"@{self.host}:{self.port}/{quote(database, safe='')}"
-        )
+        """The SQLAlchemy URL of a database on this server."""
+        return "postgresql+psycopg2://" + luna_dsn(self.user, self.password, self.host, self.port, database)
 
     # --- life cycle -----------------------------------------------------------------
 

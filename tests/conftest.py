@@ -16,12 +16,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import psycopg2
 import pytest
 
-from luna_db_tools.pgcluster import LocalCluster, find_pg_bin
+from luna_db_tools.pgcluster import LocalCluster, find_pg_bin, luna_dsn
 
 # Contains % on purpose: passwords must survive every layer, and never show.
 TEST_PASSWORD = "Sup3r-Secret%pw"
@@ -38,13 +38,10 @@ class PgServer:
 
     def dsn(self, database: str = "postgres") -> str:
         """LUNA DSN form."""
-        return f"{quote(self.user, safe='')}:{quote(self.password, safe='')}@{self.host}:{self.port}/{quote(database, safe='')}"
+        return luna_dsn(self.user, self.password, self.host, self.port, database)
 
     def url(self, database: str = "postgres") -> str:
-        return (
-            f"postgresql+psycopg2://{quote(self.user, safe='')}:{quote(self.password, safe='')}"
-            f"@{self.host}:{self.port}/{quote(database, safe='')}"
-        )
+        return "postgresql+psycopg2://" + self.dsn(database)
 
     def connect(self, database: str = "postgres"):
         return psycopg2.connect(
@@ -104,20 +101,23 @@ def pg_server():
         cluster.destroy()
 
 
-def create_database(server: PgServer, name: str) -> None:
+def _administer(server: PgServer, statement: str) -> None:
+    """Run a statement that cannot run in a transaction (CREATE/DROP DATABASE)."""
     admin = server.connect()
     admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        admin.close()
+
+
+def create_database(server: PgServer, name: str) -> None:
+    _administer(server, f'CREATE DATABASE "{name}"')
 
 
 def drop_database(server: PgServer, name: str) -> None:
-    admin = server.connect()
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    _administer(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -71,7 +71,15 @@ class Person(ColumnNamesMixin, Base):
     create_time = _create_time("date: person create time")
 
 
-class PersonsList(ColumnNamesMixin, Base):
+class _AccountList(ColumnNamesMixin):
+    """The columns every kind of list has: its id, its account, its create time."""
+
+    list_id = mapped_column(sa.String(36), primary_key=True, comment="uuid4: list id")
+    account_id = _account_key("uuid4: id of the account to which the list belongs")
+    create_time = _create_time("date: list create time")
+
+
+class PersonsList(_AccountList, Base):
     """Database table model for person lists."""
 
     __tablename__ = "persons_list"
@@ -81,12 +89,8 @@ class PersonsList(ColumnNamesMixin, Base):
         {"comment": "Lists of persons"},
     )
 
-    list_id = mapped_column(sa.String(36), primary_key=True, comment="uuid4: list id")
-    account_id = _account_key("uuid4: id of the account to which the list belongs")
-    create_time = _create_time("date: list create time")
 
-
-class DescriptorsList(ColumnNamesMixin, Base):
+class DescriptorsList(_AccountList, Base):
     """Database table model for descriptors lists."""
 
     __tablename__ = "descriptors_list"
@@ -94,10 +98,6 @@ class DescriptorsList(ColumnNamesMixin, Base):
         sa.Index("create_descr_list_time_index", "account_id", "create_time"),
         {"comment": "Lists of descriptors"},
     )
-
-    list_id = mapped_column(sa.String(36), primary_key=True, comment="uuid4: list id")
-    account_id = _account_key("uuid4: id of the account to which the list belongs")
-    create_time = _create_time("date: list create time")
 
 
 class ListPerson(ColumnNamesMixin, Base):
