@@ -9,6 +9,7 @@ database from an open connection handed in by luna-db, or from
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy.engine import Engine
 
 from luna_db_tools.connection import connect
 from luna_db_tools.environment import environment_inputs, narrow_to_schema
@@ -46,7 +47,12 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    """Migrate over luna-db's connection, or over one opened from `-x dsn`."""
+    """Migrate over the connection handed in, or over one opened from `-x dsn`."""
+    if isinstance(inputs.connection, Engine):
+        # Alembic's recipe allows an Engine too (pytest-alembic hands one).
+        with inputs.connection.connect() as connection:
+            _run(connection)
+        return
     if inputs.connection is not None:
         _run(inputs.connection)
         return

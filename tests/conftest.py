@@ -52,6 +52,7 @@ class PgServer:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "oracle: needs a live Oracle server (LUNA_DB_TEST_ORACLE_DSN or Docker)")
+    config.addinivalue_line("markers", "alembic: pytest-alembic's built-in tests")
 
 
 def _from_environment() -> PgServer | None:
