@@ -19,7 +19,8 @@ if config.config_file_name is not None:
     # Plain `alembic` from a checkout: its alembic.ini sets up logging.
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 inputs = environment_inputs(config, context.get_x_argument(as_dictionary=True))
-narrow_to_schema(context.script, inputs.schema)
+if not config.attributes.get("schema"):
+    narrow_to_schema(context.script, inputs.schema)  # plain `alembic -x schema=...`
 
 common_options = dict(
     target_metadata=inputs.target_metadata,

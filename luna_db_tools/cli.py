@@ -329,7 +329,41 @@ def status(out, json_output, **kwargs):
             click.echo(f"pending:  {len(report['pending'])}: {', '.join(report['pending'])}")
         else:
             click.echo("pending:  none, at head")
-    return EXIT_OK if report["at_head"] else EXIT_FAILED
+        if report["drift"] is None:
+            click.echo("drift:    not compared (the models describe the head)")
+        elif not report["drift"]:
+            click.echo("drift:    none, the database matches the models")
+        else:
+            click.echo(f"drift:    {len(report['drift'])} difference(s) from the models:")
+            for difference in report["drift"]:
+                detail = f" ({difference['detail']})" if difference["detail"] else ""
+                click.echo(f"  {difference['kind']}: {difference['object']}{detail}")
+    return EXIT_OK if report["ok"] else EXIT_FAILED
+
+
+@main.command()
+@_database_options
+@click.option("--json", "json_output", is_flag=True, help="Print every finding as JSON.")
+@click.option("--migrations-dir", type=click.Path(file_okay=False, exists=True), help="Check another copy of the Alembic environment (default: the project's own).")
+@click.pass_obj
+@_reported
+def check(out, json_output, migrations_dir, **kwargs):
+    """CI migration checks on an empty scratch database; exit 1 on any finding."""
+    from .checks import run_checks
+
+    settings = _settings(_connection_options(kwargs))
+    result = run_checks(settings, migrations_dir=migrations_dir, policy=_policy(kwargs))
+    if json_output:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        for finding in result.findings:
+            click.echo(str(finding))
+        accepted = len(result.findings) - len(result.failures)
+        click.echo(
+            f"{result.schema}: {len(result.failures)} finding(s), {accepted} accepted; "
+            f"checks: {', '.join(result.checks_run)}"
+        )
+    return EXIT_OK if not result.failures else EXIT_FAILED
 
 
 @main.command()

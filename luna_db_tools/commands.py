@@ -19,7 +19,7 @@ from .environment import make_config
 from .errors import BadInput, OperationFailed
 from .locking import DEFAULT_LOCK_TIMEOUT, migration_lock
 from .schemas import load_models
-from .settings import DbSettings
+from .settings import DbSettings, require_schema
 
 Report = Callable[[str], None]
 
@@ -351,18 +351,26 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> dict:
     """Current revision, heads and pending revisions (oldest first)."""
     schema = _require_schema(settings)
     script = _script(schema)
+    from .drift import compare_database
+
+    head_ids = list(script.get_heads())
     with connect(settings, policy) as connection:
         now = current_revisions(connection)
-    head_ids = list(script.get_heads())
-    with _user_errors_from_alembic():
-        pending = [step.revision.revision for step in script._upgrade_revs("heads", tuple(now))]
+        with _user_errors_from_alembic():
+            pending = [step.revision.revision for step in script._upgrade_revs("heads", tuple(now))]
+        at_head = not pending and sorted(now) == sorted(head_ids)
+        # Drift is measured against the models, which describe the head: a
+        # database behind it differs by its pending migrations, not by drift.
+        drift = compare_database(connection, load_models(schema).metadata) if at_head else None
     return {
         "schema": schema,
         "database": settings.masked_dsn(),
         "current": now,
         "heads": head_ids,
         "pending": pending,
-        "at_head": not pending and sorted(now) == sorted(head_ids),
+        "at_head": at_head,
+        "drift": [d.as_dict() for d in drift] if drift is not None else None,
+        "ok": at_head and not drift,
     }
 
 
@@ -389,12 +397,7 @@ def _single_head(schema: str) -> str:
 
 
 def _require_schema(settings: DbSettings) -> str:
-    if settings.schema is None:
-        raise BadInput(
-            "say which schema with --schema (streams or backport3), "
-            "or name the database luna_streams or luna_backport3"
-        )
-    return settings.schema
+    return require_schema(settings.schema)
 
 
 def _message(script) -> str:

@@ -22,6 +22,7 @@ OFFLINE_URLS = {"postgres": "postgresql+psycopg2://", "oracle": "oracle+oracledb
 def make_config(
     schema: str,
     *,
+    script_location=None,
     connection=None,
     settings: DbSettings | None = None,
     db_type: str | None = None,
@@ -29,12 +30,19 @@ def make_config(
     on_version_apply: Callable[..., Any] | None = None,
     retry_policy=None,
 ):
-    """The Alembic Config for one schema: its script location and version location."""
+    """The Alembic Config for one schema: its script location and version location.
+
+    `script_location` points at another copy of the environment (`luna-db
+    check --migrations-dir`); by default, the project's own.
+    """
+    from pathlib import Path
+
     from alembic.config import Config
 
     config = Config(output_buffer=output, stdout=output) if output is not None else Config()
-    config.set_main_option("script_location", str(migrations_dir()))
-    config.set_main_option("version_locations", str(versions_dir(schema)))
+    location = Path(script_location) if script_location else migrations_dir()
+    config.set_main_option("script_location", str(location))
+    config.set_main_option("version_locations", str(location / "versions" / check_schema(schema)))
     config.set_main_option("path_separator", "os")
     config.attributes.update(
         schema=check_schema(schema),

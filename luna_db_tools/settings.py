@@ -124,7 +124,7 @@ def resolve_settings(
     db_type = _resolve_db_type(dsn, cli, env, section)
     database = _first(dsn.database, cli.db_name, env.get("NAME"), section.get("db_name"))
     if not database:
-        database = DEFAULT_DATABASES[_require_schema(schema)]
+        database = DEFAULT_DATABASES[require_schema(schema)]
 
     port_text = _first(cli.db_port, env.get("PORT"), section.get("db_port"))
     default_port = _parse_port(port_text) if port_text is not None else DEFAULT_PORTS[db_type]
@@ -166,7 +166,7 @@ def resolve_schema(cli: ConnectionOptions, environ: Mapping[str, str] | None = N
     schema = _check_schema(cli.schema or env.get("SCHEMA"))
     if schema is not None:
         return schema
-    return _require_schema(resolve_settings(cli, environ).schema)
+    return require_schema(resolve_settings(cli, environ).schema)
 
 
 def resolve_db_type(cli: ConnectionOptions, environ: Mapping[str, str] | None = None) -> str:
@@ -207,7 +207,8 @@ def _check_schema(schema: str | None) -> str | None:
     return schema
 
 
-def _require_schema(schema: str | None) -> str:
+def require_schema(schema: str | None) -> str:
+    """The schema, or BadInput when none was chosen nor could be inferred."""
     if schema is None:
         raise BadInput(
             "say which schema with --schema (streams or backport3), "

@@ -14,6 +14,11 @@ Revises: b0001
 import sqlalchemy as sa
 from alembic import op
 
+# The point of 0.4.0: its services no longer read these columns.
+# luna-db check: accept drop-column account.email -- 0.4.0 moved credentials out of this database by design
+# luna-db check: accept drop-column account.password -- 0.4.0 moved credentials out of this database by design
+# luna-db check: accept drop-column account.organization_name -- 0.4.0 moved credentials out of this database by design
+
 revision = "b0002"
 down_revision = "b0001"
 branch_labels = None

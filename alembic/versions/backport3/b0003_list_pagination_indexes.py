@@ -8,6 +8,8 @@ Revises: b0002
 """
 from alembic import op
 
+from luna_db_tools.online import create_index_without_blocking
+
 revision = "b0003"
 down_revision = "b0002"
 branch_labels = None
@@ -15,8 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("create_persons_list_time_index", "persons_list", ["account_id", "create_time"])
-    op.create_index("create_descr_list_time_index", "descriptors_list", ["account_id", "create_time"])
+    # Lists are read and written all the time: build without blocking writers.
+    create_index_without_blocking(op.f("create_persons_list_time_index"), "persons_list", ["account_id", "create_time"])
+    create_index_without_blocking(op.f("create_descr_list_time_index"), "descriptors_list", ["account_id", "create_time"])
 
 
 def downgrade() -> None:

@@ -14,6 +14,7 @@ from alembic import op
 
 from luna_db_tools.models import streams
 from luna_db_tools.models.base import DropView, create_views
+from luna_db_tools.online import replace_check_without_blocking
 
 revision = "s0004"
 down_revision = "s0003"
@@ -29,8 +30,7 @@ def _listed(statuses):
 
 
 def upgrade() -> None:
-    op.drop_constraint(op.f("ck_stream_status"), "stream", type_="check")
-    op.create_check_constraint("status", "stream", _listed(NEW_STATUSES))
+    replace_check_without_blocking("ck_stream_status", "stream", _listed(NEW_STATUSES))
     create_views(op.get_bind(), streams.metadata)
 
 
@@ -40,4 +40,4 @@ def downgrade() -> None:
         op.execute(DropView(name))
     op.execute("UPDATE stream SET status = 'restart' WHERE status = 'handler_lost'")
     op.drop_constraint(op.f("ck_stream_status"), "stream", type_="check")
-    op.create_check_constraint("status", "stream", _listed(OLD_STATUSES))
+    op.create_check_constraint(op.f("ck_stream_status"), "stream", _listed(OLD_STATUSES))

@@ -9,6 +9,8 @@ Revises: s0004
 """
 from alembic import op
 
+from luna_db_tools.online import create_index_without_blocking
+
 revision = "s0005"
 down_revision = "s0004"
 branch_labels = None
@@ -16,17 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    if op.get_context().dialect.name == "postgresql":
-        with op.get_context().autocommit_block():
-            # A build interrupted before the version was stamped leaves an
-            # INVALID index behind; drop it so that the rerun completes.
-            op.drop_index(
-                op.f("ix_log_stream_id_time"), table_name="log", if_exists=True,
-                postgresql_concurrently=True,
-            )
-            op.create_index(None, "log", ["stream_id", "time"], postgresql_concurrently=True)
-    else:
-        op.create_index(None, "log", ["stream_id", "time"])
+    create_index_without_blocking(op.f("ix_log_stream_id_time"), "log", ["stream_id", "time"])
 
 
 def downgrade() -> None:

@@ -1,0 +1,185 @@
+"""`luna-db check` and drift in `status`, on real PostgreSQL databases."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+
+import pytest
+import sqlalchemy as sa
+
+from luna_db_tools.checks import lint_sql
+from luna_db_tools.schemas import migrations_dir
+from tests.clirunner import ROOT, invoke, run_process
+
+
+@pytest.mark.parametrize("schema", ["streams", "backport3"])
+def test_check_passes_on_the_projects_own_histories(fresh_db, schema):
+    result = invoke("check", "--schema", schema, "--dsn", fresh_db.dsn, "--json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert {"single-head", "upgrade", "models-match-migrations", "stairway", "online-safety-lint"} <= set(report["checks"])
+    assert all(finding["accepted"] for finding in report["findings"])
+    if schema == "backport3":
+        accepted = {f["object"] for f in report["findings"]}
+        assert accepted == {"account.email", "account.password", "account.organization_name"}
+
+
+def test_check_refuses_a_non_empty_scratch_database(fresh_db):
+    assert invoke("create", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
+    result = invoke("check", "--schema", "streams", "--dsn", fresh_db.dsn)
+    assert result.exit_code == 2
+    assert "empty scratch database" in result.stderr
+
+
+@pytest.fixture
+def migrations_copy(tmp_path):
+    """A temporary copy of the Alembic environment, to add revisions to."""
+    copy = tmp_path / "alembic"
+    shutil.copytree(migrations_dir(), copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def add_revision(copy, name: str, down: str, upgrade: str, downgrade: str = "pass") -> None:
+    body = f'''\
+        """{name}"""
+        import sqlalchemy as sa
+        from alembic import op
+
+        revision = "{name}"
+        down_revision = "{down}"
+        branch_labels = None
+        depends_on = None
+
+
+        def upgrade():
+            {upgrade}
+
+
+        def downgrade():
+            {downgrade}
+        '''
+    (copy / "versions" / "streams" / f"{name}.py").write_text(textwrap.dedent(body))
+
+
+def check_json(fresh_db, copy):
+    result = invoke("check", "--schema", "streams", "--dsn", fresh_db.dsn, "--json", "--migrations-dir", str(copy))
+    return result.exit_code, json.loads(result.stdout)
+
+
+def kinds(report):
+    return {(f["kind"], f["revision"]) for f in report["findings"] if not f["accepted"]}
+
+
+def test_a_forked_head_is_found(fresh_db, migrations_copy):
+    add_revision(migrations_copy, "s9fork", "s0004", "op.execute('SELECT 1')")
+    code, report = check_json(fresh_db, migrations_copy)
+    assert code == 1
+    assert ("multiple-heads", None) in kinds(report)
+    assert "s9fork" in report["findings"][0]["object"]
+
+
+def test_a_downgrade_that_does_not_undo_is_found(fresh_db, migrations_copy):
+    add_revision(
+        migrations_copy, "s9down", "s0005",
+        "op.create_table('audit_note', sa.Column('id', sa.Integer, primary_key=True))",
+        downgrade="pass",
+    )
+    code, report = check_json(fresh_db, migrations_copy)
+    assert code == 1
+    stairway = [f for f in report["findings"] if f["kind"] == "stairway"]
+    assert stairway and stairway[0]["revision"] == "s9down"
+    assert "audit_note" in stairway[0]["object"]
+
+
+def test_a_blocking_index_on_an_existing_table_is_found(fresh_db, migrations_copy):
+    add_revision(
+        migrations_copy, "s9index", "s0005",
+        "op.create_index('ix_stream_name', 'stream', ['name'])",
+        downgrade="op.drop_index('ix_stream_name', table_name='stream')",
+    )
+    code, report = check_json(fresh_db, migrations_copy)
+    assert code == 1
+    assert ("index-not-concurrent", "s9index") in kinds(report)
+    lint = [f for f in report["findings"] if f["kind"] == "index-not-concurrent"]
+    assert lint[0]["object"] == "stream.ix_stream_name"
+    # The model does not know the index either.
+    assert ("model-mismatch", "s9index") in kinds(report)
+
+
+def test_an_accepted_finding_is_listed_not_failed(fresh_db, migrations_copy):
+    add_revision(
+        migrations_copy, "s9accept", "s0005",
+        "op.drop_table('single_process_lock')  # luna-db check: accept drop-table single_process_lock -- a test",
+        downgrade="pass",
+    )
+    _, report = check_json(fresh_db, migrations_copy)
+    dropped = [f for f in report["findings"] if f["kind"] == "drop-table"]
+    assert dropped and dropped[0]["accepted"] is True and dropped[0]["reason"] == "a test"
+
+
+def test_a_model_column_without_a_migration_is_found(fresh_db):
+    """The models change in a separate process: a column no revision adds."""
+    probe = (
+        "import sqlalchemy as sa\n"
+        "from luna_db_tools.models import streams\n"
+        "streams.Stream.__table__.append_column(sa.Column('priority', sa.Integer, comment='new'))\n"
+        "from luna_db_tools.cli import main\n"
+        f"main(['check', '--schema', 'streams', '--dsn', {fresh_db.dsn!r}, '--json'])\n"
+    )
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=300,
+    )
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    mismatches = [f for f in report["findings"] if f["kind"] == "model-mismatch"]
+    assert [(f["object"], f["message"]) for f in mismatches] == [("stream.priority", "missing column")]
+
+
+@pytest.mark.parametrize(
+    "sql, kind",
+    [
+        ("CREATE INDEX ix_a ON stream (name);", "index-not-concurrent"),
+        ("ALTER TABLE stream ADD COLUMN x INTEGER NOT NULL;", "not-null-without-default"),
+        ("ALTER TABLE stream DROP COLUMN name;", "drop-column"),
+        ("DROP TABLE log;", "drop-table"),
+        ("ALTER TABLE stream ADD CONSTRAINT ck_x CHECK (version > 0);", "constraint-not-valid"),
+        ("ALTER TABLE stream ALTER COLUMN name TYPE TEXT;", "type-change-rewrite"),
+    ],
+)
+def test_each_lint_rule(sql, kind):
+    assert [f.kind for f in lint_sql(sql)] == [kind]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "CREATE INDEX CONCURRENTLY ix_a ON stream (name);",
+        "CREATE TABLE t (id INTEGER);\nCREATE INDEX ix_t ON t (id);",
+        "ALTER TABLE stream ADD COLUMN x INTEGER DEFAULT 0 NOT NULL;",
+        "ALTER TABLE stream ADD CONSTRAINT ck_x CHECK (version > 0) NOT VALID;",
+    ],
+)
+def test_safe_statements_pass_the_lint(sql):
+    assert lint_sql(sql) == []
+
+
+def test_status_names_a_column_added_by_hand_and_a_dropped_index(fresh_db):
+    assert invoke("create", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
+    assert invoke("status", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
+    engine = sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool)
+    with engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE stream ADD COLUMN added_by_hand integer"))
+        connection.execute(sa.text("DROP INDEX ix_log_stream_id_time"))
+    result = invoke("status", "--schema", "streams", "--dsn", fresh_db.dsn, "--json")
+    assert result.exit_code == 1
+    drift = {(d["kind"], d["object"]) for d in json.loads(result.stdout)["drift"]}
+    assert drift == {("extra column", "stream.added_by_hand"), ("missing index", "log.ix_log_stream_id_time")}
+    plain = invoke("status", "--schema", "streams", "--dsn", fresh_db.dsn)
+    assert "extra column: stream.added_by_hand" in plain.stdout
