@@ -345,14 +345,19 @@ def status(out, json_output, **kwargs):
 @_database_options
 @click.option("--json", "json_output", is_flag=True, help="Print every finding as JSON.")
 @click.option("--migrations-dir", type=click.Path(file_okay=False, exists=True), help="Check another copy of the Alembic environment (default: the project's own).")
+@click.option("--create-database", is_flag=True, help="PostgreSQL: first create the scratch database when it does not exist.")
 @click.pass_obj
 @_reported
-def check(out, json_output, migrations_dir, **kwargs):
+def check(out, json_output, migrations_dir, create_database, **kwargs):
     """CI migration checks on an empty scratch database; exit 1 on any finding."""
+    from . import commands
     from .checks import run_checks
 
     settings = _settings(_connection_options(kwargs))
-    result = run_checks(settings, migrations_dir=migrations_dir, policy=_policy(kwargs))
+    policy = _policy(kwargs)
+    if create_database:
+        commands.ensure_database(settings, policy, out.progress)
+    result = run_checks(settings, migrations_dir=migrations_dir, policy=policy)
     if json_output:
         click.echo(json.dumps(result.as_dict(), indent=2))
     else:

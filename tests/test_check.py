@@ -27,6 +27,20 @@ def test_check_passes_on_the_projects_own_histories(fresh_db, schema):
         assert accepted == {"account.email", "account.password", "account.organization_name"}
 
 
+def test_check_can_create_its_scratch_database(pg_server):
+    from tests.conftest import drop_database
+
+    name = "lt_check_scratch"
+    drop_database(pg_server, name)
+    try:
+        result = invoke("check", "--schema", "backport3", "--dsn", pg_server.dsn(name), "--create-database", "--json")
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout)["ok"] is True
+        assert "created database" in result.stderr
+    finally:
+        drop_database(pg_server, name)
+
+
 def test_check_refuses_a_non_empty_scratch_database(fresh_db):
     assert invoke("create", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
     result = invoke("check", "--schema", "streams", "--dsn", fresh_db.dsn)
