@@ -11,7 +11,9 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Engine
 
+from luna_db_tools.audit import AuditRecorder, ensure_audit_table
 from luna_db_tools.connection import connect
+from luna_db_tools.drift import is_schema_object
 from luna_db_tools.environment import environment_inputs, narrow_to_schema
 
 config = context.config
@@ -24,11 +26,13 @@ if not config.attributes.get("schema"):
 
 common_options = dict(
     target_metadata=inputs.target_metadata,
+    # luna-db's own tables (version, audit) are not the models' business.
+    include_object=is_schema_object,
     # Each revision commits on its own, so a failure leaves the database at
     # the last completed revision, never half-way.
     transaction_per_migration=True,
-    on_version_apply=[inputs.on_version_apply] if inputs.on_version_apply else [],
 )
+progress_hooks = [inputs.on_version_apply] if inputs.on_version_apply else []
 
 
 def run_migrations_offline() -> None:
@@ -37,6 +41,7 @@ def run_migrations_offline() -> None:
         url=inputs.offline_url,
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
+        on_version_apply=progress_hooks,
         **common_options,
     )
     # Alembic inserts the version as a SQL literal, for which the Oracle
@@ -64,7 +69,15 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    context.configure(connection=connection, **common_options)
+    # The audit table must exist before the first revision's transaction,
+    # whose audit row goes in with it.
+    ensure_audit_table(connection)
+    connection.commit()
+    context.configure(
+        connection=connection,
+        on_version_apply=[AuditRecorder(), *progress_hooks],
+        **common_options,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -17,8 +17,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .audit import audit_rows, checksum_mismatches
 from .connection import RetryPolicy, connect
-from .drift import compare_database
+from .drift import TOOL_TABLES, compare_database
 from .environment import make_config
 from .errors import BadInput
 from .schemas import load_models
@@ -118,12 +119,19 @@ def run_checks(
             result.findings.append(Finding("model-mismatch", order[-1], difference.object, f"{difference.kind}{' (' + difference.detail + ')' if difference.detail else ''}"))
         connection.commit()
 
+        result.checks_run.append("checksums")
+        for mismatch in checksum_mismatches(audit_rows(connection), script, order):
+            result.findings.append(Finding(
+                "checksum", mismatch["revision"], mismatch["revision"],
+                "the revision file changed after it was applied",
+            ))
+        connection.commit()
+
         result.checks_run.append("stairway")
         result.findings += _stairway(run, connection, order, shapes)
 
     result.checks_run.append("online-safety-lint")
     result.findings += lint_history(schema, script, order, migrations_dir)
-    result.checks_run.append("checksums (skipped: no audit table yet)")
     return result
 
 
@@ -148,7 +156,7 @@ def _stairway(run, connection, order: list[str], shapes: dict[str, dict]) -> lis
 def _refuse_non_empty(connection, settings: DbSettings) -> None:
     import sqlalchemy as sa
 
-    tables = sa.inspect(connection).get_table_names()
+    tables = [name for name in sa.inspect(connection).get_table_names() if name not in TOOL_TABLES]
     if tables:
         raise BadInput(
             f"check needs an empty scratch database; {settings.masked_dsn()} holds "
@@ -171,7 +179,7 @@ def snapshot(connection) -> dict:
     inspector = sa.inspect(connection)
     tables = {}
     for name in sorted(inspector.get_table_names()):
-        if name == "alembic_version":
+        if name in TOOL_TABLES:
             continue
         tables[name] = {
             "columns": [

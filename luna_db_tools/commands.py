@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from . import __version__
+from . import __version__, audit
 from .connection import RetryPolicy, connect
 from .environment import make_config
 from .errors import BadInput, OperationFailed
@@ -53,9 +53,12 @@ def create(
             connect(settings, policy) as connection:
         _refuse_non_empty(connection, models.metadata, settings)
         # One transaction: on PostgreSQL a failure leaves nothing behind.
+        started = audit.utcnow()
         models.metadata.create_all(connection, checkfirst=False)
         insert_primal_rows(connection, models)
         _stamp(connection, schema, "head")
+        audit.ensure_audit_table(connection)
+        audit.record(connection, head, "create", started, None)
         connection.commit()
     report(f"created {schema} at {settings.masked_dsn()}, revision {head} (head)")
     return head
@@ -282,9 +285,13 @@ def stamp(
     _check_revision_argument(schema, revision, "stamp")
     with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
             connect(settings, policy) as connection:
+        started = audit.utcnow()
         _stamp(connection, schema, revision)
+        reached = current_revisions(connection)
+        audit.ensure_audit_table(connection)
+        audit.record(connection, ",".join(reached) or "base", "stamp", started, None)
         connection.commit()
-        return current_revisions(connection)
+        return reached
 
 
 def _stamp(connection, schema: str, revision: str) -> None:

@@ -10,7 +10,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 # Tables that belong to luna-db, not to the models.
-TOOL_TABLES = {"alembic_version"}
+TOOL_TABLES = {"alembic_version", "luna_db_audit"}
+
+
+def is_schema_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's `include_object` hook: everything but luna-db's own tables."""
+    return not (type_ == "table" and name in TOOL_TABLES)
 
 
 @dataclass(frozen=True)
@@ -33,16 +38,12 @@ def compare_database(connection, metadata) -> list[Difference]:
 
     context = MigrationContext.configure(
         connection,
-        opts={"compare_type": True, "compare_server_default": True, "include_object": _not_a_tool_table},
+        opts={"compare_type": True, "compare_server_default": True, "include_object": is_schema_object},
     )
     differences = [_describe(diff) for diff in _flatten(compare_metadata(context, metadata))]
     differences += _compare_checks(connection, metadata)
     differences += _compare_views(connection, metadata)
     return sorted(set(differences), key=lambda d: (d.object, d.kind))
-
-
-def _not_a_tool_table(obj, name, type_, reflected, compare_to) -> bool:
-    return not (type_ == "table" and name in TOOL_TABLES)
 
 
 def _flatten(diffs):

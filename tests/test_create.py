@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from luna_db_tools import commands
+from luna_db_tools.drift import is_schema_object
 from luna_db_tools.schemas import load_models
 from tests.clirunner import invoke
 from tests.conftest import drop_database
@@ -29,12 +30,13 @@ def test_create_builds_the_schema_exactly_as_the_models_say(fresh_db, schema):
     metadata = load_models(schema).metadata
     with engine(fresh_db).connect() as connection:
         inspector = sa.inspect(connection)
-        assert set(inspector.get_table_names()) == set(metadata.tables) | {"alembic_version"}
+        assert set(inspector.get_table_names()) == set(metadata.tables) | {"alembic_version", "luna_db_audit"}
 
         # Alembic's own comparison: columns, types, nullability, server
         # defaults, keys, indexes, uniques and comments.
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={"compare_type": True, "compare_server_default": True, "include_object": is_schema_object},
         )
         assert compare_metadata(context, metadata) == []
 

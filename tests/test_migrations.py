@@ -68,7 +68,7 @@ def test_stairway_every_downgrade_restores_the_previous_shape(fresh_db, pg_serve
         cli_ok("downgrade", "-1", "--schema", schema, "--dsn", fresh_db.dsn)
     cli_ok("downgrade", "base", "--schema", schema, "--dsn", fresh_db.dsn)
     with engine(fresh_db).connect() as connection:
-        assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
+        assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version", "luna_db_audit"}
     cli_ok("upgrade", "head", "--schema", schema, "--dsn", fresh_db.dsn)
     assert pg_dump_schema(pg_server, fresh_db.name) == shapes[ids[-1]]
 
@@ -189,7 +189,7 @@ def test_stamp_records_a_revision_without_running_it(fresh_db):
     ids = revisions("streams")
     cli_ok("stamp", ids[-1], "--schema", "streams", "--dsn", fresh_db.dsn)
     with engine(fresh_db).connect() as connection:
-        assert set(sa.inspect(connection).get_table_names()) == {"alembic_version"}
+        assert set(sa.inspect(connection).get_table_names()) == {"alembic_version", "luna_db_audit"}
         assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == ids[-1]
 
 
