@@ -65,6 +65,24 @@ _lock_option = click.option(
 )
 
 
+def _timeout_options(function):
+    """PostgreSQL session limits for migrations (upgrade, downgrade)."""
+    function = click.option(
+        "--db-statement-timeout", type=click.FloatRange(0), default=3600.0, show_default=True,
+        help="PostgreSQL statement_timeout for each migration statement, seconds; 0: none.",
+    )(function)
+    return click.option(
+        "--db-lock-timeout", type=click.FloatRange(0), default=5.0, show_default=True,
+        help="PostgreSQL lock_timeout, seconds; a revision that hits it is retried 3 times; 0: none.",
+    )(function)
+
+
+def _timeouts(kwargs: dict):
+    from .commands import Timeouts
+
+    return Timeouts(lock=kwargs.pop("db_lock_timeout"), statement=kwargs.pop("db_statement_timeout"))
+
+
 def _connection_options(kwargs: dict) -> ConnectionOptions:
     options = ConnectionOptions(
         schema=kwargs.pop("schema"),
@@ -193,7 +211,7 @@ def _migration_command(direction: str):
             return
         getattr(commands, direction)(
             settings, revision, policy=_policy(kwargs), lock_timeout=kwargs.pop("lock_timeout"),
-            report=out.say,
+            timeouts=_timeouts(kwargs), report=out.say,
         )
 
     return run
@@ -203,6 +221,7 @@ def _migration_command(direction: str):
 @click.argument("revision", default="head")
 @_database_options
 @_lock_option
+@_timeout_options
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default base:REV) for --db-type; no database needed.")
 @click.option("--dry-run", is_flag=True, help="Print the revisions that would run; change nothing.")
 @click.option("--json", "json_output", is_flag=True, help="With --dry-run: the plan as JSON.")
@@ -217,6 +236,7 @@ def upgrade(out, **kwargs):
 @click.argument("revision")
 @_database_options
 @_lock_option
+@_timeout_options
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default head:REV) for --db-type; no database needed.")
 @click.option("--dry-run", is_flag=True, help="Print the revisions that would be reverted; change nothing.")
 @click.option("--json", "json_output", is_flag=True, help="With --dry-run: the plan as JSON.")
@@ -245,18 +265,26 @@ def current(out, **kwargs):
 
 
 @main.command()
-@click.option("--schema", type=click.Choice(SCHEMA_NAMES), help="[env LUNA_DB_SCHEMA]")
+@_database_options
 @click.option("--json", "json_output", is_flag=True, help="Revisions as JSON, oldest first.")
+@click.option("--audit", is_flag=True, help="Also show the database's audit trail (connects).")
 @_reported
-def history(schema, json_output):
+def history(json_output, audit, **kwargs):
     """List the schema's revisions (text: newest first, like Alembic)."""
     from . import commands
     from .settings import resolve_schema
 
-    revisions = commands.history(resolve_schema(ConnectionOptions(schema=schema)))
+    options = _connection_options(kwargs)
+    revisions = commands.history(resolve_schema(options))
+    trail = commands.audit_trail(_settings(options), policy=_policy(kwargs)) if audit else None
     if json_output:
-        click.echo(json.dumps(revisions, indent=2))
+        click.echo(json.dumps(revisions if trail is None else {"revisions": revisions, "audit": trail}, indent=2))
         return
+    for row in trail or []:
+        click.echo(
+            f"{row['finished_at'][:19]} {row['direction']:>6} {row['revision']} by {row['os_user']}@{row['os_host']}"
+            f" (luna-db {row['tool_version']}, {row['duration_ms']} ms, checksum {(row['checksum'] or '-')[:12]})"
+        )
     for entry in reversed(revisions):
         head = " (head)" if entry["is_head"] else ""
         click.echo(f"{entry['down_revision'] or '<base>'} -> {entry['id']}{head}, {entry['message']}")
@@ -338,6 +366,17 @@ def status(out, json_output, **kwargs):
             for difference in report["drift"]:
                 detail = f" ({difference['detail']})" if difference["detail"] else ""
                 click.echo(f"  {difference['kind']}: {difference['object']}{detail}")
+        for row in report["audit"][-5:]:
+            click.echo(
+                f"audit:    {row['finished_at'][:19]} {row['direction']:>6} {row['revision']} "
+                f"by {row['os_user']}@{row['os_host']} (luna-db {row['tool_version']}, {row['duration_ms']} ms)"
+            )
+    for mismatch in report["checksum_mismatches"]:
+        click.echo(
+            f"luna-db: warning: revision {mismatch['revision']}'s file changed after it was applied "
+            f"(checksum {mismatch['recorded'][:12]} then, {mismatch['current'][:12]} now)",
+            err=True,
+        )
     return EXIT_OK if report["ok"] else EXIT_FAILED
 
 

@@ -134,6 +134,21 @@ def create_sql(schema: str, db_type: str) -> str:
 # --- upgrade / downgrade / stamp ------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """PostgreSQL session limits for a migration, in seconds (0: no limit).
+
+    A migration waiting for a lock on a busy table makes every query behind
+    it wait too; `lock_timeout` bounds that, and a revision that hits it is
+    retried a few times with backoff.
+    """
+
+    lock: float = 5.0
+    statement: float = 3600.0
+    lock_retries: int = 3
+    retry_delay: float = 1.0
+
+
 @dataclass
 class AppliedStep:
     revision: str
@@ -156,10 +171,11 @@ def upgrade(
     *,
     policy: RetryPolicy | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    timeouts: Timeouts = Timeouts(),
     report: Report = _silent,
 ) -> MigrationRun:
     """Migrate up to `revision`, one transaction per revision, reporting each."""
-    return _migrate(settings, revision, "upgrade", policy, lock_timeout, report)
+    return _migrate(settings, revision, "upgrade", policy, lock_timeout, timeouts, report)
 
 
 def downgrade(
@@ -168,13 +184,14 @@ def downgrade(
     *,
     policy: RetryPolicy | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    timeouts: Timeouts = Timeouts(),
     report: Report = _silent,
 ) -> MigrationRun:
     """Migrate down to `revision` (`-1`, a revision id, or `base`)."""
-    return _migrate(settings, revision, "downgrade", policy, lock_timeout, report)
+    return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report)
 
 
-def _migrate(settings, revision, direction, policy, lock_timeout, report) -> MigrationRun:
+def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, report) -> MigrationRun:
     schema = _require_schema(settings)
     _check_revision_argument(schema, revision, direction)
     run = MigrationRun()
@@ -209,6 +226,7 @@ def _migrate(settings, revision, direction, policy, lock_timeout, report) -> Mig
     with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
             connect(settings, policy) as connection:
         start = current_revisions(connection)
+        _set_session_timeouts(connection, timeouts)
         connection.commit()  # hand Alembic a connection outside a transaction
         event.listen(connection, "commit", on_commit)
         config = make_config(
@@ -216,16 +234,47 @@ def _migrate(settings, revision, direction, policy, lock_timeout, report) -> Mig
             retry_policy=policy,
         )
         command = getattr(_alembic(), direction)
-        try:
-            with _user_errors_from_alembic():
-                command(config, revision)
-        except BadInput:
-            raise
-        except Exception as error:
-            raise _failure(settings, schema, direction, error, applied["committed"] or start) from error
+        for attempt in range(timeouts.lock_retries + 1):
+            try:
+                with _user_errors_from_alembic():
+                    command(config, revision)
+                break
+            except BadInput:
+                raise
+            except Exception as error:
+                if _is_lock_timeout(error) and attempt < timeouts.lock_retries:
+                    connection.rollback()
+                    pause = timeouts.retry_delay * 2**attempt
+                    report(
+                        f"a revision waited longer than {timeouts.lock:g} s for a lock "
+                        f"({_first_line(error)}); retrying in {pause:g} s "
+                        f"(attempt {attempt + 2} of {timeouts.lock_retries + 1})"
+                    )
+                    time.sleep(pause)
+                    continue
+                raise _failure(settings, schema, direction, error, applied["committed"] or start) from error
         run.reached = current_revisions(connection)
     report(f"{schema} is at revision {_describe(run.reached)}")
     return run
+
+
+def _set_session_timeouts(connection, timeouts: Timeouts) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    for name, seconds in (("lock_timeout", timeouts.lock), ("statement_timeout", timeouts.statement)):
+        # Session level (is_local false): they hold across the per-revision
+        # transactions and the autocommit blocks alike.
+        connection.execute(
+            text("SELECT set_config(:name, :value, false)"),
+            {"name": name, "value": f"{int(seconds * 1000)}ms"},
+        )
+
+
+def _is_lock_timeout(error: BaseException) -> bool:
+    """PostgreSQL's lock_not_available (55P03): what lock_timeout raises."""
+    return getattr(getattr(error, "orig", None), "pgcode", None) == "55P03"
 
 
 def _failure(settings, schema, direction, error, committed) -> OperationFailed:
@@ -369,6 +418,8 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> dict:
         # Drift is measured against the models, which describe the head: a
         # database behind it differs by its pending migrations, not by drift.
         drift = compare_database(connection, load_models(schema).metadata) if at_head else None
+        trail = audit.audit_rows(connection)
+    applied = _applied_revisions(script, now)
     return {
         "schema": schema,
         "database": settings.masked_dsn(),
@@ -377,8 +428,24 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> dict:
         "pending": pending,
         "at_head": at_head,
         "drift": [d.as_dict() for d in drift] if drift is not None else None,
+        "checksum_mismatches": audit.checksum_mismatches(trail, script, applied),
+        "audit": trail[-10:],
         "ok": at_head and not drift,
     }
+
+
+def audit_trail(settings: DbSettings, *, policy: RetryPolicy | None = None) -> list[dict]:
+    """The database's audit rows, oldest first."""
+    with connect(settings, policy) as connection:
+        return audit.audit_rows(connection)
+
+
+def _applied_revisions(script, current: list[str]) -> list[str]:
+    """The current revisions and everything below them."""
+    applied: list[str] = []
+    for head in current:
+        applied += [s.revision for s in script.iterate_revisions(head, "base")]
+    return applied
 
 
 # --- helpers ----------------------------------------------------------------

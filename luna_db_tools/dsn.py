@@ -46,7 +46,43 @@ class ParsedDsn:
 
 
 def parse_dsn(text: str) -> ParsedDsn:
-    """Split a LUNA DSN into its parts; raise DsnError naming the bad part."""
+    """Split a LUNA DSN into its parts; raise DsnError naming the bad part.
+
+    A password with an unencoded `?` misleads the first reading (credentials
+    end at the last `@` before the first `?`); when that reading fails, the
+    credentials are taken up to the last `@` of all. A message never shows
+    what either reading would take for the password.
+    """
+    try:
+        return _parse(text, greedy=False)
+    except DsnError as first:
+        if "@" in text.partition("?")[2]:
+            try:
+                return _parse(text, greedy=True)
+            except DsnError:
+                pass
+        raise DsnError(_scrub(str(first), text)) from None
+
+
+def _scrub(message: str, text: str) -> str:
+    """Hide, in a message, every quoted part that is (a piece of) what either
+    reading would call the password: a misread password shows up in pieces."""
+    body = text.split("://", 1)[-1]
+    passwords = [
+        password
+        for candidate in (body.split("?", 1)[0], body)
+        if (password := candidate.rpartition("@")[0].partition(":")[2])
+    ]
+    passwords += [unquote(password) for password in passwords]
+
+    def hide(quoted: re.Match) -> str:
+        part = quoted[1]
+        return "'***'" if part and any(part in password for password in passwords) else quoted[0]
+
+    return re.sub(r"'([^']*)'", hide, message)
+
+
+def _parse(text: str, greedy: bool) -> ParsedDsn:
     rest = text.strip()
     db_type = None
     if "://" in rest:
@@ -59,7 +95,7 @@ def parse_dsn(text: str) -> ParsedDsn:
             )
 
     user = password = None
-    before_query = rest.split("?", 1)[0]
+    before_query = rest if greedy else rest.split("?", 1)[0]
     if "@" in before_query:
         at = before_query.rindex("@")
         credentials, rest = rest[:at], rest[at + 1 :]

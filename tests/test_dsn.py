@@ -83,6 +83,17 @@ def test_malformed_dsns_name_the_bad_part(text, named):
     assert caught.value.exit_code == 2
 
 
+def test_an_unencoded_question_mark_in_a_password_still_parses():
+    parsed = parse_dsn("luna:pa?ss@pg01/db")
+    assert (parsed.user, parsed.password, parsed.hosts, parsed.database) == ("luna", "pa?ss", (HostPort("pg01", None),), "db")
+
+
+def test_a_failed_parse_scrubs_every_possible_password():
+    with pytest.raises(DsnError) as caught:
+        parse_dsn("luna:secret?ish@pg01:notaport/db")
+    assert "secret" not in str(caught.value) and "ish" not in str(caught.value)
+
+
 def test_errors_never_echo_the_password():
     with pytest.raises(DsnError) as caught:
         parse_dsn("luna:Topsecret77@pg01:notaport/db")
