@@ -7,6 +7,7 @@ import time
 from collections import Counter
 
 import psycopg2
+import sqlalchemy as sa
 
 from luna_db_tools import commands
 from luna_db_tools.locking import MIGRATION_LOCK_KEY
@@ -26,6 +27,9 @@ def test_eight_replicas_upgrading_at_once_apply_each_revision_once(fresh_db, sec
         revision for stdout, _ in outputs for revision in re.findall(r"^upgraded to (\S+)", stdout, re.M)
     )
     assert applied == Counter({revision["id"]: 1 for revision in commands.history("streams")})
+    with sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool).connect() as connection:
+        audited = connection.execute(sa.text("SELECT revision FROM luna_db_audit WHERE direction = 'up'")).scalars().all()
+    assert Counter(audited) == applied
 
     assert invoke("create", "--schema", "streams", "--dsn", pg_server.dsn(second_db)).exit_code == 0
     assert pg_dump_schema(pg_server, fresh_db.name) == pg_dump_schema(pg_server, second_db)
