@@ -24,5 +24,10 @@ demo: install postgres
 test: install postgres
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Figures as ratios against reference runs on this machine; writes bench/results.md
+# (the README's "Performance" section includes it). BENCH_STREAMS / BENCH_LOGS set the sizes.
+bench: install postgres
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -18,6 +18,7 @@ from .connection import RetryPolicy, connect
 from .environment import make_config
 from .errors import BadInput, OperationFailed
 from .locking import DEFAULT_LOCK_TIMEOUT, migration_lock
+from .revisions import VERSION_TABLE_DDL, head_revision
 from .schemas import load_models
 from .settings import DbSettings, require_schema
 
@@ -48,15 +49,17 @@ def create(
     models = load_models(schema)
     if create_database:
         ensure_database(settings, policy, report)
-    head = _single_head(schema)
+    head = head_revision(schema)
     with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
             connect(settings, policy) as connection:
         _refuse_non_empty(connection, models.metadata, settings)
         # One transaction: on PostgreSQL a failure leaves nothing behind.
+        # The head is stamped directly, as Alembic's stamp would, without
+        # importing Alembic or running the chain.
         started = audit.utcnow()
         models.metadata.create_all(connection, checkfirst=False)
         insert_primal_rows(connection, models)
-        _stamp(connection, schema, "head")
+        _stamp_head(connection, head)
         audit.ensure_audit_table(connection)
         audit.record(connection, head, "create", started, None)
         connection.commit()
@@ -123,7 +126,7 @@ def create_sql(schema: str, db_type: str) -> str:
                 str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
             )
     script = io.StringIO()
-    script.write(_script_header(schema, db_type, f"create at {_single_head(schema)}"))
+    script.write(_script_header(schema, db_type, f"create at {head_revision(schema)}"))
     for statement in statements:
         script.write(_terminated(statement, db_type))
     stamp = _offline(schema, db_type, lambda config: _alembic().stamp(config, "head", sql=True))
@@ -343,6 +346,13 @@ def stamp(
         return reached
 
 
+def _stamp_head(connection, head: str) -> None:
+    from sqlalchemy import text
+
+    connection.execute(text(VERSION_TABLE_DDL))
+    connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
+
+
 def _stamp(connection, schema: str, revision: str) -> None:
     from alembic.runtime.migration import MigrationContext
 
@@ -461,13 +471,6 @@ def _script(schema: str):
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(make_config(schema))
-
-
-def _single_head(schema: str) -> str:
-    found = heads(schema)
-    if len(found) != 1:
-        raise OperationFailed(f"the {schema} history has {len(found)} heads: {', '.join(found)}")
-    return found[0]
 
 
 def _require_schema(settings: DbSettings) -> str:

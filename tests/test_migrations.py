@@ -250,3 +250,10 @@ def test_plain_alembic_with_x_arguments(fresh_db, schema):
     )
     assert current.returncode == 0, current.stderr
     assert commands.heads(schema)[0] in current.stdout
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_the_head_read_without_alembic_is_alembics_head(schema):
+    from luna_db_tools.revisions import head_revision
+
+    assert [head_revision(schema)] == commands.heads(schema)

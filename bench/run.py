@@ -1,0 +1,265 @@
+"""`make bench`: luna-db against reference runs, on this machine, in one invocation.
+
+Machines here are noisy, so every figure is a ratio against a reference run
+interleaved with ours (median of several), never an absolute target. Starts
+its own throwaway PostgreSQL, like the tests. Writes bench/results.md.
+
+Sizes: BENCH_STREAMS (default 1,000,000) and BENCH_LOGS (5,000,000).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import psycopg2
+
+from luna_db_tools.pgcluster import LocalCluster, find_pg_bin
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+LUNA_DB = str(BIN / "luna-db") if (BIN / "luna-db").exists() else shutil.which("luna-db")
+ALEMBIC = str(BIN / "alembic") if (BIN / "alembic").exists() else shutil.which("alembic")
+STREAMS = int(os.environ.get("BENCH_STREAMS", 1_000_000))
+LOGS = int(os.environ.get("BENCH_LOGS", 5_000_000))
+RUNS = int(os.environ.get("BENCH_RUNS", 5))
+
+rows: list[tuple[str, str, str, str, str]] = []  # what, ours, reference, ratio, target
+
+
+def timed(command: list[str], **kwargs) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+    return time.perf_counter() - started
+
+
+def interleaved(ours, reference, runs: int = RUNS, between=None) -> tuple[float, float]:
+    """Medians of `runs` alternating runs of both."""
+    mine, theirs = [], []
+    for _ in range(runs):
+        mine.append(ours())
+        if between:
+            between()
+        theirs.append(reference())
+        if between:
+            between()
+    return statistics.median(mine), statistics.median(theirs)
+
+
+def add_row(what: str, ours: float, reference: float, target: float | None, unit: str = "s") -> None:
+    ratio = ours / reference
+    verdict = "" if target is None else (f"≤ {target}x: {'met' if ratio <= target else 'MISSED'}")
+    rows.append((what, f"{ours:.3f} {unit}", f"{reference:.3f} {unit}", f"{ratio:.2f}x", verdict))
+    print(f"{what}: ours {ours:.3f} {unit}, reference {reference:.3f} {unit}, ratio {ratio:.2f}x {verdict}", flush=True)
+
+
+# --- start-up --------------------------------------------------------------------------
+
+
+def bench_startup() -> list[str]:
+    for args in (["--help"], ["--version"], ["upgrade", "--help"], ["dsn", "--dsn", "pg01,pg02/luna_streams"]):
+        ours, reference = interleaved(
+            lambda: timed([LUNA_DB, *args]), lambda: timed([ALEMBIC, "--help"]), runs=max(RUNS, 7),
+        )
+        add_row(f"start-up: luna-db {' '.join(args)} vs alembic --help", ours, reference, 0.3)
+    importtime = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "from luna_db_tools.cli import main; main(['--help'])"],
+        capture_output=True, text=True,
+    ).stderr
+    costs = []
+    for line in importtime.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
+        if match and len(match[3]) <= 3:  # top-level and first-level imports
+            costs.append((int(match[2]), match[4]))
+    return [f"{cost / 1000:.1f} ms {name}" for cost, name in sorted(costs, reverse=True)[:8]]
+
+
+# --- create ----------------------------------------------------------------------------
+
+
+class Databases:
+    def __init__(self, cluster: LocalCluster):
+        self.cluster = cluster
+        self.count = 0
+
+    def admin(self, sql: str) -> None:
+        connection = psycopg2.connect(host=self.cluster.host, port=self.cluster.port, user="luna", password="luna", dbname="postgres")
+        connection.autocommit = True
+        connection.cursor().execute(sql)
+        connection.close()
+
+    def fresh(self) -> str:
+        self.count += 1
+        name = f"bench_{self.count}"
+        self.admin(f'DROP DATABASE IF EXISTS "{name}"')
+        self.admin(f'CREATE DATABASE "{name}"')
+        return name
+
+    def dsn(self, name: str) -> str:
+        return f"luna:luna@127.0.0.1:{self.cluster.port}/{name}"
+
+
+def bench_create(databases: Databases) -> None:
+    for schema in ("streams", "backport3"):
+        ours, reference = interleaved(
+            lambda: timed([LUNA_DB, "create", "--schema", schema, "--dsn", databases.dsn(databases.fresh())]),
+            lambda: timed(
+                [ALEMBIC, "-x", f"schema={schema}", "-x", f"dsn={databases.dsn(databases.fresh())}", "upgrade", "head"],
+                cwd=ROOT,
+            ),
+        )
+        add_row(f"create {schema} vs alembic upgrade head (same environment)", ours, reference, 0.8)
+
+
+# --- data at scale ----------------------------------------------------------------------
+
+
+def load_data(databases: Databases) -> str:
+    name = databases.fresh()
+    subprocess.run([LUNA_DB, "-q", "upgrade", "s0002", "--schema", "streams", "--dsn", databases.dsn(name)], check=True)
+    connection = psycopg2.connect(host="127.0.0.1", port=databases.cluster.port, user="luna", password="luna", dbname=name)
+    connection.autocommit = True
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO stream (stream_id, account_id, data, event_handler, policies, status)"
+            " SELECT md5(i::text), md5((i %% 1000)::text), '{\"type\": \"tcp\"}', '{}', '{}',"
+            " (ARRAY['pending','in_progress','done','restart','cancel','failure','pause'])[1 + i %% 7]"
+            " FROM generate_series(1, %s) AS i", (STREAMS,),
+        )
+        cursor.execute(
+            "INSERT INTO log (stream_id, time, status)"
+            " SELECT md5((i %% %s)::text), timestamp '2026-01-01' + i * interval '1 second', 'pending'"
+            " FROM generate_series(1, %s) AS i", (STREAMS, LOGS),
+        )
+        cursor.execute("VACUUM ANALYZE")
+    connection.close()
+    print(f"loaded {STREAMS:,} streams and {LOGS:,} log rows in {time.perf_counter() - started:.1f} s", flush=True)
+    return name
+
+
+def bench_data_migration(databases: Databases, name: str) -> None:
+    dsn = databases.dsn(name)
+    script = subprocess.run(
+        [LUNA_DB, "upgrade", "--sql", "s0002:head", "--schema", "streams"], check=True, capture_output=True, text=True,
+    ).stdout
+    script_file = Path(f"/tmp/luna-db-bench-{os.getpid()}.sql")
+    script_file.write_text(script)
+    psql = str(find_pg_bin() / "psql")
+    environ = {**os.environ, "PGPASSWORD": "luna"}
+    back = lambda: subprocess.run(  # noqa: E731
+        [LUNA_DB, "-q", "downgrade", "s0002", "--schema", "streams", "--dsn", dsn], check=True
+    )
+    ours, reference = interleaved(
+        lambda: timed([LUNA_DB, "upgrade", "--schema", "streams", "--dsn", dsn]),
+        lambda: timed(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(databases.cluster.port),
+             "-U", "luna", "-d", name, "-f", str(script_file)], env=environ,
+        ),
+        runs=3, between=back,
+    )
+    script_file.unlink()
+    add_row(f"upgrade s0002→head, {STREAMS:,} streams + {LOGS:,} logs, vs the same SQL by psql", ours, reference, 1.3)
+    rows.append((f"  rows per second (streams given a restart row, luna-db)", f"{STREAMS / ours:,.0f} /s", "", "", ""))
+
+
+# --- writers during the log index --------------------------------------------------------
+
+
+def writer_latencies(port: int, name: str, during) -> list[float]:
+    latencies: list[float] = []
+    stop = threading.Event()
+
+    def write():
+        connection = psycopg2.connect(host="127.0.0.1", port=port, user="luna", password="luna", dbname=name)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            while not stop.is_set():
+                started = time.perf_counter()
+                cursor.execute("INSERT INTO log (stream_id, status) VALUES (md5(random()::text), 'pending')")
+                latencies.append(time.perf_counter() - started)
+        connection.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    time.sleep(0.5)
+    try:
+        during()
+    finally:
+        stop.set()
+        thread.join()
+    return latencies
+
+
+def bench_writers(databases: Databases, name: str) -> None:
+    dsn = databases.dsn(name)
+    subprocess.run([LUNA_DB, "-q", "upgrade", "s0004", "--schema", "streams", "--dsn", dsn], check=True)
+    ours = writer_latencies(
+        databases.cluster.port, name,
+        lambda: subprocess.run([LUNA_DB, "-q", "upgrade", "--schema", "streams", "--dsn", dsn], check=True),
+    )
+    subprocess.run([LUNA_DB, "-q", "downgrade", "s0004", "--schema", "streams", "--dsn", dsn], check=True)
+    blocking = writer_latencies(
+        databases.cluster.port, name,
+        lambda: psycopg2.connect(host="127.0.0.1", port=databases.cluster.port, user="luna", password="luna", dbname=name)
+        .cursor().execute("CREATE INDEX ix_blocking ON log (stream_id, time); COMMIT"),
+    )
+    for label, values in (("luna-db upgrade (CREATE INDEX CONCURRENTLY)", ours), ("plain CREATE INDEX", blocking)):
+        values = sorted(values)
+        p99 = values[int(len(values) * 0.99) - 1]
+        rows.append((f"writer latency during the log index: {label}", f"max {values[-1]:.3f} s", f"p99 {p99 * 1000:.1f} ms",
+                     f"{len(values):,} inserts", "max < 1 s: " + ("met" if values[-1] < 1 else "MISSED") if "luna" in label else ""))
+        print(f"{label}: max {values[-1]:.3f} s, p99 {p99 * 1000:.1f} ms over {len(values):,} inserts", flush=True)
+
+
+# --- check -------------------------------------------------------------------------------
+
+
+def bench_check(databases: Databases) -> None:
+    started = time.perf_counter()
+    for schema in ("streams", "backport3"):
+        subprocess.run([LUNA_DB, "check", "--schema", schema, "--dsn", databases.dsn(databases.fresh())], check=True, stdout=subprocess.DEVNULL)
+    took = time.perf_counter() - started
+    rows.append(("luna-db check, both schemas", f"{took:.2f} s", "", "", "< 10 s: " + ("met" if took < 10 else "MISSED")))
+    print(f"check of both schemas: {took:.2f} s", flush=True)
+
+
+def main() -> None:
+    imports = bench_startup()
+    with LocalCluster(user="luna", password="luna") as cluster:
+        databases = Databases(cluster)
+        bench_create(databases)
+        bench_check(databases)
+        data = load_data(databases)
+        bench_data_migration(databases, data)
+        bench_writers(databases, data)
+    write_results(imports)
+
+
+def write_results(imports: list[str]) -> None:
+    lines = [
+        f"Measured {date.today():%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, PostgreSQL {find_pg_bin().parent.name} (`make bench`).",
+        "",
+        "| what | luna-db | reference | ratio | target |",
+        "|---|---|---|---|---|",
+        *[f"| {' | '.join(row)} |" for row in rows],
+        "",
+        "Largest imports at start-up (`python -X importtime`, cumulative): " + "; ".join(imports) + ".",
+        "",
+    ]
+    (ROOT / "bench" / "results.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
