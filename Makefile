@@ -28,6 +28,7 @@ test: install postgres
 # (the README's "Performance" section includes it). BENCH_STREAMS / BENCH_LOGS set the sizes.
 bench: install postgres
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/readme.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -102,7 +102,6 @@ def run_checks(
 
         result.checks_run.append("upgrade")
         shapes: dict[str, dict] = {"base": snapshot(connection)}
-        previous = "base"
         for revision in order:
             try:
                 run("upgrade", revision)
@@ -112,7 +111,6 @@ def run_checks(
                 return result
             shapes[revision] = snapshot(connection)
             report(f"upgraded to {revision}")
-            previous = revision
 
         result.checks_run.append("models-match-migrations")
         for difference in compare_database(connection, metadata):

@@ -50,8 +50,9 @@ def create(
     if create_database:
         ensure_database(settings, policy, report)
     head = head_revision(schema)
-    with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
-            connect(settings, policy) as connection:
+    # create waits for no other session, so its own connection holds the lock.
+    with connect(settings, policy) as connection, \
+            migration_lock(settings, timeout=lock_timeout, report=report, connection=connection):
         _refuse_non_empty(connection, models.metadata, settings)
         # One transaction: on PostgreSQL a failure leaves nothing behind.
         # The head is stamped directly, as Alembic's stamp would, without
@@ -127,10 +128,15 @@ def create_sql(schema: str, db_type: str) -> str:
             )
     script = io.StringIO()
     script.write(_script_header(schema, db_type, f"create at {head_revision(schema)}"))
+    if db_type == "postgres":
+        # All or nothing, as the online create: PostgreSQL's DDL is transactional.
+        script.write("BEGIN;\n\n")
     for statement in statements:
         script.write(_terminated(statement, db_type))
     stamp = _offline(schema, db_type, lambda config: _alembic().stamp(config, "head", sql=True))
-    script.write(_strip_alembic_preamble(stamp, db_type))
+    script.write(_without_transaction_lines(stamp))
+    if db_type == "postgres":
+        script.write("COMMIT;\n")
     return script.getvalue()
 
 
@@ -568,6 +574,8 @@ def _terminated(statement: str, db_type: str) -> str:
     return f"{statement};\n\n"
 
 
-def _strip_alembic_preamble(script: str, db_type: str) -> str:
-    """Alembic's stamp script wraps itself in BEGIN/COMMIT; keep one for ours."""
-    return script
+def _without_transaction_lines(script: str) -> str:
+    """Alembic's stamp script brings its own BEGIN/COMMIT; the create script has one already."""
+    return "".join(
+        line for line in script.splitlines(keepends=True) if line.strip() not in ("BEGIN;", "COMMIT;")
+    )

@@ -44,40 +44,57 @@ def migration_lock(
     *,
     timeout: float = DEFAULT_LOCK_TIMEOUT,
     report: Callable[[str], None] = lambda line: None,
+    connection=None,
 ) -> Iterator[None]:
     """Hold the database's migration lock for the duration of the block.
 
     Waits up to `timeout` seconds, saying once who holds it; raises
-    OperationFailed (exit 1) when the wait runs out. Oracle: not yet locked
-    here (its dedicated-session lock is still to come).
+    OperationFailed (exit 1) when the wait runs out. The lock lives on a
+    session of its own, unless the caller hands in `connection` because it
+    runs nothing that waits for other sessions (`create` does, to save a
+    connection). Oracle: not yet locked here (its dedicated-session lock is
+    still to come).
     """
     if settings.db_type != "postgres":
         yield
+        return
+    if connection is not None:
+        with _holding(connection, settings, timeout, report):
+            yield
         return
     from sqlalchemy import text
 
     with connect(settings, policy, isolation_level="AUTOCOMMIT") as connection:
         me = f"luna-db migration lock, pid {os.getpid()} on {socket.gethostname()}"
         connection.execute(text("SELECT set_config('application_name', :name, false)"), {"name": me[:63]})
-        deadline = time.monotonic() + timeout
-        announced = False
-        while not connection.execute(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
-        ).scalar():
-            holder = _describe_holder(connection)
-            if time.monotonic() >= deadline:
-                raise OperationFailed(
-                    f"could not get the migration lock of {settings.database} within {timeout:g} s: "
-                    f"held by {holder}"
-                )
-            if not announced:
-                report(f"waiting for the migration lock, held by {holder}")
-                announced = True
-            time.sleep(min(POLL_INTERVAL, max(deadline - time.monotonic(), 0)))
-        try:
+        with _holding(connection, settings, timeout, report):
             yield
-        finally:
-            _release(connection)
+
+
+@contextmanager
+def _holding(connection, settings: DbSettings, timeout: float, report) -> Iterator[None]:
+    """Poll for the session-level lock on `connection`; release it at the end."""
+    from sqlalchemy import text
+
+    deadline = time.monotonic() + timeout
+    announced = False
+    while not connection.execute(
+        text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+    ).scalar():
+        holder = _describe_holder(connection)
+        if time.monotonic() >= deadline:
+            raise OperationFailed(
+                f"could not get the migration lock of {settings.database} within {timeout:g} s: "
+                f"held by {holder}"
+            )
+        if not announced:
+            report(f"waiting for the migration lock, held by {holder}")
+            announced = True
+        time.sleep(min(POLL_INTERVAL, max(deadline - time.monotonic(), 0)))
+    try:
+        yield
+    finally:
+        _release(connection)
 
 
 def _release(connection) -> None:

@@ -191,3 +191,24 @@ def pg_dump_schema(server: PgServer, database: str) -> str:
         and not line.startswith("\\restrict") and not line.startswith("\\unrestrict")
     ]
     return "\n".join(kept)
+
+
+def wait_until_waiting_on_a_lock(server, database: str = "postgres", timeout: float = 30) -> None:
+    """Wait until a luna-db session on `server` (a PgServer or LocalCluster) waits on a lock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        connection = psycopg2.connect(
+            host=server.host, port=server.port, user=server.user, password=server.password, dbname=database,
+        )
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE application_name = 'luna-db' AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0]:
+                    return
+        finally:
+            connection.close()
+        time.sleep(0.1)
+    pytest.fail("luna-db never waited on the lock")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from luna_db_tools.checks import lint_sql
 from luna_db_tools.schemas import migrations_dir
-from tests.clirunner import ROOT, invoke, run_process
+from tests.clirunner import ROOT, invoke
 
 
 @pytest.mark.parametrize("schema", ["streams", "backport3"])

@@ -72,3 +72,20 @@ def test_a_waiter_reports_the_holder_once_and_proceeds_when_it_is_released(fresh
     assert waiter.returncode == 0, stderr
     assert stdout.count("waiting for the migration lock, held by 'test lock holder'") == 1
     assert "upgraded to b0003" in stdout
+
+
+def test_concurrent_creates_build_once_and_refuse_the_rest(fresh_db):
+    """create holds the lock on its own connection: the others wait, then
+    find the schema there and refuse, changing nothing."""
+    processes = [
+        run_process("create", "--schema", "backport3", "--dsn", fresh_db.dsn, background=True) for _ in range(4)
+    ]
+    results = [(process, *process.communicate(timeout=120)) for process in processes]
+    codes = sorted(process.returncode for process, _, _ in results)
+    assert codes == [0, 1, 1, 1], [stderr for _, _, stderr in results]
+    for process, _, stderr in results:
+        if process.returncode == 1:
+            assert "already holds" in stderr
+    with sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool).connect() as connection:
+        creates = connection.execute(sa.text("SELECT count(*) FROM luna_db_audit WHERE direction = 'create'")).scalar()
+    assert creates == 1

@@ -9,14 +9,12 @@ from __future__ import annotations
 import time
 
 import psycopg2
-import pytest
 import sqlalchemy as sa
 
-from luna_db_tools import commands
 from luna_db_tools.connection import RetryPolicy
 from luna_db_tools.pgcluster import free_port
 from tests.clirunner import invoke, run_process
-from tests.conftest import wait_until_replicated
+from tests.conftest import wait_until_replicated, wait_until_waiting_on_a_lock
 
 
 def hosts_dsn(server, database, *ports):
@@ -131,7 +129,7 @@ def test_server_stopped_mid_upgrade_reports_the_revision_reached_and_a_rerun_com
         "upgrade", "--schema", "streams", "--dsn", dsn, "--connect-retries", "1", background=True,
     )
     try:
-        _wait_for_lock_wait(cluster)
+        wait_until_waiting_on_a_lock(cluster)
         cluster.stop("fast")
         stdout, stderr = upgrade.communicate(timeout=60)
     finally:
@@ -157,20 +155,3 @@ def test_server_stopped_mid_upgrade_reports_the_revision_reached_and_a_rerun_com
         )).scalar()
     assert valid is True
 
-
-def _wait_for_lock_wait(cluster, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        connection = psycopg2.connect(host=cluster.host, port=cluster.port, user=cluster.user, password=cluster.password, dbname="postgres")
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'luna-db'"
-                    " AND wait_event_type = 'Lock'"
-                )
-                if cursor.fetchone()[0]:
-                    return
-        finally:
-            connection.close()
-        time.sleep(0.1)
-    pytest.fail("the upgrade never waited on the lock")

@@ -21,7 +21,7 @@ from luna_db_tools.dsn import parse_dsn
 from luna_db_tools.errors import DsnError
 from luna_db_tools.environment import make_config
 from tests.clirunner import invoke, run_process
-from tests.conftest import pg_dump_schema
+from tests.conftest import pg_dump_schema, wait_until_waiting_on_a_lock
 
 
 def engine(db):
@@ -127,7 +127,7 @@ def test_kill_9_while_building_the_log_index_then_a_rerun_completes(fresh_db, se
     blocker.cursor().execute("LOCK TABLE log IN ACCESS EXCLUSIVE MODE")
     upgrade = run_process("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn, "--db-lock-timeout", "0", background=True)
     try:
-        _wait_until_waiting_on_a_lock(pg_server, fresh_db.name)
+        wait_until_waiting_on_a_lock(pg_server, fresh_db.name)
         os.kill(upgrade.pid, signal.SIGKILL)
         upgrade.wait(timeout=30)
     finally:
@@ -153,20 +153,6 @@ def test_kill_9_at_any_moment_leaves_a_known_revision_and_a_rerun_completes(fres
     applied = [r.revision for r in audit(fresh_db) if r.direction == "up"]
     assert applied == known
 
-
-def _wait_until_waiting_on_a_lock(server, database, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        connection = psycopg2.connect(host=server.host, port=server.port, user=server.user, password=server.password, dbname=database)
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'luna-db' AND wait_event_type = 'Lock'")
-                if cursor.fetchone()[0]:
-                    return
-        finally:
-            connection.close()
-        time.sleep(0.1)
-    pytest.fail("the upgrade never waited on the lock")
 
 
 # --- bad input, by property ----------------------------------------------------------
