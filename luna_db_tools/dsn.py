@@ -65,21 +65,36 @@ def parse_dsn(text: str) -> ParsedDsn:
 
 
 def _scrub(message: str, text: str) -> str:
-    """Hide, in a message, every quoted part that is (a piece of) what either
-    reading would call the password: a misread password shows up in pieces."""
-    body = text.split("://", 1)[-1]
-    passwords = [
-        password
-        for candidate in (body.split("?", 1)[0], body)
-        if (password := candidate.rpartition("@")[0].partition(":")[2])
-    ]
-    passwords += [unquote(password) for password in passwords]
+    """Hide, in a message about a failed parse, whatever could be the password.
+
+    A misread DSN can put a password anywhere: in a "host", a "port", a
+    query item. Everything between the first `:` and the last `@` may be
+    credentials; every quoted part of the message that overlaps that span
+    is hidden, and so is any piece of it (4 characters or more) left over.
+    """
+    # From the very first ':', scheme included: a scheme may itself be a
+    # misread "user:password@" (`luna:pw@://...`); hiding a little more is safe.
+    colon, at = text.find(":"), text.rfind("@")
+    if colon == -1 or at <= colon:
+        return message
+    secret = text[colon + 1 : at]
 
     def hide(quoted: re.Match) -> str:
         part = quoted[1]
-        return "'***'" if part and any(part in password for password in passwords) else quoted[0]
+        position = text.find(part) if part else -1
+        while position != -1:
+            if position < at and position + len(part) > colon + 1:
+                return "'***'"
+            position = text.find(part, position + 1)
+        return quoted[0]
 
-    return re.sub(r"'([^']*)'", hide, message)
+    message = re.sub(r"'([^']*)'", hide, message)
+    for length in range(len(secret), 3, -1):
+        for begin in range(len(secret) - length + 1):
+            piece = secret[begin : begin + length]
+            if piece in message:
+                message = message.replace(piece, "***")
+    return message
 
 
 def _parse(text: str, greedy: bool) -> ParsedDsn:
