@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := pyproject.toml $(shell find luna_db_tools alembic -name '*.py' -o -name '*.mako')
 
-.PHONY: install postgres demo test bench clean
+.PHONY: install postgres demo test bench fuzz clean
 
 # A real (non-editable) install, as users get it; tests import the checkout.
 $(VENV)/.installed: $(SOURCES)
@@ -29,6 +29,10 @@ test: install postgres
 bench: install postgres
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/readme.py
+
+# A wide, non-reproducible hypothesis run over DSNs (the suite's own is derandomized).
+fuzz: install
+	$(BIN)/python scripts/fuzz_dsn.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

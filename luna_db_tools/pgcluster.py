@@ -1,16 +1,16 @@
 """A throwaway PostgreSQL cluster from the local server binaries.
 
-`make demo`, the test suite and the benchmarks need a real server and must
-not depend on one being installed and running: this starts one in a
-temporary directory on a free 127.0.0.1 port, optionally with a hot standby
-(`pg_basebackup -R`), and removes it all at the end. The binaries refuse to
-run as root, so as root they run as the `postgres` OS user.
+`make demo`, the test suite and the benchmarks need a real server, and must
+neither depend on one being installed and running nor touch one that is:
+this starts a private server in a temporary directory on a free 127.0.0.1
+port, optionally with a hot standby (`pg_basebackup -R`), and removes it all
+at the end. The binaries refuse to run as root, so as root they run as the
+`postgres` OS user.
 """
 
 from __future__ import annotations
 
 import atexit
-import glob
 import os
 import pwd
 import re
@@ -18,25 +18,39 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg2
+
+# Clusters started and not yet destroyed, for the atexit clean-up.
 _alive: list["LocalCluster"] = []
+
+# Durability is pointless for a throwaway server, and costs most of its time.
+_SETTINGS = (
+    "listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off", "full_page_writes=off",
+    "max_connections=100", "wal_level=replica", "max_wal_senders=5",
+)
+_HBA_LINES = (
+    "host all all 127.0.0.1/32 scram-sha-256",
+    "host replication all 127.0.0.1/32 scram-sha-256",
+)
 
 
 def find_pg_bin() -> Path:
     """PG_BIN, else the newest /usr/lib/postgresql/*/bin, else where pg_ctl is on PATH."""
     if os.environ.get("PG_BIN"):
         return Path(os.environ["PG_BIN"])
-    versions = glob.glob("/usr/lib/postgresql/*/bin/initdb")
-    if versions:
-        newest = max(versions, key=lambda p: [int(x) for x in re.findall(r"\d+", p)])
-        return Path(newest).parent
+    installed = [p for p in Path("/usr/lib/postgresql").glob("*/bin") if (p / "initdb").exists()]
+    if installed:
+        return max(installed, key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.name)] or [0])
     pg_ctl = shutil.which("pg_ctl")
     if pg_ctl:
-        return Path(pg_ctl).parent
+        return Path(pg_ctl).resolve().parent
     raise RuntimeError(
-        "no PostgreSQL server binaries: install the 'postgresql' package or set PG_BIN"
+        "no PostgreSQL server binaries found (no /usr/lib/postgresql/*/bin, no pg_ctl on PATH):"
+        " install the 'postgresql' package or set PG_BIN"
     )
 
 
@@ -53,22 +67,27 @@ def free_port() -> int:
 
 
 class LocalCluster:
-    """One throwaway PostgreSQL server (primary or hot standby)."""
+    """One throwaway PostgreSQL server (a primary, or a hot standby of one)."""
 
-    def __init__(self, user: str = "luna", password: str = "luna", bin_dir: Path | None = None):
+    def __init__(self, user: str = "luna", password: str = "luna", port: int | None = None,
+                 bin_dir: Path | str | None = None):
         self.user = user
         self.password = password
         self.host = "127.0.0.1"
-        self.port = 0
+        self.port = port or 0
         self.bin_dir = Path(bin_dir) if bin_dir else find_pg_bin()
         self.base_dir: Path | None = None
         self.standbys: list[LocalCluster] = []
-        # As root, the server runs as `postgres`; otherwise as ourselves.
+        self._is_standby = False
         self._run_as = "postgres" if os.geteuid() == 0 else None
+
+    def __repr__(self) -> str:  # never the password
+        return f"<LocalCluster {self.user}@{self.host}:{self.port} {self.base_dir}>"
 
     @property
     def data_dir(self) -> Path:
-        assert self.base_dir is not None, "the cluster was not started"
+        if self.base_dir is None:
+            raise RuntimeError("the cluster was not started (or was destroyed)")
         return self.base_dir / "data"
 
     def dsn(self, database: str = "postgres") -> str:
@@ -77,61 +96,60 @@ class LocalCluster:
 
     def url(self, database: str = "postgres") -> str:
         """The SQLAlchemy URL of a database on this server."""
-        return "postgresql+psycopg2://" + luna_dsn(self.user, self.password, self.host, self.port, database)
+        return "postgresql+psycopg2://" + self.dsn(database)
 
-    # --- life cycle -----------------------------------------------------------------
+    # --- life cycle ---------------------------------------------------------------
 
     def start(self) -> "LocalCluster":
+        """Create the cluster and start it."""
+        if self.base_dir is not None:
+            raise RuntimeError(f"{self!r} was already started")
         self._make_base_dir()
-        password_file = self.base_dir / "pwfile"
-        password_file.write_text(self.password + "\n")
-        self._own(password_file)
         try:
-            self._run(
-                "initdb", "-D", str(self.data_dir), "-U", self.user, "--auth=scram-sha-256",
-                f"--pwfile={password_file}", "-E", "UTF8", "--locale=C",
-            )
-        finally:
-            password_file.unlink()
-        with open(self.data_dir / "pg_hba.conf", "a") as hba:
-            hba.write("host all all 127.0.0.1/32 scram-sha-256\n")
-            hba.write("host replication all 127.0.0.1/32 scram-sha-256\n")
-        self.port = free_port()
-        self.start_again()
+            self._initdb()
+            self.port = self.port or free_port()
+            self.start_again()
+        except BaseException:
+            self.destroy()
+            raise
         return self
 
     def start_again(self) -> None:
-        """Start the server on its port with its data (after `stop`)."""
-        options = " ".join(
-            f"-c {setting}" for setting in (
-                f"port={self.port}", "listen_addresses=127.0.0.1",
-                f"unix_socket_directories={self.base_dir}", "fsync=off",
-                "synchronous_commit=off", "full_page_writes=off", "max_connections=200",
-                "wal_level=replica", "max_wal_senders=5", "hot_standby=on",
-            )
-        )
+        """Start the (stopped) server again, on its port, with its data."""
+        settings = [f"port={self.port}", f"unix_socket_directories={self.base_dir}", *_SETTINGS]
+        if self._is_standby:
+            settings.append("hot_standby=on")
         log_file = self.base_dir / "server.log"
         try:
-            self._run("pg_ctl", "-w", "-t", "60", "-D", str(self.data_dir), "-l", str(log_file), "-o", options, "start")
-        except subprocess.CalledProcessError as error:
-            tail = log_file.read_text()[-2000:] if log_file.exists() else ""
-            raise RuntimeError(f"PostgreSQL did not start on port {self.port}:\n{tail}") from error
-        if self not in _alive:
-            _alive.append(self)
+            self._run("pg_ctl", "-w", "-t", "60", "-D", str(self.data_dir), "-l", str(log_file),
+                      "-o", " ".join(f"-c {s}" for s in settings), "start")
+            self._wait_until_ready()
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}\nserver log tail:\n{self.log_tail()}") from None
+
+    def restart(self) -> None:
+        """Stop the server if it runs, and start it again on the same port and data."""
+        self.stop()
+        self.start_again()
 
     def stop(self, mode: str = "fast") -> None:
-        if self.base_dir and (self.data_dir / "postmaster.pid").exists():
-            self._run("pg_ctl", "-w", "-D", str(self.data_dir), "-m", mode, "stop", check=False)
+        """Stop the server; nothing happens when it is not running."""
+        if self.is_running():
+            self._run("pg_ctl", "-w", "-t", "60", "-D", str(self.data_dir), "-m", mode, "stop", check=False)
 
     def is_running(self) -> bool:
-        return bool(self.base_dir) and (self.data_dir / "postmaster.pid").exists()
+        if self.base_dir is None or not self.data_dir.is_dir():
+            return False
+        # `pg_ctl status` checks the pid, where a killed server leaves its pid file behind.
+        return self._run("pg_ctl", "status", "-D", str(self.data_dir), check=False).returncode == 0
 
     def destroy(self) -> None:
+        """Stop the server (and its standbys) and remove all its files."""
         for standby in self.standbys:
             standby.destroy()
         self.standbys.clear()
-        self.stop("immediate")
-        if self.base_dir:
+        if self.base_dir is not None:
+            self.stop("immediate")  # the data is thrown away: no checkpoint needed
             shutil.rmtree(self.base_dir, ignore_errors=True)
             self.base_dir = None
         if self in _alive:
@@ -144,23 +162,72 @@ class LocalCluster:
         self.destroy()
 
     def add_standby(self) -> "LocalCluster":
-        """A hot standby of this server, streaming from it, on its own port."""
-        standby = LocalCluster(self.user, self.password, self.bin_dir)
-        standby._make_base_dir()
-        self._run(
-            "pg_basebackup", "-D", str(standby.data_dir), "-R", "-X", "stream",
-            "-h", self.host, "-p", str(self.port), "-U", self.user,
-            env={**os.environ, "PGPASSWORD": self.password},
-        )
-        standby.port = free_port()
-        standby.start_again()
+        """A hot standby streaming from this server, on its own port; destroyed with it."""
+        standby = LocalCluster(self.user, self.password, bin_dir=self.bin_dir)
+        standby._is_standby = True
         self.standbys.append(standby)
+        try:
+            standby._make_base_dir()
+            standby._run(
+                "pg_basebackup", "-D", str(standby.data_dir), "-R", "-X", "stream",
+                "-h", self.host, "-p", str(self.port), "-U", self.user, password=self.password,
+            )
+            standby.port = free_port()
+            standby.start_again()
+        except BaseException:
+            self.standbys.remove(standby)
+            standby.destroy()
+            raise
         return standby
 
-    # --- helpers ----------------------------------------------------------------------
+    def log_tail(self, chars: int = 3000) -> str:
+        log_file = self.base_dir / "server.log" if self.base_dir else None
+        return log_file.read_text(errors="replace")[-chars:] if log_file and log_file.exists() else "(no log)"
+
+    # --- helpers ------------------------------------------------------------------
+
+    def _initdb(self) -> None:
+        # initdb reads the password from a file; it exists only while initdb runs.
+        password_file = self.base_dir / "pwfile"
+        descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as stream:
+            stream.write(self.password + "\n")
+        self._own(password_file)
+        try:
+            self._run("initdb", "-D", str(self.data_dir), "-U", self.user, "--auth=scram-sha-256",
+                      f"--pwfile={password_file}", "-E", "UTF8", "--locale=C")
+        finally:
+            password_file.unlink()
+        # initdb's own pg_hba.conf has these lines today; make sure of it.
+        hba = self.data_dir / "pg_hba.conf"
+        present = {" ".join(line.split()) for line in hba.read_text().splitlines()}
+        missing = [line for line in _HBA_LINES if line not in present]
+        if missing:
+            with open(hba, "a") as stream:
+                stream.write("".join(f"{line}\n" for line in missing))
+
+    def _wait_until_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                connection = psycopg2.connect(host=self.host, port=self.port, user=self.user,
+                                              password=self.password, dbname="postgres", connect_timeout=5)
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_is_in_recovery()")
+                        if cursor.fetchone()[0] == self._is_standby:
+                            return
+                finally:
+                    connection.close()
+            except psycopg2.OperationalError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL on port {self.port} did not become ready in {timeout}s")
+            time.sleep(0.1)
 
     def _make_base_dir(self) -> None:
         self.base_dir = Path(tempfile.mkdtemp(prefix="luna-db-pg-"))
+        _alive.append(self)
         self._own(self.base_dir)
         os.chmod(self.base_dir, 0o700)
 
@@ -169,15 +236,27 @@ class LocalCluster:
             account = pwd.getpwnam(self._run_as)
             os.chown(path, account.pw_uid, account.pw_gid)
 
-    def _run(self, program: str, *args: str, check: bool = True, env=None):
-        return subprocess.run(
-            [str(self.bin_dir / program), *args], user=self._run_as, check=check,
-            capture_output=True, text=True, env=env, cwd=self.base_dir,
+    def _run(self, program: str, *args: str, check: bool = True, password: str | None = None):
+        # The caller's PG* variables (PGHOST, PGSSLMODE, ...) must not steer our binaries;
+        # a password travels in the environment, never in argv.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        if password is not None:
+            env["PGPASSWORD"] = password
+        completed = subprocess.run(
+            [str(self.bin_dir / program), *args], user=self._run_as, env=env, cwd=self.base_dir,
+            capture_output=True, text=True,
         )
+        if check and completed.returncode != 0:
+            output = (completed.stderr or completed.stdout).strip()[-2000:]
+            raise RuntimeError(f"{program} failed (exit {completed.returncode}): {output}")
+        return completed
 
 
 @atexit.register
 def _destroy_leftovers() -> None:
     """An aborted run must not leave postgres processes behind."""
     for cluster in list(_alive):
-        cluster.destroy()
+        try:
+            cluster.destroy()
+        except Exception:
+            pass

@@ -28,7 +28,7 @@ def test_check_passes_on_the_projects_own_histories(fresh_db, schema):
 
 
 def test_check_can_create_its_scratch_database(pg_server):
-    from tests.conftest import drop_database
+    from tests.pghelpers import drop_database
 
     name = "lt_check_scratch"
     drop_database(pg_server, name)

@@ -11,7 +11,7 @@ from luna_db_tools import commands
 from luna_db_tools.drift import is_schema_object
 from luna_db_tools.schemas import load_models
 from tests.clirunner import invoke
-from tests.conftest import drop_database
+from tests.pghelpers import drop_database
 
 SCHEMAS = ["streams", "backport3"]
 

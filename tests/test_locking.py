@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from luna_db_tools import commands
 from luna_db_tools.locking import MIGRATION_LOCK_KEY
 from tests.clirunner import invoke, run_process
-from tests.conftest import pg_dump_schema
+from tests.pghelpers import pg_dump_schema
 
 
 def test_eight_replicas_upgrading_at_once_apply_each_revision_once(fresh_db, second_db, pg_server):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from luna_db_tools import commands
 from tests.clirunner import ROOT, invoke
-from tests.conftest import pg_dump_schema
+from tests.pghelpers import pg_dump_schema
 
 SCHEMAS = ["streams", "backport3"]
 

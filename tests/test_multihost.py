@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from luna_db_tools.connection import RetryPolicy
 from luna_db_tools.pgcluster import free_port
 from tests.clirunner import invoke, run_process
-from tests.conftest import wait_until_replicated, wait_until_waiting_on_a_lock
+from tests.pghelpers import wait_until_replicated, wait_until_waiting_on_a_lock
 
 
 def hosts_dsn(server, database, *ports):

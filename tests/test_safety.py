@@ -21,7 +21,7 @@ from luna_db_tools.dsn import parse_dsn
 from luna_db_tools.errors import DsnError
 from luna_db_tools.environment import make_config
 from tests.clirunner import invoke, run_process
-from tests.conftest import pg_dump_schema, wait_until_waiting_on_a_lock
+from tests.pghelpers import pg_dump_schema, wait_until_waiting_on_a_lock
 
 
 def engine(db):
@@ -162,7 +162,7 @@ NOISE = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_c
 
 
 @given(password=PASSWORD, before=NOISE, after=NOISE)
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_dsn_ends_in_exit_0_or_2_without_traceback_or_password(password, before, after):
     text = f"{before}luna:{password}@{after}"
     result = invoke("dsn", "--json", "--schema", "streams", "--dsn", text)
@@ -182,7 +182,7 @@ def test_any_dsn_ends_in_exit_0_or_2_without_traceback_or_password(password, bef
 
 
 @given(port=NOISE, host=NOISE, user=NOISE, name=NOISE, password=PASSWORD)
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 def test_any_option_values_end_in_exit_0_or_2(port, host, user, name, password):
     args = ["dsn", "--schema", "backport3", "--db-password", password]
     for option, value in (("--db-port", port), ("--db-host", host), ("--db-user", user), ("--db-name", name)):
@@ -208,7 +208,7 @@ section_keys = st.sampled_from(["db_type", "db_host", "db_port", "db_user", "db_
     raw=st.one_of(st.none(), st.text(max_size=30)),
     password=PASSWORD,
 )
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_config_file_ends_in_exit_0_or_2(tmp_path_factory, section, raw, password):
     path = tmp_path_factory.mktemp("config") / "luna.json"
     if raw is not None:

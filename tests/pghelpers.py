@@ -1,0 +1,150 @@
+"""Helpers for tests against a real PostgreSQL (the fixtures are in conftest.py).
+
+Import them from here (`from tests.pghelpers import pg_dump_schema`);
+conftest re-exports them for the tests that import them from there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+import psycopg2
+import pytest
+
+from luna_db_tools.pgcluster import LocalCluster, find_pg_bin, luna_dsn
+
+# Contains % on purpose: passwords must survive every layer, and never show.
+TEST_PASSWORD = "Sup3r-Secret%pw"
+
+
+@dataclass(frozen=True)
+class PgServer:
+    """Where the tests' server is, and how to reach it."""
+
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    kind: str  # "env", "docker", "local" or "standby"
+    admin_database: str = "postgres"  # where CREATE/DROP DATABASE run
+    cluster: LocalCluster | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, cluster: LocalCluster, kind: str) -> "PgServer":
+        return cls(cluster.host, cluster.port, cluster.user, cluster.password, kind, cluster=cluster)
+
+    def dsn(self, database: str = "postgres") -> str:
+        """The LUNA DSN `user:pw@host:port/database` (percent-encoded)."""
+        return luna_dsn(self.user, self.password, self.host, self.port, database)
+
+    def url(self, database: str = "postgres") -> str:
+        """The SQLAlchemy URL (psycopg2 driver)."""
+        return "postgresql+psycopg2://" + self.dsn(database)
+
+    def connect(self, database: str = "postgres"):
+        return psycopg2.connect(
+            host=self.host, port=self.port, user=self.user, password=self.password,
+            dbname=database, connect_timeout=10,
+        )
+
+
+def _administer(server: PgServer, statement: str) -> None:
+    """Run a statement that cannot run in a transaction (CREATE/DROP DATABASE)."""
+    admin = server.connect(server.admin_database)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        admin.close()
+
+
+def create_database(server: PgServer, name: str) -> None:
+    _administer(server, f'CREATE DATABASE "{name}"')
+
+
+def drop_database(server: PgServer, name: str) -> None:
+    _administer(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def fetch_all(server, database: str, sql: str, params=None) -> list[tuple]:
+    """The rows of one statement (autocommit, so a write sticks); [] when it returns none."""
+    connection = psycopg2.connect(
+        host=server.host, port=server.port, user=server.user, password=server.password,
+        dbname=database, connect_timeout=10,
+    )
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+    finally:
+        connection.close()
+
+
+def wait_until_replicated(standby: PgServer, database: str, timeout: float = 15) -> None:
+    """Wait until a database created on the primary can be opened on the standby."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            standby.connect(database).close()
+            return
+        except psycopg2.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def wait_for_replay(primary: PgServer, standby: PgServer, timeout: float = 15) -> None:
+    """Wait until the standby has replayed everything the primary has written so far."""
+    (lsn,) = fetch_all(primary, primary.admin_database, "SELECT pg_current_wal_lsn()::text")[0]
+    deadline = time.monotonic() + timeout
+    while not fetch_all(standby, "postgres", "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), %s) >= 0", (lsn,))[0][0]:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the standby did not replay up to {lsn} in {timeout}s")
+        time.sleep(0.05)
+
+
+def wait_until_waiting_on_a_lock(server, database: str = "postgres", timeout: float = 30) -> None:
+    """Wait until a luna-db session on `server` (a PgServer or LocalCluster) waits on a lock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waiting = fetch_all(
+            server, database,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'luna-db' AND wait_event_type = 'Lock'",
+        )[0][0]
+        if waiting:
+            return
+        time.sleep(0.1)
+    pytest.fail("luna-db never waited on the lock")
+
+
+# pg_dump's lines that differ between two dumps of the same schema, or say nothing about it
+# (\restrict carries a random key since 15.14).
+_NOISE = ("--", "SET ", "SELECT pg_catalog.set_config", "\\restrict", "\\unrestrict")
+
+
+def pg_dump_schema(server, database: str) -> str:
+    """`pg_dump --schema-only` without its noise, so two databases' dumps compare with ==.
+
+    pg_dump is a client: it runs as any OS user. It must be at least the server's
+    major version, so the local server's own pg_dump is preferred.
+    """
+    try:
+        pg_dump = str(find_pg_bin() / "pg_dump")
+    except RuntimeError:
+        pg_dump = shutil.which("pg_dump") or "pg_dump"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env["PGPASSWORD"] = server.password
+    dump = subprocess.run(
+        [pg_dump, "--schema-only", "--no-owner", "--no-privileges", "-h", server.host,
+         "-p", str(server.port), "-U", server.user, "-d", database],
+        env=env, capture_output=True, text=True,
+    )
+    if dump.returncode != 0:
+        raise RuntimeError(f"pg_dump of {database} failed: {dump.stderr.strip()}")
+    return "\n".join(line for line in dump.stdout.splitlines() if line.strip() and not line.startswith(_NOISE))
