@@ -1,10 +1,13 @@
 """What both LUNA schemas are built from, for PostgreSQL and Oracle from one code.
 
-- a naming convention that gives every constraint and index the same name
-  (at most 30 characters) on every dialect;
+- `NAMING_CONVENTION`: every constraint and index gets the same name, at
+  most 30 characters, on every dialect;
 - `utcnow()`: the UTC "now" server default of each dialect;
-- `Bool`: native BOOLEAN on PostgreSQL, SMALLINT with a named CHECK on Oracle;
-- `view(name, selectable)`: a view that comes and goes with the tables.
+- `Bool`, `bool_check`, `bool_literal`: native BOOLEAN on PostgreSQL,
+  SMALLINT with a named CHECK on Oracle;
+- `JsonText`: JSON documents, stored as text;
+- `view(name, selectable)`: a view that comes and goes with the tables;
+- `make_base()`: a declarative base with its own metadata, one per schema.
 """
 
 from __future__ import annotations
@@ -17,21 +20,25 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql import expression
-from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.sql.util import find_tables
+from sqlalchemy.sql.visitors import InternalTraversal
 
-# Oracle before 12.2 allows 30 characters; PostgreSQL would cut at 63 and
-# SQLAlchemy truncates per dialect. Our names must be the same everywhere, so
-# the convention cuts them itself, deterministically.
+# --- names -------------------------------------------------------------------
+
+# Oracle before 12.2 allows 30 characters. PostgreSQL would cut at 63 and
+# SQLAlchemy truncates per dialect, so left alone the same constraint would
+# be named differently on each. The convention cuts names itself, the same
+# way everywhere, and migrations can name a constraint before it exists.
 MAX_IDENTIFIER_LENGTH = 30
+_HASH_LENGTH = 8
 
 
 def fit_identifier(name: str) -> str:
-    """`name` itself, or its first characters plus a hash of the whole when too long."""
+    """`name` itself, or its first characters + `_` + 8 hex of its SHA-1 when too long."""
     if len(name) <= MAX_IDENTIFIER_LENGTH:
         return name
-    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
-    return f"{name[: MAX_IDENTIFIER_LENGTH - 9]}_{digest}"
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:_HASH_LENGTH]
+    return f"{name[: MAX_IDENTIFIER_LENGTH - _HASH_LENGTH - 1]}_{digest}"
 
 
 def _column_names(constraint) -> str:
@@ -47,12 +54,19 @@ def _unique_name(constraint, table) -> str:
 
 
 def _foreign_key_name(constraint, table) -> str:
-    target = constraint.elements[0].target_fullname.split(".")[0]
+    # The target as written ("stream.stream_id"): it is known before the
+    # referred table is, which is what a migration's lone op.create_table has.
+    target = constraint.elements[0].target_fullname.split(".")[-2]
     return fit_identifier(f"fk_{table.name}_{_column_names(constraint)}_{target}")
 
 
 def _check_name(constraint, table) -> str:
-    return fit_identifier(f"ck_{table.name}_{constraint.name}")
+    name = constraint.name
+    if not isinstance(name, str) or not name:
+        # A CHECK says nothing about its columns that a name could be made of.
+        raise sa.exc.ArgumentError(f"CHECK constraint on {table.name} needs a name, e.g. name='status'")
+    prefix = f"ck_{table.name}_"
+    return fit_identifier(name if name.startswith(prefix) else prefix + name)
 
 
 def _primary_key_name(constraint, table) -> str:
@@ -63,9 +77,9 @@ NAMING_CONVENTION = {
     "luna_ix": _index_name,
     "luna_uq": _unique_name,
     "luna_fk": _foreign_key_name,
-    # SQLAlchemy rewrites a name given in the code (CheckConstraint(...,
-    # name="status")) only when the template mentions "constraint_name":
-    # hence this token's name. It makes `ck_stream_status`.
+    # SQLAlchemy passes a name given in the code (CheckConstraint(...,
+    # name="status")) through the convention only when the template mentions
+    # "constraint_name": hence this token's name. It makes `ck_stream_status`.
     "luna_ck_from_constraint_name": _check_name,
     "luna_pk": _primary_key_name,
     "ix": "%(luna_ix)s",
@@ -76,13 +90,7 @@ NAMING_CONVENTION = {
 }
 
 
-def make_base() -> type[DeclarativeBase]:
-    """A declarative base with its own MetaData (one per schema) and our naming convention."""
-
-    class Base(DeclarativeBase):
-        metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-    return Base
+# --- declarative base ----------------------------------------------------------
 
 
 class ColumnNamesMixin:
@@ -90,15 +98,33 @@ class ColumnNamesMixin:
 
     @classmethod
     def getColumnNames(cls) -> list[str]:  # noqa: N802 - the services' name
-        """The table's column names, in table order."""
+        """Get all column names of the table, in order as in the database."""
         return [column.name for column in cls.__table__.columns]
 
 
-# --- server defaults -----------------------------------------------------------
+def make_base() -> type[DeclarativeBase]:
+    """A new declarative base with its own MetaData and our naming convention (one per schema)."""
+
+    class Base(ColumnNamesMixin, DeclarativeBase):
+        """Base of one schema's models."""
+
+        metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+    return Base
+
+
+# --- types and server defaults -----------------------------------------------------
+
+#: JSON documents: TEXT on PostgreSQL, CLOB on Oracle. The services read and
+#: write them as strings, and Oracle's JSON type differs by server version.
+JsonText = sa.Text
 
 
 class utcnow(expression.FunctionElement):  # noqa: N801 - reads like the SQL it is
-    """The current time in UTC, as a server default: every LUNA time is UTC."""
+    """The current time in UTC, as a server default: every LUNA time is UTC.
+
+    Models and migrations alike: `server_default=utcnow()`.
+    """
 
     type = sa.TIMESTAMP()
     inherit_cache = True
@@ -142,15 +168,14 @@ def _bool_literal_oracle(element, compiler, **kw):
     return "1" if element.value else "0"
 
 
-# --- booleans ------------------------------------------------------------------
-
-
 class Bool(sa.types.TypeDecorator):
-    """A boolean: native on PostgreSQL, SMALLINT 0/1 on Oracle.
+    """A boolean: native BOOLEAN on PostgreSQL, SMALLINT 0/1 on Oracle.
 
-    Oracle has BOOLEAN only from 23ai; SQLAlchemy would switch to it when it
-    detects such a server, and the same schema would then differ by server
-    version. So Oracle always gets SMALLINT, guarded by `bool_check`.
+    Oracle has BOOLEAN only from 23ai, and SQLAlchemy's Boolean becomes it
+    whenever the dialect believes the server has it (an unconnected Oracle
+    dialect, as in offline scripts, believes so too). One schema must not
+    differ by server version, so Oracle always gets SMALLINT, guarded by
+    `bool_check` (a named CHECK that a table adds for each Bool column).
     """
 
     impl = sa.Boolean
@@ -158,6 +183,8 @@ class Bool(sa.types.TypeDecorator):
 
     def load_dialect_impl(self, dialect):
         if dialect.name == "oracle":
+            # Not dialect.type_descriptor(): the Oracle drivers adapt SMALLINT
+            # to their integer type, which renders as INTEGER.
             return sa.SMALLINT()
         return dialect.type_descriptor(sa.Boolean(create_constraint=False))
 
@@ -171,34 +198,41 @@ class Bool(sa.types.TypeDecorator):
 
 
 def bool_check(column_name: str) -> sa.CheckConstraint:
-    """The named `CHECK (x IN (0, 1))` that a `Bool` column needs on Oracle only."""
+    """The `CHECK (x IN (0, 1))` a `Bool` column needs on Oracle only, named `ck_<table>_<x>`."""
     return sa.CheckConstraint(f"{column_name} IN (0, 1)", name=column_name).ddl_if(dialect="oracle")
 
 
-# --- views -----------------------------------------------------------------------
+# --- views -------------------------------------------------------------------------
 
 
 class CreateView(ExecutableDDLElement):
+    """`CREATE VIEW name AS <select>`; `CREATE OR REPLACE VIEW` on Oracle."""
+
     def __init__(self, name: str, selectable):
         self.name = name
         self.selectable = selectable
 
 
 class DropView(ExecutableDDLElement):
+    """`DROP VIEW IF EXISTS name` on PostgreSQL; `DROP VIEW name` on Oracle."""
+
     def __init__(self, name: str):
         self.name = name
 
 
+def _view_query(element, compiler) -> str:
+    # A view stores its query: values are written in, never bound.
+    return compiler.sql_compiler.process(element.selectable, literal_binds=True)
+
+
 @compiles(CreateView)
 def _create_view(element, compiler, **kw):
-    select = compiler.sql_compiler.process(element.selectable, literal_binds=True)
-    return f"CREATE VIEW {compiler.preparer.quote(element.name)} AS {select}"
+    return f"CREATE VIEW {compiler.preparer.quote(element.name)} AS {_view_query(element, compiler)}"
 
 
 @compiles(CreateView, "oracle")
 def _create_view_oracle(element, compiler, **kw):
-    select = compiler.sql_compiler.process(element.selectable, literal_binds=True)
-    return f"CREATE OR REPLACE VIEW {compiler.preparer.quote(element.name)} AS {select}"
+    return f"CREATE OR REPLACE VIEW {compiler.preparer.quote(element.name)} AS {_view_query(element, compiler)}"
 
 
 @compiles(DropView)
@@ -208,47 +242,70 @@ def _drop_view(element, compiler, **kw):
 
 @compiles(DropView, "oracle")
 def _drop_view_oracle(element, compiler, **kw):
-    # No IF EXISTS before 23ai: callers drop only the views that exist.
+    # No IF EXISTS before 23ai: drop_views() drops only the views that exist.
     return f"DROP VIEW {compiler.preparer.quote(element.name)}"
 
 
 def view(name: str, selectable, metadata: sa.MetaData | None = None) -> sa.TableClause:
     """Create a simple view object. Use it like a table: select(SomeView.c.roi).
 
-    Returns an `sa.table` (not a model) with the selectable's columns. The
-    view is registered on the metadata of the tables it reads (or the one
-    given) and is created after them by `create_all`, dropped before them
-    by `drop_all`.
+    Returns an `sa.table` object (NOT a model) with one column per column
+    of `selectable`. The view is registered in `metadata.info["views"]`
+    (name -> (table, selectable)) of the given metadata, or of the first
+    table the selectable reads; `create_all` creates it after the tables,
+    `drop_all` drops it before them.
     """
     if metadata is None:
-        metadata = find_tables(selectable)[0].metadata
-    table = sa.table(name, *(sa.column(c.name, c.type) for c in selectable.selected_columns))
-    views = metadata.info.setdefault("views", {})
-    if not views:
+        metadata = next(t for t in find_tables(selectable, include_joins=True) if isinstance(t, sa.Table)).metadata
+    table = sa.table(name, *(sa.column(column.name, column.type) for column in selectable.selected_columns))
+    metadata.info.setdefault("views", {})[name] = (table, selectable)
+    if not event.contains(metadata, "after_create", _after_create):
         event.listen(metadata, "after_create", _after_create)
         event.listen(metadata, "before_drop", _before_drop)
-    views[name] = selectable
     return table
 
 
-def _after_create(metadata, connection, **kw):
-    for name, selectable in metadata.info["views"].items():
-        connection.execute(CreateView(name, selectable))
-
-
-def _before_drop(metadata, connection, **kw):
-    for name in reversed(list(metadata.info["views"])):
-        connection.execute(DropView(name))
+def view_ddl(metadata: sa.MetaData) -> list[CreateView]:
+    """The metadata's `CreateView` elements, in definition order (a view may read an earlier one)."""
+    return [CreateView(name, selectable) for name, (_, selectable) in metadata.info.get("views", {}).items()]
 
 
 def create_views(connection, metadata: sa.MetaData) -> None:
-    """Create every view of the metadata, in definition order."""
-    _after_create(metadata, connection)
+    """Create every view of the metadata, in definition order.
+
+    Works on a mock connection too (Alembic's offline mode, `create --sql`).
+    """
+    for create in view_ddl(metadata):
+        connection.execute(create)
 
 
 def drop_views(connection, metadata: sa.MetaData) -> None:
-    """Drop the metadata's views that exist, in reverse order."""
+    """Drop the metadata's views that exist, in reverse definition order."""
     existing = set(sa.inspect(connection).get_view_names())
     for name in reversed(list(metadata.info.get("views", {}))):
         if name in existing:
             connection.execute(DropView(name))
+
+
+def _is_live(connection) -> bool:
+    # create_all/drop_all on a mock engine (scripts) hand in a mock connection
+    # that cannot be inspected: there, every statement is simply emitted.
+    return isinstance(connection, sa.engine.Connection)
+
+
+def _after_create(metadata, connection, checkfirst=False, **kw):
+    if checkfirst and _is_live(connection):
+        existing = set(sa.inspect(connection).get_view_names())
+        for create in view_ddl(metadata):
+            if create.name not in existing:
+                connection.execute(create)
+        return
+    create_views(connection, metadata)
+
+
+def _before_drop(metadata, connection, checkfirst=False, **kw):
+    if checkfirst and _is_live(connection):
+        drop_views(connection, metadata)
+        return
+    for name in reversed(list(metadata.info.get("views", {}))):
+        connection.execute(DropView(name))
