@@ -174,14 +174,13 @@ def _reason(why: str) -> str:
     lowered = why.lower()
     if "read-only" in lowered or "is in hot standby" in lowered or "recovery" in lowered:
         return "read-only (hot standby)"
-    if "password authentication failed" in lowered or "ora-01017" in lowered or "authentication failed" in lowered:
+    if "authentication failed" in lowered or "ora-01017" in lowered:
         return "authentication failed"
-    if "connection refused" in lowered or "ora-12541" in lowered or "dpy-6005" in lowered and "refused" in lowered:
+    if "connection refused" in lowered or "ora-12541" in lowered or ("dpy-6005" in lowered and "refused" in lowered):
         return "connection refused"
     if "timeout" in lowered or "timed out" in lowered or "ora-12170" in lowered:
         return "timed out"
-    if "does not exist" in lowered and "database" in lowered:
-        return why.strip().removeprefix("FATAL:").strip()  # 'database "x" does not exist'
+    # Anything else as the server said it, e.g. 'database "x" does not exist'.
     return why.strip().removeprefix("FATAL:").strip() or "failed"
 
 

@@ -10,8 +10,7 @@ import importlib
 from pathlib import Path
 from types import ModuleType
 
-from .errors import BadInput
-from .settings import SCHEMA_NAMES
+from .settings import check_schema
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -33,8 +32,3 @@ def load_models(schema: str) -> ModuleType:
     """The schema's model module (imported on demand: it pulls in SQLAlchemy)."""
     return importlib.import_module(f"luna_db_tools.models.{check_schema(schema)}")
 
-
-def check_schema(schema: str | None) -> str:
-    if schema not in SCHEMA_NAMES:
-        raise BadInput(f"unknown schema {schema!r}: choose streams or backport3")
-    return schema

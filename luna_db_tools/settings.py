@@ -199,12 +199,15 @@ def _first(*values):
     return None
 
 
-def _check_schema(schema: str | None) -> str | None:
-    if schema is None:
-        return None
+def check_schema(schema: str | None) -> str:
+    """The schema, or BadInput when it is not one of SCHEMA_NAMES."""
     if schema not in SCHEMA_NAMES:
         raise BadInput(f"unknown schema {schema!r}: choose streams or backport3")
     return schema
+
+
+def _check_schema(schema: str | None) -> str | None:
+    return None if schema is None else check_schema(schema)
 
 
 def require_schema(schema: str | None) -> str:
