@@ -15,6 +15,7 @@ from luna_db_tools.audit import AuditRecorder, ensure_audit_table
 from luna_db_tools.connection import connect
 from luna_db_tools.drift import is_schema_object
 from luna_db_tools.environment import environment_inputs, narrow_to_schema
+from luna_db_tools.rerun import tolerate_already_done
 
 config = context.config
 if config.config_file_name is not None:
@@ -75,9 +76,12 @@ def _run(connection) -> None:
     connection.commit()
     context.configure(
         connection=connection,
-        on_version_apply=[AuditRecorder(), *progress_hooks],
+        on_version_apply=[AuditRecorder(inputs.journal), *progress_hooks],
         **common_options,
     )
+    if inputs.rerun_part_applied:
+        # Oracle left this revision part-applied: step over what is done.
+        tolerate_already_done(context.get_context().impl, inputs.report or print)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,9 +1,13 @@
 """The audit trail: who changed this database, when, and with which file.
 
 One row per revision applied or reverted (and per `create` or `stamp`), in
-`luna_db_audit`, written in the same transaction as the revision itself on
-PostgreSQL, so the trail and the schema never disagree. The checksum of the
-revision file is kept, so that an edited file can be found later (Flyway's
+`luna_db_audit`. luna-db opens a step's row, as `running`, in a commit of its
+own before the step starts, and closes it as `done` inside the step's own
+transaction, so on PostgreSQL the trail and the schema never disagree. A row
+left `running` or `failed` tells `status` that a step did not finish: on
+Oracle, whose DDL commits statement by statement, the revision is
+part-applied; on PostgreSQL it was rolled back. The checksum of the revision
+file is kept, so that an edited file can be found later (Flyway's
 `validate`).
 """
 
@@ -12,12 +16,14 @@ from __future__ import annotations
 import getpass
 import hashlib
 import socket
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
 
 AUDIT_TABLE = "luna_db_audit"
+RUNNING, DONE, FAILED = "running", "done", "failed"
 
 
 def audit_table():
@@ -27,12 +33,15 @@ def audit_table():
     return sa.Table(
         AUDIT_TABLE,
         metadata,
-        sa.Column("audit_id", sa.BigInteger, sa.Identity(), primary_key=True),
+        # A uuid, not an identity: Backport 3 databases may be on Oracle 11.2.
+        sa.Column("audit_id", sa.String(32), primary_key=True),
         sa.Column("revision", sa.String(32), nullable=False),
         sa.Column("direction", sa.String(16), nullable=False),  # up, down, create, stamp
+        sa.Column("outcome", sa.String(16), nullable=False),  # running, done, failed
         sa.Column("started_at", sa.TIMESTAMP, nullable=False),
-        sa.Column("finished_at", sa.TIMESTAMP, nullable=False),
-        sa.Column("duration_ms", sa.Integer, nullable=False),
+        sa.Column("finished_at", sa.TIMESTAMP),
+        sa.Column("duration_ms", sa.Integer),
+        sa.Column("error", sa.String(500)),
         sa.Column("tool_version", sa.String(32), nullable=False),
         sa.Column("os_user", sa.String(128), nullable=False),
         sa.Column("os_host", sa.String(255), nullable=False),
@@ -64,22 +73,98 @@ def who() -> tuple[str, str]:
 
 
 def record(connection, revision: str, direction: str, started: datetime, checksum: str | None) -> None:
-    """One audit row; `started` is a UTC datetime."""
+    """One complete (`done`) audit row; `started` is a UTC datetime."""
     finished = utcnow()
-    user, host = who()
     connection.execute(
         audit_table().insert().values(
-            revision=revision,
-            direction=direction,
-            started_at=started,
+            **_new_row(revision, direction, started, checksum),
+            outcome=DONE,
             finished_at=finished,
-            duration_ms=int((finished - started).total_seconds() * 1000),
-            tool_version=__version__,
-            os_user=user[:128],
-            os_host=host[:255],
-            checksum=checksum,
+            duration_ms=_milliseconds(started, finished),
         )
     )
+
+
+def _new_row(revision: str, direction: str, started: datetime, checksum: str | None) -> dict:
+    user, host = who()
+    return dict(
+        audit_id=uuid.uuid4().hex,
+        revision=revision,
+        direction=direction,
+        started_at=started,
+        tool_version=__version__,
+        os_user=user[:128],
+        os_host=host[:255],
+        checksum=checksum,
+    )
+
+
+def _milliseconds(started: datetime, finished: datetime) -> int:
+    return int((finished - started).total_seconds() * 1000)
+
+
+class Journal:
+    """The audit rows of one luna-db run, step by step.
+
+    `begin` commits a `running` row before a step starts, so that a step that
+    never finishes leaves a trace; `finish` marks it `done` inside the step's
+    own transaction; `fail` marks it `failed` when the step raised.
+    """
+
+    def __init__(self):
+        self.open: dict | None = None
+
+    def begin(self, connection, revision: str, direction: str, checksum: str | None) -> None:
+        row = _new_row(revision, direction, utcnow(), checksum)
+        connection.execute(audit_table().insert().values(**row, outcome=RUNNING))
+        connection.commit()
+        self.open = row
+
+    def is_open_for(self, revision: str, direction: str) -> bool:
+        return self.open is not None and (self.open["revision"], self.open["direction"]) == (revision, direction)
+
+    def finish(self, connection) -> None:
+        self._close(connection, DONE, None)
+
+    def fail(self, connection, error: BaseException) -> None:
+        """Best effort: the connection may be gone, and then the row stays `running`."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .redact import redact
+
+        if self.open is None:
+            return
+        try:
+            connection.rollback()
+            self._close(connection, FAILED, redact(_first_line(error))[:500])
+            connection.commit()
+        except SQLAlchemyError:
+            self.open = None
+
+    def _close(self, connection, outcome: str, error: str | None) -> None:
+        table = audit_table()
+        finished = utcnow()
+        connection.execute(
+            table.update()
+            .where(table.c.audit_id == self.open["audit_id"])
+            .values(outcome=outcome, finished_at=finished, error=error,
+                    duration_ms=_milliseconds(self.open["started_at"], finished))
+        )
+        self.open = None
+
+
+def unfinished(rows: list[dict]) -> list[dict]:
+    """Rows of steps that did not finish (`running`, `failed`) and were not completed since."""
+    latest: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        if row["direction"] in ("up", "down"):
+            latest[(row["revision"], row["direction"])] = row
+    return [row for row in latest.values() if row["outcome"] != DONE]
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def utcnow() -> datetime:
@@ -93,7 +178,7 @@ def audit_rows(connection) -> list[dict]:
     if AUDIT_TABLE not in sa.inspect(connection).get_table_names():
         return []
     table = audit_table()
-    rows = connection.execute(sa.select(table).order_by(table.c.audit_id)).mappings().all()
+    rows = connection.execute(sa.select(table).order_by(table.c.started_at, table.c.audit_id)).mappings().all()
     return [
         {key: (value.isoformat() if isinstance(value, datetime) else value) for key, value in row.items()}
         for row in rows
@@ -118,10 +203,12 @@ def checksum_mismatches(rows: list[dict], script, applied: list[str]) -> list[di
 
 
 class AuditRecorder:
-    """An Alembic `on_version_apply` hook: one audit row per step, written
-    before the step's transaction commits."""
+    """An Alembic `on_version_apply` hook: closes the step's row before the
+    step's transaction commits (or writes a whole row when Alembic runs
+    without luna-db's journal, as plain `alembic` does)."""
 
-    def __init__(self):
+    def __init__(self, journal: Journal | None = None):
+        self.journal = journal
         self.mark = utcnow()
 
     def __call__(self, ctx, step, heads, run_args) -> None:
@@ -132,6 +219,10 @@ class AuditRecorder:
             direction = "stamp"
         else:
             direction = "up" if step.is_upgrade else "down"
-        checksum = file_checksum(script.path) if script is not None and script.path else None
-        record(ctx.connection, step.up_revision_id or "base", direction, self.mark, checksum)
+        revision = step.up_revision_id or "base"
+        if self.journal is not None and self.journal.is_open_for(revision, direction):
+            self.journal.finish(ctx.connection)
+        else:
+            checksum = file_checksum(script.path) if script is not None and script.path else None
+            record(ctx.connection, revision, direction, self.mark, checksum)
         self.mark = utcnow()

@@ -120,6 +120,7 @@ def create_sql(schema: str, db_type: str) -> str:
 
     engine = create_mock_engine(OFFLINE_URLS[db_type], collect)
     models.metadata.create_all(engine, checkfirst=False)
+    statements = _indexes_in_name_order(statements)
     for table, rows in models.PRIMAL_ROWS:
         for row in rows:
             statement = table.insert().values(**row)
@@ -566,6 +567,26 @@ def _script_header(schema: str, db_type: str, what: str) -> str:
         # substitution variable inside the DDL's literals.
         return comment + "WHENEVER SQLERROR EXIT SQL.SQLCODE\nSET DEFINE OFF\n\n"
     return comment + "\n"
+
+
+def _indexes_in_name_order(statements: list[str]) -> list[str]:
+    """Sort each run of CREATE INDEX statements (one table's indexes).
+
+    SQLAlchemy keeps a table's indexes in a set, so create_all emits them in
+    an order that changes from run to run; a script a DBA reviews, and its
+    snapshot, must not.
+    """
+    ordered: list[str] = []
+    run: list[str] = []
+    for statement in statements + [""]:
+        if statement.startswith(("CREATE INDEX", "CREATE UNIQUE INDEX")):
+            run.append(statement)
+            continue
+        ordered += sorted(run)
+        run = []
+        if statement:
+            ordered.append(statement)
+    return ordered
 
 
 def _terminated(statement: str, db_type: str) -> str:

@@ -38,9 +38,17 @@ def compare_database(connection, metadata) -> list[Difference]:
 
     context = MigrationContext.configure(
         connection,
-        opts={"compare_type": True, "compare_server_default": True, "include_object": is_schema_object},
+        opts={
+            "compare_type": True,
+            "compare_server_default": True,
+            "include_object": is_schema_object,
+        },
     )
-    differences = [_describe(diff) for diff in _flatten(compare_metadata(context, metadata))]
+    empty_strings = empty_string_columns(metadata)
+    differences = [
+        _describe(diff) for diff in _flatten(compare_metadata(context, metadata))
+        if not is_false_alarm(connection.dialect, diff, empty_strings)
+    ]
     differences += _compare_checks(connection, metadata)
     differences += _compare_views(connection, metadata)
     return sorted(set(differences), key=lambda d: (d.object, d.kind))
@@ -52,6 +60,43 @@ def _flatten(diffs):
             yield from diff
         else:
             yield diff
+
+
+def is_false_alarm(dialect, diff, empty_strings: set[tuple[str, str]]) -> bool:
+    """Differences Alembic reports on Oracle that are not drift.
+
+    An EmptyString column is nullable there with no default, by design. And
+    Oracle hands a default back as the text it was given, with its own
+    spacing and case, where Alembic compares it strictly. (Alembic's
+    `compare_server_default` hook cannot do this: it fails on identity
+    columns.)
+    """
+    if dialect.name != "oracle" or diff[0] not in ("modify_nullable", "modify_default"):
+        return False
+    # ("modify_...", schema, table, column, existing, database's, models')
+    if (diff[2], diff[3]) in empty_strings:
+        return True
+    return diff[0] == "modify_default" and _loose(diff[5], dialect) == _loose(diff[6], dialect)
+
+
+def _loose(default, dialect) -> str:
+    """A server default's SQL text without case, spacing or enclosing parentheses."""
+    arg = getattr(default, "arg", default)
+    if hasattr(arg, "compile"):
+        arg = arg.compile(dialect=dialect)
+    text = "".join(str(arg if arg is not None else "").split()).lower()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1]
+    return text
+
+
+def empty_string_columns(metadata) -> set[tuple[str, str]]:
+    from .models.base import is_empty_string
+
+    return {
+        (table.name, column.name)
+        for table in metadata.tables.values() for column in table.columns if is_empty_string(column)
+    }
 
 
 def _describe(diff) -> Difference:

@@ -29,6 +29,8 @@ def make_config(
     output=None,
     on_version_apply: Callable[..., Any] | None = None,
     retry_policy=None,
+    journal=None,
+    report: Callable[[str], None] | None = None,
 ):
     """The Alembic Config for one schema: its script location and version location.
 
@@ -51,6 +53,10 @@ def make_config(
         db_type=db_type or (settings.db_type if settings else "postgres"),
         on_version_apply=on_version_apply,
         retry_policy=retry_policy,
+        journal=journal,
+        report=report,
+        # Set by luna-db for the step that completes a part-applied Oracle revision.
+        rerun_part_applied=False,
     )
     return config
 
@@ -65,6 +71,9 @@ class EnvironmentInputs:
     connection: Any
     on_version_apply: Callable[..., Any] | None
     retry_policy: Any
+    journal: Any = None
+    report: Callable[[str], None] | None = None
+    rerun_part_applied: bool = False
 
     @property
     def target_metadata(self):
@@ -99,6 +108,9 @@ def environment_inputs(config, x_arguments: dict[str, str]) -> EnvironmentInputs
         connection=attributes.get("connection"),
         on_version_apply=attributes.get("on_version_apply"),
         retry_policy=attributes.get("retry_policy"),
+        journal=attributes.get("journal"),
+        report=attributes.get("report"),
+        rerun_part_applied=bool(attributes.get("rerun_part_applied")),
     )
 
 

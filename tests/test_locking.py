@@ -28,7 +28,7 @@ def test_eight_replicas_upgrading_at_once_apply_each_revision_once(fresh_db, sec
     )
     assert applied == Counter({revision["id"]: 1 for revision in commands.history("streams")})
     with sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool).connect() as connection:
-        audited = connection.execute(sa.text("SELECT revision FROM luna_db_audit WHERE direction = 'up'")).scalars().all()
+        audited = connection.execute(sa.text("SELECT revision FROM luna_db_audit WHERE direction = 'up' AND outcome = 'done'")).scalars().all()
     assert Counter(audited) == applied
 
     assert invoke("create", "--schema", "streams", "--dsn", pg_server.dsn(second_db)).exit_code == 0

@@ -13,20 +13,7 @@ import pytest
 from luna_db_tools import commands
 from luna_db_tools.schemas import load_models
 from tests.clirunner import invoke
-
-SCHEMAS = ["streams", "backport3"]
-DIALECTS = ["postgres", "oracle"]
-
-
-def statements(script: str, db_type: str) -> list[str]:
-    """Split a script into its statements, dropping comments and client commands."""
-    lines = [
-        line for line in script.splitlines()
-        if not line.startswith("--") and not re.match(r"^(WHENEVER|SET DEFINE)\b", line)
-    ]
-    text = "\n".join(lines)
-    parts = re.split(r"^/$", text, flags=re.M) if db_type == "oracle" else text.split(";\n")
-    return [part.strip() for part in parts if part.strip()]
+from tests.sqlscripts import DIALECTS, SCHEMAS, statements
 
 
 def created_tables(script: str) -> set[str]:

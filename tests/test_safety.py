@@ -32,7 +32,7 @@ def audit(db):
     with engine(db).connect() as connection:
         return connection.execute(sa.text(
             "SELECT revision, direction, checksum, tool_version, os_user, os_host, duration_ms"
-            " FROM luna_db_audit ORDER BY audit_id"
+            " FROM luna_db_audit WHERE outcome = 'done' ORDER BY started_at"
         )).all()
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Bool, JsonText, bool_check, bool_literal, make_base, utcnow
+from .base import Bool, EmptyString, JsonText, bool_check, bool_literal, make_base, utcnow
 
 Base = make_base()
 metadata = Base.metadata
@@ -65,7 +65,7 @@ class Person(Base):
     person_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, comment="uuid4: person id")
     account_id: Mapped[str] = _account_key("uuid4: id of the account to which the person belongs")
     user_data: Mapped[str] = mapped_column(
-        sa.String(128), nullable=False, server_default="", comment="client info about the person"
+        EmptyString(128), nullable=False, server_default="", comment="client info about the person"
     )
     external_id: Mapped[str | None] = mapped_column(
         sa.String(36), nullable=True, index=True,

@@ -6,6 +6,8 @@
 - `Bool`, `bool_check`, `bool_literal`: native BOOLEAN on PostgreSQL,
   SMALLINT with a named CHECK on Oracle;
 - `JsonText`: JSON documents, stored as text;
+- `EmptyString`: SCHEMAS.md's `NOT NULL DEFAULT ''` strings, which Oracle
+  cannot hold as such ('' is NULL there);
 - `view(name, selectable)`: a view that comes and goes with the tables;
 - `make_base()`: a declarative base with its own metadata, one per schema.
 """
@@ -18,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.schema import CreateColumn, ExecutableDDLElement
 from sqlalchemy.sql import expression
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -118,6 +120,39 @@ def make_base() -> type[DeclarativeBase]:
 #: JSON documents: TEXT on PostgreSQL, CLOB on Oracle. The services read and
 #: write them as strings, and Oracle's JSON type differs by server version.
 JsonText = sa.Text
+
+
+class EmptyString(sa.types.TypeDecorator):
+    """A string that is never missing, whose "nothing" is '' (SCHEMAS.md's `NOT NULL DEFAULT ''`).
+
+    Oracle stores '' as NULL, so there `NOT NULL DEFAULT ''` would reject
+    every row that omits the column or gives it ''. On Oracle the column is
+    therefore nullable with no default, NULL standing for '', and this type
+    reads NULL back as '': the services see the same value on both
+    dialects. PostgreSQL keeps `NOT NULL DEFAULT ''`. Declare such columns
+    with `nullable=False, server_default=""`, the PostgreSQL truth.
+    """
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return "" if value is None else value
+
+
+def is_empty_string(column) -> bool:
+    """True for an `EmptyString` column: nullable with no default on Oracle."""
+    return isinstance(column.type, EmptyString)
+
+
+@compiles(CreateColumn, "oracle")
+def _create_column_oracle(element, compiler, **kw):
+    column = element.element
+    if not is_empty_string(column):
+        return compiler.visit_create_column(element, **kw)
+    type_sql = compiler.dialect.type_compiler_instance.process(column.type, type_expression=column)
+    # Neither DEFAULT '' (that is DEFAULT NULL) nor NOT NULL: see EmptyString.
+    return f"{compiler.preparer.format_column(column)} {type_sql}"
 
 
 class utcnow(expression.FunctionElement):  # noqa: N801 - reads like the SQL it is

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Bool, JsonText, bool_check, bool_literal, make_base, utcnow, view
+from .base import Bool, EmptyString, JsonText, bool_check, bool_literal, make_base, utcnow, view
 
 Base = make_base()
 metadata = Base.metadata
@@ -47,9 +47,9 @@ class Stream(Base):
     account_id: Mapped[str] = mapped_column(
         sa.String(36), nullable=False, comment="uuid4: id of the account the stream belongs to"
     )
-    name: Mapped[str] = mapped_column(sa.String(128), nullable=False, server_default="", comment="stream name")
+    name: Mapped[str] = mapped_column(EmptyString(128), nullable=False, server_default="", comment="stream name")
     description: Mapped[str] = mapped_column(
-        sa.String(512), nullable=False, server_default="", comment="user description of the stream"
+        EmptyString(512), nullable=False, server_default="", comment="user description of the stream"
     )
     data: Mapped[str] = mapped_column(
         JsonText, nullable=False,
@@ -175,7 +175,7 @@ class Group(Base):
         sa.String(128), nullable=False, comment="group name, unique within the account"
     )
     description: Mapped[str] = mapped_column(
-        sa.String(512), nullable=False, server_default="", comment="user description of the group"
+        EmptyString(512), nullable=False, server_default="", comment="user description of the group"
     )
     create_time: Mapped[datetime] = mapped_column(
         sa.TIMESTAMP, nullable=False, server_default=utcnow(), comment="date: group create time (UTC)"

@@ -9,7 +9,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from luna_db_tools.models.base import Bool, bool_check, bool_literal, utcnow
+from luna_db_tools.models.base import Bool, EmptyString, bool_check, bool_literal, utcnow
 
 revision = "b0001"
 down_revision = None
@@ -51,7 +51,7 @@ def upgrade() -> None:
         "person",
         sa.Column("person_id", sa.String(36), primary_key=True, comment="uuid4: person id"),
         _account_key("uuid4: id of the account to which the person belongs"),
-        sa.Column("user_data", sa.String(128), nullable=False, server_default="", comment="client info about the person"),
+        sa.Column("user_data", EmptyString(128), nullable=False, server_default="", comment="client info about the person"),
         sa.Column("external_id", sa.String(36), comment="external id of the person, if it has its own mapping in external system"),
         _create_time("date: person create time"),
         comment="Persons: a person has faces and belongs to lists",

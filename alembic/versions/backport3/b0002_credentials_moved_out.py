@@ -5,8 +5,9 @@ live outside this database); `account_token.token_info` becomes `token`.
 Every account and token row is kept.
 
 Downgrade: the three columns come back with the old shape, but their old
-values cannot: they were dropped. password comes back as '' for existing
-accounts (no one can log in with it), email and organization_name as NULL.
+values cannot: they were dropped. password comes back as '*' for existing
+accounts (a hash that no password matches: no one can log in with it),
+email and organization_name as NULL.
 
 Revision ID: b0002
 Revises: b0001
@@ -46,9 +47,9 @@ def downgrade() -> None:
     _rename_unique("uq_account_token_token", "uq_account_token_token_info")
     op.alter_column("account_token", "token", new_column_name="token_info",
                     existing_type=sa.String(128), existing_nullable=False)
-    # NOT NULL needs a value for existing rows: '' for a while, then the old
-    # shape (no default) again.
-    op.add_column("account", sa.Column("password", sa.String(128), nullable=False, server_default="", comment="password hash"))
+    # NOT NULL needs a value for existing rows: '*' for a while, then the old
+    # shape (no default) again. Not '': that is NULL on Oracle.
+    op.add_column("account", sa.Column("password", sa.String(128), nullable=False, server_default="*", comment="password hash"))
     op.alter_column("account", "password", server_default=None, existing_type=sa.String(128), existing_nullable=False)
     op.add_column("account", sa.Column("email", sa.String(64), comment="account email, unique"))
     op.create_unique_constraint(None, "account", ["email"])

@@ -8,7 +8,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from luna_db_tools.models.base import utcnow
+from luna_db_tools.models.base import EmptyString, utcnow
 
 revision = "s0001"
 down_revision = None
@@ -25,8 +25,8 @@ def upgrade() -> None:
         "stream",
         sa.Column("stream_id", sa.String(36), primary_key=True, comment="uuid4: stream id"),
         sa.Column("account_id", sa.String(36), nullable=False, comment="uuid4: id of the account the stream belongs to"),
-        sa.Column("name", sa.String(128), nullable=False, server_default="", comment="stream name"),
-        sa.Column("description", sa.String(512), nullable=False, server_default="", comment="user description of the stream"),
+        sa.Column("name", EmptyString(128), nullable=False, server_default="", comment="stream name"),
+        sa.Column("description", EmptyString(512), nullable=False, server_default="", comment="user description of the stream"),
         sa.Column("data", sa.Text, nullable=False, comment="json: stream source: reference, type (tcp, udp, videofile, images), roi, droi, rotation, ..."),
         sa.Column("event_handler", sa.Text, nullable=False, comment="json: where events go, with authorization"),
         sa.Column("policies", sa.Text, nullable=False, comment="json: processing policies"),

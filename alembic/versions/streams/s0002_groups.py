@@ -6,7 +6,7 @@ Revises: s0001
 import sqlalchemy as sa
 from alembic import op
 
-from luna_db_tools.models.base import utcnow
+from luna_db_tools.models.base import EmptyString, utcnow
 
 revision = "s0002"
 down_revision = "s0001"
@@ -20,7 +20,7 @@ def upgrade() -> None:
         sa.Column("group_id", sa.String(36), primary_key=True, comment="uuid4: group id"),
         sa.Column("account_id", sa.String(36), nullable=False, comment="uuid4: id of the account the group belongs to"),
         sa.Column("group_name", sa.String(128), nullable=False, comment="group name, unique within the account"),
-        sa.Column("description", sa.String(512), nullable=False, server_default="", comment="user description of the group"),
+        sa.Column("description", EmptyString(512), nullable=False, server_default="", comment="user description of the group"),
         sa.Column("create_time", sa.TIMESTAMP, nullable=False, server_default=utcnow(), comment="date: group create time (UTC)"),
         sa.UniqueConstraint("account_id", "group_name"),
         comment="Groups of streams",

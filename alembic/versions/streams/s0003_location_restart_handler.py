@@ -61,8 +61,12 @@ def upgrade() -> None:
         comment="Which stream handler (worker) processes a stream",
     )
     op.create_index(None, "handler", ["handler_id"])
-    # Set-based: one statement for all streams, the columns' defaults fill the rest.
-    op.execute("INSERT INTO restart (stream_id) SELECT stream_id FROM stream")
+    # Set-based: one statement for all streams, the columns' defaults fill the
+    # rest. NOT EXISTS: on Oracle a rerun of a part-applied revision repeats it.
+    op.execute(
+        "INSERT INTO restart (stream_id) SELECT stream_id FROM stream"
+        " WHERE NOT EXISTS (SELECT 1 FROM restart WHERE restart.stream_id = stream.stream_id)"
+    )
 
 
 def downgrade() -> None:

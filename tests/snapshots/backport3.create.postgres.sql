@@ -1,0 +1,169 @@
+-- luna-db VERSION: backport3 schema, create at b0003, for postgres
+
+BEGIN;
+
+CREATE TABLE account (
+	account_id VARCHAR(36) NOT NULL, 
+	active BOOLEAN DEFAULT true NOT NULL, 
+	CONSTRAINT pk_account PRIMARY KEY (account_id)
+);
+
+COMMENT ON TABLE account IS 'Accounts; credentials live outside since 0.4.0';
+
+COMMENT ON COLUMN account.account_id IS 'uuid4: account id';
+
+COMMENT ON COLUMN account.active IS 'account status (blocked or not)';
+
+CREATE TABLE account_token (
+	token_id VARCHAR(36) NOT NULL, 
+	account_id VARCHAR(36) NOT NULL, 
+	token VARCHAR(128) NOT NULL, 
+	CONSTRAINT pk_account_token PRIMARY KEY (token_id), 
+	CONSTRAINT fk_account_token_acco_d9f4cfb7 FOREIGN KEY(account_id) REFERENCES account (account_id) ON DELETE CASCADE, 
+	CONSTRAINT uq_account_token_token UNIQUE (token)
+);
+
+CREATE INDEX ix_account_token_account_id ON account_token (account_id);
+
+COMMENT ON TABLE account_token IS 'Access tokens of accounts';
+
+COMMENT ON COLUMN account_token.token_id IS 'uuid4: token id';
+
+COMMENT ON COLUMN account_token.account_id IS 'uuid4: account id, token is linked to';
+
+COMMENT ON COLUMN account_token.token IS 'token';
+
+CREATE TABLE person (
+	person_id VARCHAR(36) NOT NULL, 
+	account_id VARCHAR(36) NOT NULL, 
+	user_data VARCHAR(128) DEFAULT '' NOT NULL, 
+	external_id VARCHAR(36), 
+	create_time TIMESTAMP WITHOUT TIME ZONE DEFAULT timezone('utc', now()) NOT NULL, 
+	CONSTRAINT pk_person PRIMARY KEY (person_id), 
+	CONSTRAINT fk_person_account_id_account FOREIGN KEY(account_id) REFERENCES account (account_id)
+);
+
+CREATE INDEX ix_person_account_id__c0d95da2 ON person (account_id, create_time);
+
+CREATE INDEX ix_person_external_id ON person (external_id);
+
+COMMENT ON TABLE person IS 'Persons: a person has faces and belongs to lists';
+
+COMMENT ON COLUMN person.person_id IS 'uuid4: person id';
+
+COMMENT ON COLUMN person.account_id IS 'uuid4: id of the account to which the person belongs';
+
+COMMENT ON COLUMN person.user_data IS 'client info about the person';
+
+COMMENT ON COLUMN person.external_id IS 'external id of the person, if it has its own mapping in external system';
+
+COMMENT ON COLUMN person.create_time IS 'date: person create time';
+
+CREATE TABLE persons_list (
+	list_id VARCHAR(36) NOT NULL, 
+	account_id VARCHAR(36) NOT NULL, 
+	create_time TIMESTAMP WITHOUT TIME ZONE DEFAULT timezone('utc', now()) NOT NULL, 
+	CONSTRAINT pk_persons_list PRIMARY KEY (list_id), 
+	CONSTRAINT fk_persons_list_accou_da63e3fa FOREIGN KEY(account_id) REFERENCES account (account_id)
+);
+
+CREATE INDEX create_persons_list_time_index ON persons_list (account_id, create_time);
+
+COMMENT ON TABLE persons_list IS 'Lists of persons';
+
+COMMENT ON COLUMN persons_list.list_id IS 'uuid4: list id';
+
+COMMENT ON COLUMN persons_list.account_id IS 'uuid4: id of the account to which the list belongs';
+
+COMMENT ON COLUMN persons_list.create_time IS 'date: list create time';
+
+CREATE TABLE descriptors_list (
+	list_id VARCHAR(36) NOT NULL, 
+	account_id VARCHAR(36) NOT NULL, 
+	create_time TIMESTAMP WITHOUT TIME ZONE DEFAULT timezone('utc', now()) NOT NULL, 
+	CONSTRAINT pk_descriptors_list PRIMARY KEY (list_id), 
+	CONSTRAINT fk_descriptors_list_a_4fc44efe FOREIGN KEY(account_id) REFERENCES account (account_id)
+);
+
+CREATE INDEX create_descr_list_time_index ON descriptors_list (account_id, create_time);
+
+COMMENT ON TABLE descriptors_list IS 'Lists of descriptors';
+
+COMMENT ON COLUMN descriptors_list.list_id IS 'uuid4: list id';
+
+COMMENT ON COLUMN descriptors_list.account_id IS 'uuid4: id of the account to which the list belongs';
+
+COMMENT ON COLUMN descriptors_list.create_time IS 'date: list create time';
+
+CREATE TABLE handler (
+	handler_id VARCHAR(36) NOT NULL, 
+	account_id VARCHAR(36) NOT NULL, 
+	create_time TIMESTAMP WITHOUT TIME ZONE DEFAULT timezone('utc', now()) NOT NULL, 
+	last_update_time TIMESTAMP WITHOUT TIME ZONE DEFAULT timezone('utc', now()) NOT NULL, 
+	policies TEXT NOT NULL, 
+	type SMALLINT NOT NULL, 
+	version INTEGER DEFAULT 1 NOT NULL, 
+	CONSTRAINT pk_handler PRIMARY KEY (handler_id), 
+	CONSTRAINT ck_handler_type CHECK (type IN (0, 1, 2)), 
+	CONSTRAINT fk_handler_account_id_account FOREIGN KEY(account_id) REFERENCES account (account_id)
+);
+
+COMMENT ON TABLE handler IS 'Handlers: extractor, identify and verify policies';
+
+COMMENT ON COLUMN handler.handler_id IS 'uuid4: handler id';
+
+COMMENT ON COLUMN handler.account_id IS 'uuid4: id of the account to which this handler belongs';
+
+COMMENT ON COLUMN handler.create_time IS 'date: handler create time';
+
+COMMENT ON COLUMN handler.last_update_time IS 'date: handler last update time';
+
+COMMENT ON COLUMN handler.policies IS 'json: handler policies';
+
+COMMENT ON COLUMN handler.type IS 'handler type (extractor - 0, identify - 1, verify - 2)';
+
+COMMENT ON COLUMN handler.version IS 'handler version';
+
+CREATE TABLE list_person (
+	list_id VARCHAR(36) NOT NULL, 
+	person_id VARCHAR(36) NOT NULL, 
+	CONSTRAINT pk_list_person PRIMARY KEY (list_id, person_id), 
+	CONSTRAINT fk_list_person_list_i_aa55e757 FOREIGN KEY(list_id) REFERENCES persons_list (list_id) ON DELETE CASCADE, 
+	CONSTRAINT fk_list_person_person_b34f3431 FOREIGN KEY(person_id) REFERENCES person (person_id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_list_person_person_id ON list_person (person_id);
+
+COMMENT ON TABLE list_person IS 'Which persons are in which lists';
+
+COMMENT ON COLUMN list_person.list_id IS 'uuid4: list id';
+
+COMMENT ON COLUMN list_person.person_id IS 'uuid4: person id';
+
+CREATE TABLE person_face (
+	face_id VARCHAR(36) NOT NULL, 
+	person_id VARCHAR(36) NOT NULL, 
+	CONSTRAINT pk_person_face PRIMARY KEY (face_id), 
+	CONSTRAINT fk_person_face_person_c80453d4 FOREIGN KEY(person_id) REFERENCES person (person_id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_person_face_person_id ON person_face (person_id);
+
+COMMENT ON TABLE person_face IS 'Faces of persons: a face belongs to one person';
+
+COMMENT ON COLUMN person_face.face_id IS 'uuid4: face id';
+
+COMMENT ON COLUMN person_face.person_id IS 'uuid4: person id';
+
+
+CREATE TABLE alembic_version (
+    version_num VARCHAR(32) NOT NULL, 
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+-- Running stamp_revision  -> b0003
+
+INSERT INTO alembic_version (version_num) VALUES ('b0003');
+
+
+COMMIT;

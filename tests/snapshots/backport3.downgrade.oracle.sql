@@ -1,0 +1,106 @@
+-- luna-db VERSION: backport3 schema, downgrade head -> base, for oracle
+WHENEVER SQLERROR EXIT SQL.SQLCODE
+SET DEFINE OFF
+
+-- Running downgrade b0003 -> b0002
+
+DROP INDEX create_descr_list_time_index
+
+/
+
+DROP INDEX create_persons_list_time_index
+
+/
+
+UPDATE alembic_version SET version_num='b0002' WHERE alembic_version.version_num = 'b0003'
+
+/
+
+-- Running downgrade b0002 -> b0001
+
+ALTER TABLE account_token RENAME CONSTRAINT uq_account_token_token TO uq_account_token_token_info
+
+/
+
+ALTER INDEX uq_account_token_token RENAME TO uq_account_token_token_info
+
+/
+
+ALTER TABLE account_token RENAME COLUMN token TO token_info
+
+/
+
+ALTER TABLE account ADD password VARCHAR2(128 CHAR) DEFAULT '*' NOT NULL
+
+/
+
+COMMENT ON COLUMN account.password IS 'password hash'
+
+/
+
+ALTER TABLE account MODIFY password DEFAULT NULL
+
+/
+
+ALTER TABLE account ADD email VARCHAR2(64 CHAR)
+
+/
+
+COMMENT ON COLUMN account.email IS 'account email, unique'
+
+/
+
+ALTER TABLE account ADD CONSTRAINT uq_account_email UNIQUE (email)
+
+/
+
+ALTER TABLE account ADD organization_name VARCHAR2(128 CHAR)
+
+/
+
+COMMENT ON COLUMN account.organization_name IS 'organization name'
+
+/
+
+UPDATE alembic_version SET version_num='b0001' WHERE alembic_version.version_num = 'b0002'
+
+/
+
+-- Running downgrade b0001 -> 
+
+DROP TABLE handler
+
+/
+
+DROP TABLE person_face
+
+/
+
+DROP TABLE list_person
+
+/
+
+DROP TABLE descriptors_list
+
+/
+
+DROP TABLE persons_list
+
+/
+
+DROP TABLE person
+
+/
+
+DROP TABLE account_token
+
+/
+
+DROP TABLE account
+
+/
+
+DELETE FROM alembic_version WHERE alembic_version.version_num = 'b0001'
+
+/
+

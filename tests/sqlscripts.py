@@ -1,0 +1,36 @@
+"""The offline scripts of both schemas, rendered and read back statement by statement."""
+
+from __future__ import annotations
+
+import re
+
+from luna_db_tools import __version__, commands
+
+SCHEMAS = ["streams", "backport3"]
+DIALECTS = ["postgres", "oracle"]
+KINDS = ["create", "upgrade", "downgrade"]
+
+
+def render(schema: str, db_type: str, kind: str) -> str:
+    """The script `luna-db KIND --sql` prints: create, upgrade base->head, downgrade head->base."""
+    if kind == "create":
+        return commands.create_sql(schema, db_type)
+    if kind == "upgrade":
+        return commands.migration_sql(schema, db_type, "head", "upgrade")
+    return commands.migration_sql(schema, db_type, "base", "downgrade")
+
+
+def statements(script: str, db_type: str) -> list[str]:
+    """Split a script into its statements, dropping comments and client commands."""
+    lines = [
+        line for line in script.splitlines()
+        if not line.startswith("--") and not re.match(r"^(WHENEVER|SET DEFINE)\b", line)
+    ]
+    text = "\n".join(lines)
+    parts = re.split(r"^/$", text, flags=re.M) if db_type == "oracle" else text.split(";\n")
+    return [part.strip() for part in parts if part.strip()]
+
+
+def without_version(script: str) -> str:
+    """The script with luna-db's version taken out of its header (snapshots outlive releases)."""
+    return script.replace(f"-- luna-db {__version__}:", "-- luna-db VERSION:", 1)
