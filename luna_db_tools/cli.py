@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 import traceback
 
@@ -141,7 +142,17 @@ def _print_error(context, error: BaseException, prefix: str = "") -> None:
     if context.find_root().params.get("traceback"):
         click.echo(redact("".join(traceback.format_exception(error))), err=True)
     text = str(error).strip() or type(error).__name__
-    click.echo(redact(f"luna-db: error: {prefix}{text}"), err=True)
+    _complain("error", redact(f"{prefix}{text}"))
+
+
+def _complain(level: str, line: str) -> None:
+    """`luna-db: error: ...` on stderr; red (yellow for a warning) on a terminal only.
+
+    click drops the colour when stderr is not a terminal; NO_COLOR (no-color.org)
+    drops it everywhere.
+    """
+    label = click.style(f"luna-db: {level}:", fg="red" if level == "error" else "yellow", bold=True)
+    click.echo(f"{label} {line}", err=True, color=False if os.environ.get("NO_COLOR") else None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -209,9 +220,17 @@ def _migration_command(direction: str):
                 for step in steps:
                     out.say(f"would {'apply' if step['direction'] == 'up' else 'revert'} {step['revision']}  {step['message']}")
             return
+        from .progress import StepTicker, index_build_probe
+
+        ticker = StepTicker(sys.stderr, probe=index_build_probe(settings))
+
+        def say(line: str) -> None:
+            ticker.finished()  # the ticker's line goes before the step's own
+            out.say(line)
+
         getattr(commands, direction)(
             settings, revision, policy=_policy(kwargs), lock_timeout=kwargs.pop("lock_timeout"),
-            timeouts=_timeouts(kwargs), report=out.say,
+            timeouts=_timeouts(kwargs), report=say, ticker=None if out.quiet else ticker,
         )
 
     return run
@@ -281,10 +300,7 @@ def history(json_output, audit, **kwargs):
         click.echo(json.dumps(revisions if trail is None else {"revisions": revisions, "audit": trail}, indent=2))
         return
     for row in trail or []:
-        click.echo(
-            f"{row['finished_at'][:19]} {row['direction']:>6} {row['revision']} by {row['os_user']}@{row['os_host']}"
-            f" (luna-db {row['tool_version']}, {row['duration_ms']} ms, checksum {(row['checksum'] or '-')[:12]})"
-        )
+        click.echo(f"{_audit_line(row)}, checksum {(row['checksum'] or '-')[:12]})")
     for entry in reversed(revisions):
         head = " (head)" if entry["is_head"] else ""
         click.echo(f"{entry['down_revision'] or '<base>'} -> {entry['id']}{head}, {entry['message']}")
@@ -366,18 +382,39 @@ def status(out, json_output, **kwargs):
             for difference in report["drift"]:
                 detail = f" ({difference['detail']})" if difference["detail"] else ""
                 click.echo(f"  {difference['kind']}: {difference['object']}{detail}")
+        for step in report["unfinished"]:
+            click.echo(f"unfinished: {_unfinished_line(step)}")
         for row in report["audit"][-5:]:
-            click.echo(
-                f"audit:    {row['finished_at'][:19]} {row['direction']:>6} {row['revision']} "
-                f"by {row['os_user']}@{row['os_host']} (luna-db {row['tool_version']}, {row['duration_ms']} ms)"
-            )
+            click.echo(f"audit:    {_audit_line(row)})")
     for mismatch in report["checksum_mismatches"]:
-        click.echo(
-            f"luna-db: warning: revision {mismatch['revision']}'s file changed after it was applied "
+        _complain(
+            "warning",
+            f"revision {mismatch['revision']}'s file changed after it was applied "
             f"(checksum {mismatch['recorded'][:12]} then, {mismatch['current'][:12]} now)",
-            err=True,
         )
     return EXIT_OK if report["ok"] else EXIT_FAILED
+
+
+def _audit_line(row: dict) -> str:
+    """An audit row for people; the caller closes the parenthesis."""
+    took = f"{row['duration_ms']} ms" if row["duration_ms"] is not None else "did not finish"
+    outcome = "" if row["outcome"] == "done" else f" {row['outcome'].upper()}"
+    return (
+        f"{row['started_at'][:19]} {row['direction']:>6} {row['revision']}{outcome} by {row['os_user']}@{row['os_host']}"
+        f" (luna-db {row['tool_version']}, {took}"
+    )
+
+
+def _unfinished_line(step: dict) -> str:
+    """One line on a step an earlier run did not finish, and what to do about it."""
+    verb = "upgrade" if step["direction"] == "up" else "downgrade"
+    started = f"{step['direction']} {step['revision']} started {step['started_at'][:19]} by {step['os_user']}@{step['os_host']}"
+    why = f" ({step['error']})" if step.get("error") else ""
+    if step["state"] == "part-applied":
+        return f"{started} is part-applied{why}; rerun 'luna-db {verb}' to complete it"
+    if step["state"] == "in progress":
+        return f"{started} is running now (the migration lock is held)"
+    return f"{started} did not finish{why}; PostgreSQL rolled it back"
 
 
 @main.command()

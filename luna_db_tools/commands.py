@@ -183,9 +183,13 @@ def upgrade(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     timeouts: Timeouts = Timeouts(),
     report: Report = _silent,
+    ticker=None,
 ) -> MigrationRun:
-    """Migrate up to `revision`, one transaction per revision, reporting each."""
-    return _migrate(settings, revision, "upgrade", policy, lock_timeout, timeouts, report)
+    """Migrate up to `revision`, one transaction per revision, reporting each.
+
+    `ticker` (a progress.StepTicker) hears when each step starts and ends.
+    """
+    return _migrate(settings, revision, "upgrade", policy, lock_timeout, timeouts, report, ticker)
 
 
 def downgrade(
@@ -196,12 +200,23 @@ def downgrade(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     timeouts: Timeouts = Timeouts(),
     report: Report = _silent,
+    ticker=None,
 ) -> MigrationRun:
     """Migrate down to `revision` (`-1`, a revision id, or `base`)."""
-    return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report)
+    return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report, ticker)
 
 
-def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, report) -> MigrationRun:
+@dataclass(frozen=True)
+class PlannedStep:
+    """One revision to apply or revert, and the target that makes Alembic run just it."""
+
+    revision: str
+    direction: str  # up, down
+    target: str
+    checksum: str | None
+
+
+def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, report, ticker) -> MigrationRun:
     schema = _require_schema(settings)
     _check_revision_argument(schema, revision, direction)
     run = MigrationRun()
@@ -231,41 +246,109 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
 
     from sqlalchemy import event
 
-    # Under the lock, Alembic reads the current revision afresh: a replica
-    # that waited finds the work done and applies nothing twice.
+    journal = audit.Journal()
+    # Under the lock, the current revision is read afresh: a replica that
+    # waited finds the work done and applies nothing twice.
     with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
             connect(settings, policy) as connection:
         start = current_revisions(connection)
         _set_session_timeouts(connection, timeouts)
+        audit.ensure_audit_table(connection)
         connection.commit()  # hand Alembic a connection outside a transaction
+        steps = _planned_steps(schema, revision, direction, start)
+        part_applied = _part_applied_steps(connection)
         event.listen(connection, "commit", on_commit)
         config = make_config(
             schema, connection=connection, settings=settings, on_version_apply=on_version_apply,
-            retry_policy=policy,
+            retry_policy=policy, journal=journal, report=report,
         )
-        command = getattr(_alembic(), direction)
-        for attempt in range(timeouts.lock_retries + 1):
+        for step in steps:
+            clock["mark"] = time.monotonic()
+            if ticker is not None:
+                ticker.started(f"{'applying' if step.direction == 'up' else 'reverting'} {step.revision}")
             try:
-                with _user_errors_from_alembic():
-                    command(config, revision)
-                break
-            except BadInput:
-                raise
+                _run_step(config, connection, step, journal, (step.revision, step.direction) in part_applied,
+                          timeouts, report)
             except Exception as error:
-                if _is_lock_timeout(error) and attempt < timeouts.lock_retries:
-                    connection.rollback()
-                    pause = timeouts.retry_delay * 2**attempt
-                    report(
-                        f"a revision waited longer than {timeouts.lock:g} s for a lock "
-                        f"({_first_line(error)}); retrying in {pause:g} s "
-                        f"(attempt {attempt + 2} of {timeouts.lock_retries + 1})"
-                    )
-                    time.sleep(pause)
-                    continue
+                journal.fail(connection, error)
+                if isinstance(error, BadInput):
+                    raise
                 raise _failure(settings, schema, direction, error, applied["committed"] or start) from error
+            finally:
+                if ticker is not None:
+                    ticker.finished()
         run.reached = current_revisions(connection)
     report(f"{schema} is at revision {_describe(run.reached)}")
     return run
+
+
+def _planned_steps(schema: str, revision: str, direction: str, current: list[str]) -> list[PlannedStep]:
+    """The revisions to run, in order, each with the target that runs it alone.
+
+    luna-db runs one revision per Alembic call, so that each step's audit row
+    is opened (and committed) before the step starts.
+    """
+    script = _script(schema)
+    with _user_errors_from_alembic():
+        if direction == "upgrade":
+            steps = script._upgrade_revs(revision, tuple(current))
+        else:
+            steps = script._downgrade_revs(revision, tuple(current))
+    planned = []
+    for step in steps:
+        revision_script = step.revision
+        below = revision_script._normalized_down_revisions
+        if step.is_upgrade:
+            target = revision_script.revision
+        elif len(below) <= 1:
+            target = below[0] if below else "base"
+        else:
+            raise OperationFailed(
+                f"revision {revision_script.revision} merges branches; luna-db runs linear histories only"
+            )
+        checksum = audit.file_checksum(revision_script.path) if revision_script.path else None
+        planned.append(PlannedStep(revision_script.revision, "up" if step.is_upgrade else "down", target, checksum))
+    return planned
+
+
+def _part_applied_steps(connection) -> set[tuple[str, str]]:
+    """Oracle: (revision, direction) of steps an earlier run left unfinished, hence part-applied.
+
+    PostgreSQL rolls an unfinished step back, so there is nothing to complete.
+    """
+    if connection.dialect.name != "oracle":
+        return set()
+    unfinished = audit.unfinished(audit.audit_rows(connection))
+    connection.commit()
+    return {(row["revision"], row["direction"]) for row in unfinished}
+
+
+def _run_step(config, connection, step: PlannedStep, journal, part_applied: bool, timeouts: Timeouts,
+              report: Report) -> None:
+    """Apply or revert one revision, retried when it waited too long for a table lock."""
+    command = _alembic().upgrade if step.direction == "up" else _alembic().downgrade
+    journal.begin(connection, step.revision, step.direction, step.checksum)
+    config.attributes["rerun_part_applied"] = part_applied
+    if part_applied:
+        report(f"completing {step.revision}, left part-applied by an earlier run")
+    for attempt in range(timeouts.lock_retries + 1):
+        try:
+            with _user_errors_from_alembic():
+                command(config, step.target)
+            return
+        except BadInput:
+            raise
+        except Exception as error:
+            if not (_is_lock_timeout(error) and attempt < timeouts.lock_retries):
+                raise
+            connection.rollback()
+            pause = timeouts.retry_delay * 2**attempt
+            report(
+                f"{step.revision} waited longer than {timeouts.lock:g} s for a lock "
+                f"({_first_line(error)}); retrying in {pause:g} s "
+                f"(attempt {attempt + 2} of {timeouts.lock_retries + 1})"
+            )
+            time.sleep(pause)
 
 
 def _set_session_timeouts(connection, timeouts: Timeouts) -> None:
@@ -436,6 +519,7 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> dict:
         # database behind it differs by its pending migrations, not by drift.
         drift = compare_database(connection, load_models(schema).metadata) if at_head else None
         trail = audit.audit_rows(connection)
+        unfinished = _unfinished_steps(connection, trail)
     applied = _applied_revisions(script, now)
     return {
         "schema": schema,
@@ -447,8 +531,31 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> dict:
         "drift": [d.as_dict() for d in drift] if drift is not None else None,
         "checksum_mismatches": audit.checksum_mismatches(trail, script, applied),
         "audit": trail[-10:],
-        "ok": at_head and not drift,
+        "unfinished": unfinished,
+        "ok": at_head and not drift and all(step["state"] == ROLLED_BACK for step in unfinished),
     }
+
+
+ROLLED_BACK, PART_APPLIED, IN_PROGRESS = "rolled back", "part-applied", "in progress"
+
+
+def _unfinished_steps(connection, trail: list[dict]) -> list[dict]:
+    """Steps an earlier run started and did not finish, and what that left behind.
+
+    PostgreSQL rolled such a step back; Oracle, whose DDL commits statement by
+    statement, left it part-applied, for `upgrade` (or `downgrade`) to complete.
+    """
+    from .locking import lock_is_held
+
+    rows = audit.unfinished(trail)
+    if not rows:
+        return []
+    if lock_is_held(connection):
+        state = IN_PROGRESS
+    else:
+        state = PART_APPLIED if connection.dialect.name == "oracle" else ROLLED_BACK
+    keys = ("revision", "direction", "started_at", "os_user", "os_host", "error")
+    return [{**{key: row[key] for key in keys}, "state": state} for row in rows]
 
 
 def audit_trail(settings: DbSettings, *, policy: RetryPolicy | None = None) -> list[dict]:

@@ -141,6 +141,13 @@ _LIBPQ_HOST_LINE = re.compile(
 _LIBPQ_UNRESOLVED = re.compile(r'could not translate host name "(?P<host>[^"]+)" to address')
 
 
+def oracle_error_code(error: BaseException) -> int | None:
+    """The ORA- number of a python-oracledb error, wrapped by SQLAlchemy or not."""
+    original = getattr(error, "orig", error)
+    args = getattr(original, "args", ())
+    return getattr(args[0], "code", None) if args else None
+
+
 def host_failures(settings: DbSettings, error: Exception) -> dict[str, str]:
     """Why each host could not be used, keyed by `host:port`, in DSN order."""
     text = str(getattr(error, "orig", error))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 # Tables that belong to luna-db, not to the models.
-TOOL_TABLES = {"alembic_version", "luna_db_audit"}
+TOOL_TABLES = {"alembic_version", "luna_db_audit", "luna_db_lock"}
 
 
 def is_schema_object(obj, name, type_, reflected, compare_to) -> bool:

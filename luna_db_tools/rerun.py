@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from .connection import oracle_error_code
+
 # Statement shape -> the ORA- codes that mean "already done". Order matters:
 # the first pattern that matches decides (ADD CONSTRAINT before ADD).
 ALREADY_DONE: list[tuple[re.Pattern, frozenset[int]]] = [
@@ -65,13 +67,6 @@ def is_rerunnable(statement: str) -> bool:
     """True when a second run of `statement` after a first one completes cleanly."""
     text = _normalised(statement)
     return bool(already_done_codes(text)) or any(pattern.match(text) for pattern in REPEATABLE)
-
-
-def oracle_error_code(error: BaseException) -> int | None:
-    """The ORA- number of a python-oracledb error, wrapped by SQLAlchemy or not."""
-    original = getattr(error, "orig", error)
-    args = getattr(original, "args", ())
-    return getattr(args[0], "code", None) if args else None
 
 
 def tolerate_already_done(impl, report: Callable[[str], None]) -> None:

@@ -128,13 +128,41 @@ def test_kill_9_while_building_the_log_index_then_a_rerun_completes(fresh_db, se
     upgrade = run_process("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn, "--db-lock-timeout", "0", background=True)
     try:
         wait_until_waiting_on_a_lock(pg_server, fresh_db.name)
+        assert unfinished_steps(fresh_db) == [("s0005", "up", "in progress")]
         os.kill(upgrade.pid, signal.SIGKILL)
         upgrade.wait(timeout=30)
     finally:
         blocker.close()
+    # The step's audit row was committed before the step began: the kill shows.
+    assert unfinished_steps(fresh_db) == [("s0005", "up", "rolled back")]
+    shown = invoke("status", "--schema", "streams", "--dsn", fresh_db.dsn)
+    assert "up s0005 started" in shown.stdout and "PostgreSQL rolled it back" in shown.stdout
     rerun = invoke("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn)
     assert rerun.exit_code == 0, rerun.stderr
     assert pg_dump_schema(pg_server, fresh_db.name) == _schema_of_create(pg_server, second_db)
+    assert unfinished_steps(fresh_db) == []
+
+
+def unfinished_steps(db) -> list[tuple[str, str, str]]:
+    status = json.loads(invoke("status", "--schema", "streams", "--dsn", db.dsn, "--json").stdout)
+    return [(step["revision"], step["direction"], step["state"]) for step in status["unfinished"]]
+
+
+def test_a_failed_step_is_recorded_with_its_error(fresh_db):
+    """A revision that fails leaves a `failed` audit row naming the error, and the status says so."""
+    assert invoke("upgrade", "s0002", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
+    with engine(fresh_db).begin() as connection:
+        connection.execute(sa.text("CREATE TABLE location (in_the_way integer)"))
+    failed = invoke("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn)
+    assert failed.exit_code == 1
+    with engine(fresh_db).connect() as connection:
+        row = connection.execute(sa.text(
+            "SELECT revision, direction, outcome, error, finished_at FROM luna_db_audit"
+            " WHERE outcome <> 'done'"
+        )).one()
+    assert row[:3] == ("s0003", "up", "failed")
+    assert "location" in row.error and row.finished_at is not None
+    assert unfinished_steps(fresh_db) == [("s0003", "up", "rolled back")]
 
 
 @pytest.mark.parametrize("delay", [0.3, 0.8, 1.3, 1.8])
