@@ -146,3 +146,21 @@ def private_cluster():
         yield cluster
     finally:
         cluster.destroy()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line on the live Oracle tests, so a CI log says whether they ran."""
+    ran, skipped, reasons = set(), set(), set()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if "oracle" not in getattr(report, "keywords", {}):
+                continue
+            if report.skipped:
+                skipped.add(report.nodeid)
+                if isinstance(report.longrepr, tuple):
+                    reasons.add(report.longrepr[2].removeprefix("Skipped: "))
+            elif report.when == "call":
+                ran.add(report.nodeid)
+    if ran or skipped:
+        why = f" ({'; '.join(sorted(reasons))})" if reasons else ""
+        terminalreporter.write_line(f"oracle tests: {len(ran)} ran, {len(skipped - ran)} skipped{why}")
