@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := pyproject.toml $(shell find luna_db_tools alembic -name '*.py' -o -name '*.mako')
 
-.PHONY: install postgres demo test bench fuzz clean
+.PHONY: install postgres graphviz demo test bench fuzz diagrams clean
 
 # A real (non-editable) install, as users get it; tests import the checkout.
 $(VENV)/.installed: $(SOURCES)
@@ -18,11 +18,21 @@ install: $(VENV)/.installed
 postgres:
 	bash scripts/ensure-postgres.sh
 
+graphviz:
+	bash scripts/ensure-graphviz.sh
+
 demo: install postgres
 	$(BIN)/python scripts/demo.py
 
-test: install postgres
+test: install postgres graphviz
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's schema pictures, drawn by `luna-db diagram` (a test keeps the .dot files current).
+diagrams: install graphviz
+	for schema in streams backport3; do \
+	  $(BIN)/luna-db -q diagram --schema $$schema -o docs/diagrams/$$schema.svg; \
+	  $(BIN)/luna-db -q diagram --schema $$schema -o docs/diagrams/$$schema.dot; \
+	done
 
 # Figures as ratios against reference runs on this machine; writes bench/results.md
 # (the README's "Performance" section includes it). BENCH_STREAMS / BENCH_LOGS set the sizes.

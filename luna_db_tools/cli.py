@@ -318,6 +318,20 @@ def heads(schema):
         click.echo(f"{head} (head)")
 
 
+@main.command()
+@click.option("--schema", type=click.Choice(SCHEMA_NAMES), required=True, help="Which schema to draw.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="File to write; its suffix picks the format: .svg, .png, .dot or .gv.")
+@click.pass_obj
+@_reported
+def diagram(out, schema, output):
+    """Draw the schema's tables, columns and foreign keys (Graphviz) from the models."""
+    from .diagram import write_diagram
+
+    written = write_diagram(schema, output)
+    out.progress(f"wrote {written}")
+
+
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("revision")
 @_database_options
