@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := pyproject.toml $(shell find luna_db_tools alembic -name '*.py' -o -name '*.mako')
 
-.PHONY: install postgres graphviz demo test bench fuzz diagrams clean
+.PHONY: install postgres graphviz demo sandbox test bench fuzz diagrams clean
 
 # A real (non-editable) install, as users get it; tests import the checkout.
 $(VENV)/.installed: $(SOURCES)
@@ -23,6 +23,10 @@ graphviz:
 
 demo: install postgres
 	$(BIN)/python scripts/demo.py
+
+# A throwaway server to try luna-db by hand (README: "Try it by hand"); Ctrl-C removes it.
+sandbox: install postgres
+	$(BIN)/python scripts/sandbox.py
 
 test: install postgres graphviz
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
