@@ -74,7 +74,7 @@ def _timeout_options(function):
     )(function)
     return click.option(
         "--db-lock-timeout", type=click.FloatRange(0), default=5.0, show_default=True,
-        help="PostgreSQL lock_timeout, seconds; a revision that hits it is retried 3 times; 0: none.",
+        help="PostgreSQL lock_timeout (Oracle: ddl_lock_timeout), seconds; a revision that hits it is retried 3 times; 0: none.",
     )(function)
 
 

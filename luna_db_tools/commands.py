@@ -17,7 +17,7 @@ from . import __version__, audit
 from .connection import RetryPolicy, connect
 from .environment import make_config
 from .errors import BadInput, OperationFailed
-from .locking import DEFAULT_LOCK_TIMEOUT, migration_lock
+from .locking import DEFAULT_LOCK_TIMEOUT, ORA_RESOURCE_BUSY, migration_lock
 from .revisions import VERSION_TABLE_DDL, head_revision
 from .schemas import load_models
 from .settings import DbSettings, require_schema
@@ -352,9 +352,17 @@ def _run_step(config, connection, step: PlannedStep, journal, part_applied: bool
 
 
 def _set_session_timeouts(connection, timeouts: Timeouts) -> None:
+    from sqlalchemy import text
+
+    if connection.dialect.name == "oracle":
+        # Oracle's DDL waits for a busy table up to ddl_lock_timeout (whole
+        # seconds), then fails with ORA-00054, which is retried as on PostgreSQL.
+        # 0 means "no limit" to luna-db but "do not wait" to Oracle: its maximum then.
+        seconds = min(int(round(timeouts.lock)), 1_000_000) or 1_000_000
+        connection.execute(text(f"ALTER SESSION SET ddl_lock_timeout = {seconds}"))
+        return
     if connection.dialect.name != "postgresql":
         return
-    from sqlalchemy import text
 
     for name, seconds in (("lock_timeout", timeouts.lock), ("statement_timeout", timeouts.statement)):
         # Session level (is_local false): they hold across the per-revision
@@ -366,8 +374,12 @@ def _set_session_timeouts(connection, timeouts: Timeouts) -> None:
 
 
 def _is_lock_timeout(error: BaseException) -> bool:
-    """PostgreSQL's lock_not_available (55P03): what lock_timeout raises."""
-    return getattr(getattr(error, "orig", None), "pgcode", None) == "55P03"
+    """What the lock timeout raises: PostgreSQL's lock_not_available (55P03), Oracle's ORA-00054."""
+    from .connection import oracle_error_code
+
+    if getattr(getattr(error, "orig", None), "pgcode", None) == "55P03":
+        return True
+    return getattr(error, "orig", None) is not None and oracle_error_code(error) == ORA_RESOURCE_BUSY
 
 
 def _failure(settings, schema, direction, error, committed) -> OperationFailed:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .dsn import format_host
-from .errors import DatabaseUnreachable
+from .errors import DatabaseUnreachable, DsnError
 from .settings import DbSettings
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,23 @@ def oracle_descriptor(settings: DbSettings) -> str:
     )
 
 
+def _oracle_connect_options(settings: DbSettings) -> dict[str, str]:
+    """The DSN's options as python-oracledb connect parameters; DsnError for one it does not take.
+
+    (connect_timeout is luna-db's own: it goes into the descriptor.)
+    """
+    import oracledb
+
+    options = {k: v for k, v in settings.driver_options.items() if k != "connect_timeout"}
+    try:
+        oracledb.ConnectParams(**options)
+    except TypeError as error:
+        unknown = re.search(r"argument '(\w+)'", str(error))
+        name = unknown[1] if unknown else ", ".join(sorted(options))
+        raise DsnError(f"DSN option {name!r} is not a python-oracledb connect parameter") from None
+    return options
+
+
 def engine_for(settings: DbSettings, **engine_options):
     """An Engine for these settings; no connection is made yet."""
     from sqlalchemy import create_engine
@@ -88,9 +105,7 @@ def engine_for(settings: DbSettings, **engine_options):
 
     engine_options.setdefault("poolclass", NullPool)
     if settings.db_type == "oracle":
-        connect_args = {
-            k: v for k, v in settings.driver_options.items() if k != "connect_timeout"
-        }
+        connect_args = _oracle_connect_options(settings)
         connect_args["dsn"] = oracle_descriptor(settings)
         return create_engine(sqlalchemy_url(settings), connect_args=connect_args, **engine_options)
     return create_engine(sqlalchemy_url(settings), **engine_options)
@@ -166,7 +181,9 @@ def host_failures(settings: DbSettings, error: Exception) -> dict[str, str]:
     reasons = {}
     for hp in settings.hosts:
         key = format_host(hp)
-        reasons[key] = found.get(key) or _reason(_first_line(text))
+        # Oracle's errors name no host, and say why on a later line (DPY-6005
+        # first, "Connection refused" after it): read the whole text.
+        reasons[key] = found.get(key) or _reason(text)
     return reasons
 
 
@@ -188,7 +205,7 @@ def _reason(why: str) -> str:
     if "timeout" in lowered or "timed out" in lowered or "ora-12170" in lowered:
         return "timed out"
     # Anything else as the server said it, e.g. 'database "x" does not exist'.
-    return why.strip().removeprefix("FATAL:").strip() or "failed"
+    return _first_line(why).removeprefix("FATAL:").strip() or "failed"
 
 
 def _first_line(text: str) -> str:

@@ -155,3 +155,22 @@ def test_server_stopped_mid_upgrade_reports_the_revision_reached_and_a_rerun_com
         )).scalar()
     assert valid is True
 
+
+
+def test_oracle_hosts_that_refuse_are_each_named_with_the_reason():
+    """python-oracledb says why on a later line of its error; no server is needed to see it."""
+    from luna_db_tools.pgcluster import free_port
+
+    first, second = free_port(), free_port()
+    result = invoke("current", "--schema", "streams", "--connect-retries", "1",
+                    "--dsn", f"oracle://u:Secret-9@127.0.0.1:{first},127.0.0.1:{second}/FREEPDB1")
+    assert result.exit_code == 3
+    assert f"127.0.0.1:{first}: connection refused" in result.stderr
+    assert f"127.0.0.1:{second}: connection refused" in result.stderr
+    assert "Secret-9" not in result.output
+
+
+def test_an_oracle_dsn_option_the_driver_does_not_take_is_bad_input():
+    result = invoke("current", "--schema", "streams", "--dsn", "oracle://u:p@127.0.0.1:1/FREEPDB1?application_name=x")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "luna-db: error: DSN option 'application_name' is not a python-oracledb connect parameter"
