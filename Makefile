@@ -2,9 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-SOURCES := pyproject.toml $(shell find luna_db_tools alembic -name '*.py' -o -name '*.mako')
+SOURCES := pyproject.toml $(shell find luna_db_tools -name '*.py' -o -name '*.mako')
 
-.PHONY: install postgres graphviz demo sandbox test bench fuzz diagrams clean
+.PHONY: install system-packages postgres graphviz lint demo sandbox test bench fuzz diagrams clean
 
 # A real (non-editable) install, as users get it; tests import the checkout.
 $(VENV)/.installed: $(SOURCES)
@@ -15,11 +15,19 @@ $(VENV)/.installed: $(SOURCES)
 
 install: $(VENV)/.installed
 
+# What the project needs from the system (Debian's packages, as root): the
+# PostgreSQL server binaries for the throwaway clusters, Graphviz's `dot` for
+# the diagram tests. Each script installs its package only when it is missing.
+system-packages: postgres graphviz
+
 postgres:
 	bash scripts/ensure-postgres.sh
 
 graphviz:
 	bash scripts/ensure-graphviz.sh
+
+lint: install
+	$(BIN)/ruff check .
 
 demo: install postgres
 	$(BIN)/python scripts/demo.py
@@ -28,7 +36,7 @@ demo: install postgres
 sandbox: install postgres
 	$(BIN)/python scripts/sandbox.py
 
-test: install postgres graphviz
+test: install system-packages lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The README's schema pictures, drawn by `luna-db diagram` (a test keeps the .dot files current).

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psycopg2
 
-from luna_db_tools.pgcluster import LocalCluster, find_pg_bin
+from tests.pgcluster import LocalCluster, find_pg_bin
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -68,7 +68,7 @@ def add_row(what: str, ours: float, reference: float, target: float | None, unit
 def bench_startup() -> list[str]:
     for args in (["--help"], ["--version"], ["upgrade", "--help"], ["dsn", "--dsn", "pg01,pg02/luna_streams"]):
         ours, reference = interleaved(
-            lambda: timed([LUNA_DB, *args]), lambda: timed([ALEMBIC, "--help"]), runs=max(RUNS, 7),
+            lambda args=args: timed([LUNA_DB, *args]), lambda: timed([ALEMBIC, "--help"]), runs=max(RUNS, 7),
         )
         add_row(f"start-up: luna-db {' '.join(args)} vs alembic --help", ours, reference, 0.3)
     importtime = subprocess.run(
@@ -111,8 +111,8 @@ class Databases:
 def bench_create(databases: Databases) -> None:
     for schema in ("streams", "backport3"):
         ours, reference = interleaved(
-            lambda: timed([LUNA_DB, "create", "--schema", schema, "--dsn", databases.dsn(databases.fresh())]),
-            lambda: timed(
+            lambda schema=schema: timed([LUNA_DB, "create", "--schema", schema, "--dsn", databases.dsn(databases.fresh())]),
+            lambda schema=schema: timed(
                 [ALEMBIC, "-x", f"schema={schema}", "-x", f"dsn={databases.dsn(databases.fresh())}", "upgrade", "head"],
                 cwd=ROOT,
             ),

@@ -42,3 +42,9 @@ class DatabaseUnreachable(LunaDbError):
     """No host of the DSN gave a usable connection after every retry round."""
 
     exit_code = EXIT_UNREACHABLE
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error, preferring the driver's own message (the server's reason)."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

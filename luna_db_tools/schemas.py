@@ -1,7 +1,7 @@
 """Where each LUNA schema's models and migration scripts live.
 
-The Alembic environment is the checkout's top-level `alembic/` folder; an
-installed package carries the same files as `luna_db_tools/migrations`.
+The Alembic environment is the package's `migrations` folder
+(`luna_db_tools:migrations`), in a checkout and installed alike.
 """
 
 from __future__ import annotations
@@ -10,17 +10,16 @@ import importlib
 from pathlib import Path
 from types import ModuleType
 
-from .settings import check_schema
+from .config.settings import SCHEMA_NAMES, check_schema
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+__all__ = ["SCHEMA_NAMES", "load_models", "migrations_dir", "versions_dir"]
+
+_MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def migrations_dir() -> Path:
-    """The Alembic script location: the installed copy, else the checkout's."""
-    installed = _PACKAGE_DIR / "migrations"
-    if (installed / "env.py").is_file():
-        return installed
-    return _PACKAGE_DIR.parent / "alembic"
+    """The Alembic script location."""
+    return _MIGRATIONS_DIR
 
 
 def versions_dir(schema: str) -> Path:
@@ -31,4 +30,3 @@ def versions_dir(schema: str) -> Path:
 def load_models(schema: str) -> ModuleType:
     """The schema's model module (imported on demand: it pulls in SQLAlchemy)."""
     return importlib.import_module(f"luna_db_tools.models.{check_schema(schema)}")
-

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from luna_db_tools.pgcluster import LocalCluster
+from tests.pgcluster import LocalCluster
 
 LUNA_DB = shutil.which("luna-db", path=str(Path(sys.executable).parent)) or "luna-db"
 

@@ -7,7 +7,7 @@ fresh examples each time. A failed parse must never show the password.
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from luna_db_tools.dsn import parse_dsn
+from luna_db_tools.config.dsn import parse_dsn
 from luna_db_tools.errors import DsnError
 
 PASSWORD = st.from_regex(r"[A-Za-z0-9]{8,16}", fullmatch=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import threading
 
-from luna_db_tools.pgcluster import LocalCluster
+from tests.pgcluster import LocalCluster
 
 
 def main() -> None:

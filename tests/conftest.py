@@ -2,7 +2,7 @@
 
 1. `LUNA_DB_TEST_PG_DSN` (a `postgresql://user:pw@host:port/db` URL), when set;
 2. a testcontainers PostgresContainer, when a Docker engine answers;
-3. a throwaway cluster from the local binaries (`luna_db_tools.pgcluster`).
+3. a throwaway cluster from the local binaries (`tests.pgcluster`).
 
 Each test that writes gets its own fresh database (`fresh_db`). The helpers
 live in tests/pghelpers.py and are re-exported here.
@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from luna_db_tools.pgcluster import LocalCluster, find_pg_bin
+from tests.pgcluster import LocalCluster, find_pg_bin
 from tests.pghelpers import (  # noqa: F401  (re-exported for the tests)
     TEST_PASSWORD,
     PgServer,

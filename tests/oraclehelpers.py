@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from luna_db_tools.dsn import HostPort, format_host, parse_dsn
+from luna_db_tools.config.dsn import HostPort, format_host, parse_dsn
 
 ENV_VAR = "LUNA_DB_TEST_ORACLE_DSN"
 NO_SERVER_REASON = (

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import psycopg2
 import pytest
 
-from luna_db_tools.pgcluster import LocalCluster, find_pg_bin, luna_dsn
+from tests.pgcluster import LocalCluster, find_pg_bin, luna_dsn
 
 # Contains % on purpose: passwords must survive every layer, and never show.
 TEST_PASSWORD = "Sup3r-Secret%pw"

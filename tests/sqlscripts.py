@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from luna_db_tools import __version__, commands
+from luna_db_tools import __version__
+from luna_db_tools.runtime import offline
 
 SCHEMAS = ["streams", "backport3"]
 DIALECTS = ["postgres", "oracle"]
@@ -14,10 +15,10 @@ KINDS = ["create", "upgrade", "downgrade"]
 def render(schema: str, db_type: str, kind: str) -> str:
     """The script `luna-db KIND --sql` prints: create, upgrade base->head, downgrade head->base."""
     if kind == "create":
-        return commands.create_sql(schema, db_type)
+        return offline.create_sql(schema, db_type)
     if kind == "upgrade":
-        return commands.migration_sql(schema, db_type, "head", "upgrade")
-    return commands.migration_sql(schema, db_type, "base", "downgrade")
+        return offline.migration_sql(schema, db_type, "head", "upgrade")
+    return offline.migration_sql(schema, db_type, "base", "downgrade")
 
 
 def statements(script: str, db_type: str) -> list[str]:

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 import sqlalchemy as sa
 
-from luna_db_tools.checks import lint_sql
+from luna_db_tools.analysis.lint import lint_sql
 from luna_db_tools.schemas import migrations_dir
 from tests.clirunner import ROOT, invoke
 

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from luna_db_tools import commands
-from luna_db_tools.drift import is_schema_object
+from luna_db_tools.db.tool_tables import is_schema_object
+from luna_db_tools.runtime import history as schema_history
 from luna_db_tools.schemas import load_models
 from tests.clirunner import invoke
 from tests.pghelpers import drop_database
@@ -66,7 +66,7 @@ def test_create_builds_the_schema_exactly_as_the_models_say(fresh_db, schema):
             connection.execute(sa.text(f"SELECT * FROM {name}")).fetchall()
 
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
-        assert version == commands.heads(schema)
+        assert version == schema_history.heads(schema)
 
 
 def _applies_to_postgres(constraint) -> bool:
@@ -100,7 +100,7 @@ def test_a_database_holding_a_schema_table_is_refused_and_left_alone(fresh_db):
 
     result = invoke("create", "--schema", "streams", "--dsn", fresh_db.dsn)
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.count("\n") == 1, result.stderr
     assert "refusing to create streams" in result.stderr and "stream" in result.stderr
     with engine(fresh_db).connect() as connection:
@@ -112,7 +112,7 @@ def test_a_database_holding_a_schema_table_is_refused_and_left_alone(fresh_db):
 def test_a_second_create_is_refused(fresh_db):
     assert invoke("create", "--schema", "backport3", "--dsn", fresh_db.dsn).exit_code == 0
     again = invoke("create", "--schema", "backport3", "--dsn", fresh_db.dsn)
-    assert again.exit_code == 1
+    assert again.exit_code == 2
     assert "already holds" in again.stderr
 
 
@@ -125,7 +125,7 @@ def test_create_database_creates_a_missing_database_with_a_name_that_needs_quoti
         assert f"created database {database}" in result.stdout
         # Running it again finds the database there and refuses the non-empty schema.
         again = invoke("create", "--schema", "streams", "--dsn", dsn, "--create-database")
-        assert again.exit_code == 1
+        assert again.exit_code == 2
         with pg_server.connect(database) as connection, connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM stream")
             assert cursor.fetchone() == (0,)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from luna_db_tools.dsn import SCHEMES, HostPort, ParsedDsn, format_host, masked, parse_dsn, parse_host_list
+from luna_db_tools.config.dsn import SCHEMES, HostPort, ParsedDsn, format_host, masked, parse_dsn, parse_host_list
 from luna_db_tools.errors import DsnError
 
 

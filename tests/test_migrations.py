@@ -10,7 +10,7 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from luna_db_tools import commands
+from luna_db_tools.runtime import history as schema_history
 from tests.clirunner import ROOT, invoke
 from tests.pghelpers import pg_dump_schema
 
@@ -22,7 +22,7 @@ def engine(db):
 
 
 def revisions(schema):
-    return [entry["id"] for entry in commands.history(schema)]
+    return [entry["id"] for entry in schema_history.history(schema)]
 
 
 def cli_ok(*args):
@@ -34,7 +34,7 @@ def cli_ok(*args):
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_history_has_at_least_three_revisions_and_one_head(schema):
     assert len(revisions(schema)) >= 3
-    assert len(commands.heads(schema)) == 1
+    assert len(schema_history.heads(schema)) == 1
 
 
 @pytest.mark.parametrize("schema", SCHEMAS)
@@ -43,7 +43,7 @@ def test_upgrade_head_from_empty_builds_what_create_builds(fresh_db, second_db, 
     upgraded = cli_ok("upgrade", "--schema", schema, "--dsn", pg_server.dsn(second_db))
     for revision in revisions(schema):
         assert f"upgraded to {revision}" in upgraded.stdout
-    assert f"is at revision {commands.heads(schema)[0]}" in upgraded.stdout
+    assert f"is at revision {schema_history.heads(schema)[0]}" in upgraded.stdout
 
     created_dump = pg_dump_schema(pg_server, fresh_db.name)
     upgraded_dump = pg_dump_schema(pg_server, second_db)
@@ -249,11 +249,11 @@ def test_plain_alembic_with_x_arguments(fresh_db, schema):
         cwd=ROOT, capture_output=True, text=True, env=environ, timeout=120,
     )
     assert current.returncode == 0, current.stderr
-    assert commands.heads(schema)[0] in current.stdout
+    assert schema_history.heads(schema)[0] in current.stdout
 
 
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_the_head_read_without_alembic_is_alembics_head(schema):
-    from luna_db_tools.revisions import head_revision
+    from luna_db_tools.runtime.revisions import head_revision
 
-    assert [head_revision(schema)] == commands.heads(schema)
+    assert [head_revision(schema)] == schema_history.heads(schema)

@@ -11,9 +11,9 @@ import time
 import psycopg2
 import sqlalchemy as sa
 
-from luna_db_tools.connection import RetryPolicy
-from luna_db_tools.pgcluster import free_port
+from luna_db_tools.db.connect import RetryPolicy
 from tests.clirunner import invoke, run_process
+from tests.pgcluster import free_port
 from tests.pghelpers import wait_until_replicated, wait_until_waiting_on_a_lock
 
 
@@ -159,7 +159,7 @@ def test_server_stopped_mid_upgrade_reports_the_revision_reached_and_a_rerun_com
 
 def test_oracle_hosts_that_refuse_are_each_named_with_the_reason():
     """python-oracledb says why on a later line of its error; no server is needed to see it."""
-    from luna_db_tools.pgcluster import free_port
+    from tests.pgcluster import free_port
 
     first, second = free_port(), free_port()
     result = invoke("current", "--schema", "streams", "--connect-retries", "1",

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from luna_db_tools import commands
+from luna_db_tools.runtime import history as schema_history
 from luna_db_tools.schemas import load_models
 from tests.clirunner import invoke
 from tests.sqlscripts import DIALECTS, SCHEMAS, statements
@@ -30,7 +30,7 @@ def test_create_sql_creates_every_table_view_and_stamps_the_head(schema, db_type
     assert created_tables(script) == set(models.metadata.tables) | {"alembic_version"}
     for view in models.metadata.info.get("views", {}):
         assert re.search(rf"CREATE (OR REPLACE )?VIEW {view}\b", script)
-    head = commands.heads(schema)[0]
+    head = schema_history.heads(schema)[0]
     assert f"INSERT INTO alembic_version (version_num) VALUES ('{head}')" in script
     assert script.startswith("-- luna-db ")
     assert "COMMENT ON COLUMN" in script
@@ -59,7 +59,7 @@ def test_oracle_create_sql_is_true_to_oracle(schema):
 @pytest.mark.parametrize("db_type", DIALECTS)
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_upgrade_and_downgrade_scripts_cover_the_whole_history(schema, db_type):
-    ids = [entry["id"] for entry in commands.history(schema)]
+    ids = [entry["id"] for entry in schema_history.history(schema)]
     up = invoke("upgrade", "--sql", "--schema", schema, "--db-type", db_type)
     assert up.exit_code == 0, up.stderr
     assert "CREATE TABLE alembic_version" in up.stdout

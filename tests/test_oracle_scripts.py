@@ -18,7 +18,9 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from luna_db_tools import __version__, commands, rerun
+from luna_db_tools import __version__
+from luna_db_tools.runtime import history as schema_history
+from luna_db_tools.runtime import rerun
 from tests.sqlscripts import DIALECTS, KINDS, SCHEMAS, render, statements, without_version
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -97,7 +99,7 @@ def test_oracle_scripts_run_as_written_in_sqlplus(schema, kind):
     assert "SET DEFINE OFF" in lines[:4], "'&' in a literal must not prompt for a substitution variable"
     # Every statement ends at a '/' line of its own; nothing dangles after the last one.
     assert script.rstrip().endswith("/")
-    head = commands.heads(schema)[0]
+    head = schema_history.heads(schema)[0]
     if kind == "create":
         assert f"INSERT INTO alembic_version (version_num) VALUES ('{head}')" in script
     elif kind == "upgrade":

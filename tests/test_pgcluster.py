@@ -10,8 +10,8 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from luna_db_tools import pgcluster
-from luna_db_tools.pgcluster import LocalCluster, find_pg_bin
+from tests import pgcluster
+from tests.pgcluster import LocalCluster, find_pg_bin
 from tests.pghelpers import (
     TEST_PASSWORD,
     fetch_all,
@@ -134,7 +134,7 @@ def test_a_server_that_cannot_start_reports_its_log_and_cleans_up():
     assert cluster.base_dir is None and cluster not in pgcluster._alive
 
 
-def test_find_pg_bin_prefers_PG_BIN(monkeypatch, tmp_path):
+def test_find_pg_bin_prefers_the_pg_bin_variable(monkeypatch, tmp_path):
     monkeypatch.setenv("PG_BIN", str(tmp_path))
     assert find_pg_bin() == tmp_path
 

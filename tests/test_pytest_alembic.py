@@ -19,7 +19,7 @@ from pytest_alembic.tests import (  # noqa: F401 - collected from here, unchange
     test_upgrade,
 )
 
-from luna_db_tools.environment import make_config
+from luna_db_tools.runtime.environment import make_config
 
 
 @pytest.fixture(params=["streams", "backport3"])

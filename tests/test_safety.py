@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from luna_db_tools import __version__, commands
-from luna_db_tools.audit import file_checksum
-from luna_db_tools.dsn import parse_dsn
+from luna_db_tools import __version__
+from luna_db_tools.config.dsn import parse_dsn
+from luna_db_tools.db.audit import file_checksum
 from luna_db_tools.errors import DsnError
-from luna_db_tools.environment import make_config
+from luna_db_tools.runtime import history as schema_history
+from luna_db_tools.runtime.environment import make_config
 from tests.clirunner import invoke, run_process
 from tests.pghelpers import pg_dump_schema, wait_until_waiting_on_a_lock
 
@@ -172,7 +173,7 @@ def test_kill_9_at_any_moment_leaves_a_known_revision_and_a_rerun_completes(fres
     upgrade.send_signal(signal.SIGKILL)
     upgrade.wait(timeout=30)
     status = json.loads(invoke("status", "--schema", "streams", "--dsn", fresh_db.dsn, "--json").stdout)
-    known = [r["id"] for r in commands.history("streams")]
+    known = [r["id"] for r in schema_history.history("streams")]
     assert status["current"] == [] or status["current"][0] in known
     rerun = invoke("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn)
     assert rerun.exit_code == 0, rerun.stderr

@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from luna_db_tools.dsn import HostPort
+from luna_db_tools.config.dsn import HostPort
+from luna_db_tools.config.settings import ConnectionOptions, resolve_settings
 from luna_db_tools.errors import BadInput, ConfigError, DsnError
-from luna_db_tools.settings import ConnectionOptions, resolve_settings
 
 
 def resolve(environ=None, **options):

@@ -13,13 +13,13 @@ import oracledb
 import pytest
 import sqlalchemy as sa
 
-from luna_db_tools import commands
-from luna_db_tools.drift import TOOL_TABLES
+from luna_db_tools.db.tool_tables import TOOL_TABLES
 from luna_db_tools.models.base import Bool
-from luna_db_tools.pgcluster import free_port
+from luna_db_tools.runtime import history as schema_history
 from luna_db_tools.schemas import load_models
 from tests.clirunner import invoke
 from tests.oraclehelpers import model_name, oracle_name
+from tests.pgcluster import free_port
 
 pytestmark = pytest.mark.oracle
 
@@ -33,7 +33,7 @@ def cli_ok(*args):
 
 
 def head_of(schema: str) -> str:
-    (head,) = commands.heads(schema)
+    (head,) = schema_history.heads(schema)
     return head
 
 
@@ -138,9 +138,9 @@ def test_a_service_inserts_a_stream_without_name_or_description(oracle_db):
     )
     assert oracle_db.fetch_all("SELECT stream_id, version FROM stream") == [("s-1", 1)]
     # '' is NULL on Oracle (models.base.EmptyString); the models read it back as ''.
-    from luna_db_tools.connection import connect
+    from luna_db_tools.config.settings import ConnectionOptions, resolve_settings
+    from luna_db_tools.db.connect import connect
     from luna_db_tools.models import streams
-    from luna_db_tools.settings import ConnectionOptions, resolve_settings
 
     settings = resolve_settings(ConnectionOptions(schema="streams", dsn=oracle_db.dsn))
     table = streams.Stream.__table__
@@ -155,7 +155,7 @@ def test_a_service_inserts_a_stream_without_name_or_description(oracle_db):
 def test_upgrade_from_base_to_head_then_downgrade_to_base(oracle_db, schema):
     upgraded = cli_ok("upgrade", "--schema", schema, "--dsn", oracle_db.dsn)
 
-    for entry in commands.history(schema):
+    for entry in schema_history.history(schema):
         assert f"upgraded to {entry['id']}" in upgraded.stdout
     assert tables_of(oracle_db) == set(metadata_of(schema).tables) | TOOL_TABLES
     assert views_of(oracle_db) == views_of_models(schema)

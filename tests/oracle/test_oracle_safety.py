@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from luna_db_tools import commands
-from luna_db_tools.locking import migration_lock
-from luna_db_tools.settings import ConnectionOptions, resolve_settings
+from luna_db_tools.config.settings import ConnectionOptions, resolve_settings
+from luna_db_tools.db.lock import migration_lock
+from luna_db_tools.runtime import history as schema_history
 from tests.clirunner import invoke, run_process
 
 pytestmark = pytest.mark.oracle
@@ -54,7 +54,7 @@ def test_the_migration_lock_makes_a_second_run_wait_and_bounds_the_wait(oracle_d
     finally:
         release.set()
         holder.join()
-    assert version_of(oracle_db) == [commands.heads("backport3")[0]]
+    assert version_of(oracle_db) == [schema_history.heads("backport3")[0]]
 
 
 def test_a_part_applied_revision_is_reported_and_completed_by_a_rerun(oracle_db):

@@ -1,0 +1,90 @@
+"""The options shared by several commands, defined once, and what they become.
+
+Options, environment and config file become one settings object
+(config.settings.resolve_settings); nothing else reads them.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..config.settings import DB_TYPES, DEFAULT_PASSWORD, SCHEMA_NAMES, ConnectionOptions, resolve_settings
+from ..redact import register_secret
+
+
+def database_options(function):
+    """The options of CLI.md's "Choosing the database", shared by every command that connects."""
+    options = [
+        click.option("--schema", type=click.Choice(SCHEMA_NAMES), help="Which model set and history; may be omitted when the database is luna_streams or luna_backport3. [env LUNA_DB_SCHEMA]"),
+        click.option("--dsn", help="LUNA DSN: [scheme://][user[:password]@]host[:port][,host[:port]...][/database][?key=value...]. [env LUNA_DB_DSN]"),
+        click.option("--db-type", type=click.Choice(DB_TYPES), help="postgres (default) or oracle. [env LUNA_DB_TYPE]"),
+        click.option("--db-host", help="Host (or host list) when the DSN names none. [env LUNA_DB_HOST]"),
+        click.option("--db-port", help="Port for hosts without one. [env LUNA_DB_PORT]"),
+        click.option("--db-user", help="User when the DSN names none. [env LUNA_DB_USER]"),
+        click.option("--db-password", help="Password when the DSN has none; prefer --password-file or LUNA_DB_PASSWORD. [env LUNA_DB_PASSWORD]"),
+        click.option("--password-file", type=click.Path(dir_okay=False), help="Read the password from this file."),
+        click.option("--db-name", help="Database (Oracle: service name) when the DSN names none. [env LUNA_DB_NAME]"),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="LUNA service settings file (JSON) with LUNA_STREAMS_DB / LUNA_BACKPORT3_DB. [env LUNA_DB_CONFIG]"),
+        click.option("--connect-retries", type=click.IntRange(1, 100), default=4, show_default=True, help="Rounds over the host list before giving up (exit 3)."),
+        click.option("--retry-delay", type=click.FloatRange(0, 600), default=1.0, show_default=True, help="Seconds before the second round; doubles after each round."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+lock_option = click.option(
+    "--lock-timeout", type=click.FloatRange(0, 86400), default=300.0, show_default=True,
+    help="Seconds to wait for the database's migration lock held by another luna-db.",
+)
+
+
+def timeout_options(function):
+    """PostgreSQL session limits for migrations (upgrade, downgrade)."""
+    function = click.option(
+        "--db-statement-timeout", type=click.FloatRange(0), default=3600.0, show_default=True,
+        help="PostgreSQL statement_timeout for each migration statement, seconds; 0: none.",
+    )(function)
+    return click.option(
+        "--db-lock-timeout", type=click.FloatRange(0), default=5.0, show_default=True,
+        help="PostgreSQL lock_timeout (Oracle: ddl_lock_timeout), seconds; a revision that hits it is retried 3 times; 0: none.",
+    )(function)
+
+
+def timeouts(kwargs: dict):
+    from ..runtime.steps import Timeouts
+
+    return Timeouts(lock=kwargs.pop("db_lock_timeout"), statement=kwargs.pop("db_statement_timeout"))
+
+
+def connection_options(kwargs: dict) -> ConnectionOptions:
+    options = ConnectionOptions(
+        schema=kwargs.pop("schema"),
+        dsn=kwargs.pop("dsn"),
+        db_type=kwargs.pop("db_type"),
+        db_host=kwargs.pop("db_host"),
+        db_port=kwargs.pop("db_port"),
+        db_user=kwargs.pop("db_user"),
+        db_password=kwargs.pop("db_password"),
+        db_name=kwargs.pop("db_name"),
+        config=kwargs.pop("config_file"),
+        password_file=kwargs.pop("password_file"),
+    )
+    if options.db_password != DEFAULT_PASSWORD:
+        register_secret(options.db_password)
+    return options
+
+
+def settings_from(options: ConnectionOptions):
+    settings = resolve_settings(options)
+    # The documented default (luna) is no secret, and hiding it would blank
+    # out every "luna" in the output (luna_streams, the user name).
+    if settings.password not in (DEFAULT_PASSWORD, settings.user):
+        register_secret(settings.password)
+    return settings
+
+
+def retry_policy(kwargs: dict):
+    from ..db.connect import RetryPolicy
+
+    return RetryPolicy(rounds=kwargs.pop("connect_retries"), delay=kwargs.pop("retry_delay"))

@@ -1,0 +1,123 @@
+"""`luna-db check`: the migration checks a CI pipeline owes its users.
+
+On an empty scratch database: one head; base to head applies; the models
+match what the migrations built; every revision's downgrade undoes it
+(stairway); and the PostgreSQL SQL each revision emits is linted for
+statements that would lock a busy production table. A revision accepts a
+lint finding with a marked comment that says why:
+
+    # luna-db check: accept drop-column account.password -- moved out in 0.4.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from alembic import command
+
+from ..analysis.drift import compare_database
+from ..analysis.findings import Finding
+from ..analysis.lint import lint_history
+from ..analysis.stairway import snapshot, walk_stairway
+from ..config.settings import DbSettings
+from ..db.audit import audit_rows, checksum_mismatches
+from ..db.connect import RetryPolicy, connect
+from ..errors import first_line
+from ..runtime.environment import make_config
+from ..runtime.history import script_directory
+from ..schemas import load_models
+from .common import refuse_non_empty, schema_of
+
+
+@dataclass
+class CheckReport:
+    schema: str
+    findings: list[Finding] = field(default_factory=list)
+    checks_run: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[Finding]:
+        return [f for f in self.findings if not f.accepted]
+
+    def as_dict(self) -> dict:
+        return {
+            "schema": self.schema,
+            "ok": not self.failures,
+            "checks": self.checks_run,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def run_checks(
+    settings: DbSettings,
+    *,
+    migrations_dir: Path | None = None,
+    policy: RetryPolicy | None = None,
+    report: Callable[[str], None] = lambda line: None,
+) -> CheckReport:
+    """Run every check against the (empty) scratch database of `settings`."""
+
+    schema = schema_of(settings)
+    result = CheckReport(schema)
+    metadata = load_models(schema).metadata
+    script = script_directory(schema, migrations_dir)
+
+    with connect(settings, policy) as connection:
+        refuse_non_empty(
+            connection, settings, "check needs an empty scratch database",
+            "give it a database of its own, or --create-database",
+        )
+        connection.commit()
+
+        def run(verb: str, revision: str) -> None:
+            # Alembic commits each revision only on a connection handed over
+            # outside a transaction (the snapshots read in one).
+            connection.commit()
+            config = make_config(schema, connection=connection, settings=settings, script_location=migrations_dir)
+            getattr(command, verb)(config, revision)
+
+        result.checks_run.append("single-head")
+        heads = script.get_heads()
+        if len(heads) != 1:
+            result.findings.append(Finding(
+                "multiple-heads", None, ", ".join(sorted(heads)),
+                f"the history has {len(heads)} heads; merge them or fix a down_revision",
+            ))
+            return result  # nothing further is well-defined on a forked history
+        order = [s.revision for s in reversed(list(script.walk_revisions()))]
+
+        result.checks_run.append("upgrade")
+        shapes: dict[str, dict] = {"base": snapshot(connection)}
+        for revision in order:
+            try:
+                run("upgrade", revision)
+            except Exception as error:  # the migration's own failure, reported as a finding
+                connection.rollback()
+                result.findings.append(Finding("upgrade-failed", revision, revision, first_line(error)))
+                return result
+            shapes[revision] = snapshot(connection)
+            report(f"upgraded to {revision}")
+
+        result.checks_run.append("models-match-migrations")
+        for difference in compare_database(connection, metadata):
+            result.findings.append(Finding("model-mismatch", order[-1], difference.object, f"{difference.kind}{' (' + difference.detail + ')' if difference.detail else ''}"))
+        connection.commit()
+
+        result.checks_run.append("checksums")
+        for mismatch in checksum_mismatches(audit_rows(connection), script, order):
+            result.findings.append(Finding(
+                "checksum", mismatch["revision"], mismatch["revision"],
+                "the revision file changed after it was applied",
+            ))
+        connection.commit()
+
+        result.checks_run.append("stairway")
+        result.findings += walk_stairway(run, connection, order, shapes)
+
+    result.checks_run.append("online-safety-lint")
+    result.findings += lint_history(schema, script, order, migrations_dir)
+    return result
+
+

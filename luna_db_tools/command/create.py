@@ -1,0 +1,95 @@
+"""`luna-db create`: the whole schema on an empty database, stamped at its head.
+
+Alembic's cookbook recipe for a fresh database: `metadata.create_all`, then
+stamp the head; plus the schema's views and primal rows, the audit row, all
+in one transaction under the migration lock.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from ..config.settings import DbSettings
+from ..db import audit
+from ..db.connect import RetryPolicy, connect
+from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
+from ..db.tool_tables import write_version
+from ..errors import BadInput
+from ..runtime.revisions import head_revision
+from ..schemas import load_models
+from .common import Report, refuse_non_empty, schema_of, silent
+
+
+@dataclass(frozen=True)
+class Created:
+    schema: str
+    revision: str
+    database_created: bool
+    seconds: float
+
+
+def create(
+    settings: DbSettings,
+    *,
+    create_database: bool = False,
+    policy: RetryPolicy | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    report: Report = silent,
+) -> Created:
+    """Create the schema on an empty database and stamp its head.
+
+    Refuses (bad input) a database that holds any table or a migration
+    version, and changes nothing in it.
+    """
+
+    schema = schema_of(settings)
+    models = load_models(schema)
+    database_created = ensure_database(settings, policy, report) if create_database else False
+    head = head_revision(schema)
+    clock = time.monotonic()
+    # create waits for no other session, so its own connection holds the lock.
+    with connect(settings, policy) as connection, \
+            migration_lock(settings, timeout=lock_timeout, report=report, connection=connection):
+        refuse_non_empty(
+            connection, settings, f"refusing to create {schema}",
+            "use 'luna-db upgrade', or an empty database",
+        )
+        # One transaction: on PostgreSQL a failure leaves nothing behind.
+        started = audit.utc_now()
+        models.metadata.create_all(connection, checkfirst=False)
+        insert_primal_rows(connection, models)
+        write_version(connection, head)
+        audit.ensure_audit_table(connection)
+        audit.record(connection, head, "create", started, None)
+        connection.commit()
+    seconds = time.monotonic() - clock
+    report(f"created {schema} at {settings.masked_dsn()}, revision {head} (head)  ({seconds:.2f} s)")
+    return Created(schema, head, database_created, seconds)
+
+
+def ensure_database(settings: DbSettings, policy: RetryPolicy | None, report: Report) -> bool:
+    """Create the PostgreSQL database itself when it does not exist; True if created."""
+    if settings.db_type != "postgres":
+        raise BadInput("--create-database is for PostgreSQL; an Oracle DBA creates the PDB/user")
+
+    maintenance = settings.with_database("postgres")
+    with connect(maintenance, policy, isolation_level="AUTOCOMMIT") as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": settings.database}
+        ).scalar()
+        if exists:
+            return False
+        quoted = connection.dialect.identifier_preparer.quote_identifier(settings.database)
+        connection.execute(text(f"CREATE DATABASE {quoted}"))
+    report(f"created database {settings.database}")
+    return True
+
+
+def insert_primal_rows(connection, models) -> None:
+    """The rows a service expects from the start (streams: its master lock)."""
+    for table, rows in models.PRIMAL_ROWS:
+        if rows:
+            connection.execute(table.insert(), rows)

@@ -1,0 +1,192 @@
+"""`luna-db upgrade` and `downgrade`: one revision per transaction, under the migration lock.
+
+Each step's audit row is committed before the step starts; a failure names
+the revision that failed and the revision the database was left at, asked
+afresh from the server.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import event
+
+from ..config.settings import DbSettings
+from ..db import audit
+from ..db.connect import RetryPolicy, connect
+from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
+from ..db.tool_tables import current_revisions
+from ..errors import BadInput, OperationFailed, first_line
+from ..runtime.environment import make_config
+from ..runtime.history import PlannedStep, check_revision_argument, describe, plan_steps, revision_after
+from ..runtime.steps import Timeouts, run_step, set_session_timeouts
+from ..runtime.unfinished import part_applied_steps
+from .common import Report, schema_of, silent
+
+__all__ = ["AppliedStep", "MigrationRun", "Timeouts", "downgrade", "plan", "upgrade"]
+
+
+@dataclass(frozen=True)
+class AppliedStep:
+    revision: str
+    message: str
+    direction: str
+    seconds: float
+
+
+@dataclass
+class MigrationRun:
+    """What an upgrade or downgrade did: each step, and the revision reached."""
+
+    steps: list[AppliedStep] = field(default_factory=list)
+    reached: list[str] = field(default_factory=list)
+
+
+def upgrade(
+    settings: DbSettings,
+    revision: str = "head",
+    *,
+    policy: RetryPolicy | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    timeouts: Timeouts = Timeouts(),
+    report: Report = silent,
+    ticker=None,
+) -> MigrationRun:
+    """Migrate up to `revision`, one transaction per revision, reporting each.
+
+    `ticker` (a progress.StepTicker) hears when each step starts and ends.
+    """
+    return _migrate(settings, revision, "upgrade", policy, lock_timeout, timeouts, report, ticker)
+
+
+def downgrade(
+    settings: DbSettings,
+    revision: str,
+    *,
+    policy: RetryPolicy | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    timeouts: Timeouts = Timeouts(),
+    report: Report = silent,
+    ticker=None,
+) -> MigrationRun:
+    """Migrate down to `revision` (`-1`, a revision id, or `base`)."""
+    return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report, ticker)
+
+
+def plan(settings: DbSettings, revision: str, direction: str) -> list[PlannedStep]:
+    """The revisions an upgrade or downgrade would run, in order (`--dry-run`)."""
+    schema = schema_of(settings)
+    check_revision_argument(schema, revision)
+    with connect(settings) as connection:
+        current = current_revisions(connection)
+    return plan_steps(schema, revision, direction, current)
+
+
+class _Progress:
+    """Alembic's `on_version_apply` hook and the commit listener of one run.
+
+    It records each step as it completes, and the revision reached by the
+    last committed step: if the server goes away, that is still known exactly.
+    """
+
+    def __init__(self, run: MigrationRun, report: Report):
+        self.run = run
+        self.report = report
+        self.mark = time.monotonic()
+        self.pending: list[str] | None = None
+        self.committed: list[str] | None = None
+
+    def on_version_apply(self, ctx, step, heads, run_args) -> None:
+        from ..runtime.history import message
+
+        now = time.monotonic()
+        done = AppliedStep(
+            revision=step.up_revision.revision,
+            message=message(step.up_revision),
+            direction="up" if step.is_upgrade else "down",
+            seconds=now - self.mark,
+        )
+        self.mark = now
+        self.run.steps.append(done)
+        self.pending = sorted(heads)
+        arrow = "upgraded to" if step.is_upgrade else "reverted"
+        self.report(f"{arrow} {done.revision}  {done.message}  ({done.seconds:.2f} s)")
+
+    def on_commit(self, connection) -> None:
+        if self.pending is not None:
+            self.committed = self.pending
+
+
+def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, report, ticker) -> MigrationRun:
+
+    schema = schema_of(settings)
+    check_revision_argument(schema, revision)
+    run = MigrationRun()
+    progress = _Progress(run, report)
+    journal = audit.Journal()
+    # Under the lock, the current revision is read afresh: a replica that
+    # waited finds the work done and applies nothing twice.
+    with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
+            connect(settings, policy) as connection:
+        start = current_revisions(connection)
+        set_session_timeouts(connection, timeouts)
+        audit.ensure_audit_table(connection)
+        connection.commit()  # hand Alembic a connection outside a transaction
+        steps = plan_steps(schema, revision, direction, start)
+        part_applied = part_applied_steps(connection)
+        event.listen(connection, "commit", progress.on_commit)
+        config = make_config(
+            schema, connection=connection, settings=settings, on_version_apply=progress.on_version_apply,
+            retry_policy=policy, journal=journal, report=report,
+        )
+        for step in steps:
+            progress.mark = time.monotonic()
+            if ticker is not None:
+                ticker.started(f"{'applying' if step.direction == 'up' else 'reverting'} {step.revision}")
+            try:
+                run_step(config, connection, step, journal, (step.revision, step.direction) in part_applied,
+                         timeouts, report)
+            except Exception as error:
+                journal.fail(connection, error)
+                if isinstance(error, BadInput):
+                    raise
+                raise _failure(settings, schema, direction, error, progress.committed or start) from error
+            finally:
+                if ticker is not None:
+                    ticker.finished()
+        run.reached = current_revisions(connection)
+    report(f"{schema} is at revision {describe(run.reached)}")
+    return run
+
+
+def _failure(settings, schema, direction, error, committed) -> OperationFailed:
+    """One line: what failed, where, and the revision the database was left at."""
+    reached = _revision_after_failure(settings)
+    if reached is None:
+        where = f"{describe(committed)} (the last revision committed; the server could not be asked)"
+    else:
+        where = describe(reached)
+    failed_in = _failed_revision(schema, direction, reached if reached is not None else committed)
+    return OperationFailed(
+        f"{direction} failed{failed_in}: {first_line(error)}; the database is at revision {where}"
+    )
+
+
+def _revision_after_failure(settings: DbSettings) -> list[str] | None:
+    """Ask the database (on a new connection: the old one may be gone) where it is."""
+    try:
+        with connect(settings, RetryPolicy(rounds=1)) as connection:
+            return current_revisions(connection)
+    except Exception:
+        return None
+
+
+def _failed_revision(schema, direction: str, reached) -> str:
+    """Name the revision that was running when the failure came, if it can be known."""
+    if reached is None or len(reached) != 1:
+        return ""
+    if direction == "upgrade":
+        following = revision_after(schema, reached[0])
+        return f" in revision {following}" if following else ""
+    return f" while reverting {reached[0]}"

@@ -1,0 +1,81 @@
+"""`luna-db status`, `current` and `history --audit`: what the database holds, read-only."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ..analysis.drift import Difference, compare_database
+from ..config.settings import DbSettings
+from ..db import audit
+from ..db.connect import RetryPolicy, connect
+from ..db.tool_tables import current_revisions
+from ..runtime.history import plan_steps, revisions_below, script_directory
+from ..runtime.unfinished import ROLLED_BACK, unfinished_steps
+from ..schemas import load_models
+from .common import schema_of
+
+
+@dataclass(frozen=True)
+class Status:
+    schema: str
+    database: str  # the DSN, password masked
+    current: list[str]
+    heads: list[str]
+    pending: list[str]  # oldest first
+    at_head: bool
+    drift: list[Difference] | None  # None: not compared (the database is not at head)
+    checksum_mismatches: list[dict]
+    audit: list[dict]  # the last ten rows
+    unfinished: list[dict]
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.at_head and not self.drift
+            and all(step["state"] == ROLLED_BACK for step in self.unfinished)
+        )
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["drift"] = [d.as_dict() for d in self.drift] if self.drift is not None else None
+        data["ok"] = self.ok
+        return data
+
+
+def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status:
+    """Current revision, heads, pending revisions, drift, and the audit trail's news."""
+    schema = schema_of(settings)
+    script = script_directory(schema)
+    head_ids = list(script.get_heads())
+    with connect(settings, policy) as connection:
+        now = current_revisions(connection)
+        pending = [step.revision for step in plan_steps(schema, "heads", "upgrade", now)]
+        at_head = not pending and sorted(now) == sorted(head_ids)
+        # Drift is measured against the models, which describe the head: a
+        # database behind it differs by its pending migrations, not by drift.
+        drift = compare_database(connection, load_models(schema).metadata) if at_head else None
+        trail = audit.audit_rows(connection)
+        unfinished = unfinished_steps(connection, trail)
+    return Status(
+        schema=schema,
+        database=settings.masked_dsn(),
+        current=now,
+        heads=head_ids,
+        pending=pending,
+        at_head=at_head,
+        drift=drift,
+        checksum_mismatches=audit.checksum_mismatches(trail, script, revisions_below(schema, now)),
+        audit=trail[-10:],
+        unfinished=unfinished,
+    )
+
+
+def current(settings: DbSettings, *, policy: RetryPolicy | None = None) -> list[str]:
+    with connect(settings, policy) as connection:
+        return current_revisions(connection)
+
+
+def audit_trail(settings: DbSettings, *, policy: RetryPolicy | None = None) -> list[dict]:
+    """The database's audit rows, oldest first."""
+    with connect(settings, policy) as connection:
+        return audit.audit_rows(connection)

@@ -1,0 +1,323 @@
+"""One settings object from the DSN, options, environment, config file and defaults.
+
+CLI.md's precedence, for every part of the connection: what the DSN states,
+then the command-line option, then the environment, then the LUNA config
+file, then the defaults. Everything that connects (the CLI, `alembic/env.py`,
+the tests) goes through `resolve_settings`, so there is one way in.
+
+Imported at CLI start-up: standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from ..errors import BadInput, ConfigError, DsnError
+from .dsn import HostPort, ParsedDsn, masked, parse_dsn, parse_host_list, port_number
+
+SCHEMA_NAMES = ("streams", "backport3")
+DB_TYPES = ("postgres", "oracle")
+
+DEFAULT_USER = "luna"
+DEFAULT_PASSWORD = "luna"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORTS = {"postgres": 5432, "oracle": 1521}
+DEFAULT_DATABASES = {"streams": "luna_streams", "backport3": "luna_backport3"}
+CONFIG_SECTIONS = {"streams": "LUNA_STREAMS_DB", "backport3": "LUNA_BACKPORT3_DB"}
+
+# A migration must land on the writable primary, and a dead host must not
+# hang a runbook for the kernel's TCP timeout (minutes): libpq gets these
+# unless the DSN says otherwise.
+POSTGRES_SESSION_DEFAULTS = {
+    "target_session_attrs": "read-write",
+    "connect_timeout": "5",
+    "application_name": "luna-db",
+}
+
+ENV_PREFIX = "LUNA_DB_"
+
+
+@dataclass(frozen=True)
+class ConnectionOptions:
+    """What the command line said; None where it said nothing."""
+
+    schema: str | None = None
+    dsn: str | None = None
+    db_type: str | None = None
+    db_host: str | None = None
+    db_port: str | int | None = None
+    db_user: str | None = None
+    db_password: str | None = field(default=None, repr=False)
+    db_name: str | None = None
+    config: str | None = None
+    password_file: str | None = None
+
+
+@dataclass(frozen=True)
+class DbSettings:
+    """A fully resolved connection: every part known, the password never shown."""
+
+    schema: str | None
+    db_type: str
+    user: str
+    password: str | None = field(repr=False)
+    hosts: tuple[HostPort, ...]
+    database: str
+    options: Mapping[str, str]
+
+    @property
+    def driver_options(self) -> dict[str, str]:
+        """Options handed to the driver: the DSN's, plus luna-db's session defaults."""
+        if self.db_type != "postgres":
+            return dict(self.options)
+        return {**POSTGRES_SESSION_DEFAULTS, **self.options}
+
+    def masked_dsn(self) -> str:
+        """The DSN as people may see it: `luna:***@pg01:5432,pg02:5432/luna_streams`."""
+        return masked(
+            ParsedDsn(self.db_type, self.user, self.password, self.hosts, self.database, dict(self.options))
+        )
+
+    def describe(self) -> dict:
+        """The JSON object of `luna-db dsn --json` (CLI.md)."""
+        return {
+            "schema": self.schema,
+            "db_type": self.db_type,
+            "hosts": [{"host": h.host, "port": h.port} for h in self.hosts],
+            "user": self.user,
+            "database": self.database,
+            "options": self.driver_options,
+            "password_set": self.password is not None,
+            "dsn": self.masked_dsn(),
+        }
+
+    def with_database(self, database: str) -> "DbSettings":
+        """The same server and credentials, another database (e.g. `postgres`)."""
+        from dataclasses import replace
+
+        return replace(self, database=database)
+
+
+def resolve_settings(
+    cli: ConnectionOptions, environ: Mapping[str, str] | None = None
+) -> DbSettings:
+    """Merge DSN, options, environment, config file and defaults into one DbSettings.
+
+    Raises BadInput (exit code 2) for anything malformed or contradictory.
+    """
+    env = _LunaEnvironment(os.environ if environ is None else environ)
+    config_path = cli.config or env.get("CONFIG")
+    config_file = _read_config_file(config_path) if config_path else {}
+
+    schema = _check_schema(cli.schema or env.get("SCHEMA"))
+    if schema is None:
+        schema = _infer_schema(cli, env, config_file)
+    section = _config_section(config_file, schema, config_path)
+
+    dsn_text = _first(cli.dsn, env.get("DSN"), section.get("dsn"))
+    dsn = parse_dsn(dsn_text or "")
+
+    db_type = _resolve_db_type(dsn, cli, env, section)
+    database = _first(dsn.database, cli.db_name, env.get("NAME"), section.get("db_name"))
+    if not database:
+        database = DEFAULT_DATABASES[require_schema(schema)]
+
+    port_text = _first(cli.db_port, env.get("PORT"), section.get("db_port"))
+    default_port = _parse_port(port_text) if port_text is not None else DEFAULT_PORTS[db_type]
+
+    hosts = dsn.hosts
+    if not hosts:
+        host_text = _first(cli.db_host, env.get("HOST"), section.get("db_host")) or DEFAULT_HOST
+        try:
+            hosts = parse_host_list(str(host_text))
+        except DsnError as error:
+            raise BadInput(f"bad --db-host: {error}") from None
+    hosts = tuple(HostPort(h.host, h.port if h.port is not None else default_port) for h in hosts)
+
+    user = _first(dsn.user, cli.db_user, env.get("USER"), section.get("db_user")) or DEFAULT_USER
+    password = _first(
+        dsn.password,
+        cli.db_password,
+        _read_password_file(cli.password_file),
+        env.get("PASSWORD"),
+        section.get("db_password"),
+    )
+    if password is None:
+        password = DEFAULT_PASSWORD
+
+    return DbSettings(
+        schema=schema,
+        db_type=db_type,
+        user=str(user),
+        password=str(password),
+        hosts=hosts,
+        database=str(database),
+        options=dict(dsn.options),
+    )
+
+
+def resolve_schema(cli: ConnectionOptions, environ: Mapping[str, str] | None = None) -> str:
+    """The schema a command works on, for commands that need no database (history, --sql)."""
+    env = _LunaEnvironment(os.environ if environ is None else environ)
+    schema = _check_schema(cli.schema or env.get("SCHEMA"))
+    if schema is not None:
+        return schema
+    return require_schema(resolve_settings(cli, environ).schema)
+
+
+def resolve_db_type(cli: ConnectionOptions, environ: Mapping[str, str] | None = None) -> str:
+    """The dialect for offline work (`--sql`), without requiring a full connection."""
+    env = _LunaEnvironment(os.environ if environ is None else environ)
+    config_path = cli.config or env.get("CONFIG")
+    config_file = _read_config_file(config_path) if config_path else {}
+    schema = _check_schema(cli.schema or env.get("SCHEMA"))
+    section = _config_section(config_file, schema, config_path)
+    dsn_text = _first(cli.dsn, env.get("DSN"), section.get("dsn"))
+    return _resolve_db_type(parse_dsn(dsn_text or ""), cli, env, section)
+
+
+class _LunaEnvironment:
+    """The LUNA_DB_* variables; empty values count as unset."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self._environ = environ
+
+    def get(self, name: str) -> str | None:
+        value = self._environ.get(ENV_PREFIX + name)
+        return value if value not in (None, "") else None
+
+
+def _first(*values):
+    """The first value that was given at all (an empty password counts as given)."""
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def check_schema(schema: str | None) -> str:
+    """The schema, or BadInput when it is not one of SCHEMA_NAMES."""
+    if schema not in SCHEMA_NAMES:
+        raise BadInput(f"unknown schema {schema!r}: choose streams or backport3")
+    return schema
+
+
+def _check_schema(schema: str | None) -> str | None:
+    return None if schema is None else check_schema(schema)
+
+
+def require_schema(schema: str | None) -> str:
+    """The schema, or BadInput when none was chosen nor could be inferred."""
+    if schema is None:
+        raise BadInput(
+            "say which schema with --schema (streams or backport3), "
+            "or name the database luna_streams or luna_backport3"
+        )
+    return schema
+
+
+def _schema_from_database(database: str | None) -> str | None:
+    for schema, name in DEFAULT_DATABASES.items():
+        if database == name:
+            return schema
+    return None
+
+
+def _infer_schema(cli: ConnectionOptions, env, config_file: Mapping) -> str | None:
+    """The schema named by the database (luna_streams, luna_backport3), else by
+    a config file that holds only one service's section."""
+    dsn_text = _first(cli.dsn, env.get("DSN"))
+    database = _first(parse_dsn(dsn_text or "").database, cli.db_name, env.get("NAME"))
+    if database:
+        return _schema_from_database(database)
+    present = [schema for schema, key in CONFIG_SECTIONS.items() if key in config_file]
+    if len(present) != 1:
+        return None
+    section = config_file[CONFIG_SECTIONS[present[0]]]
+    database = _first(parse_dsn(section.get("dsn") or "").database, section.get("db_name"))
+    return present[0] if database in (None, DEFAULT_DATABASES[present[0]]) else None
+
+
+def _resolve_db_type(dsn: ParsedDsn, cli: ConnectionOptions, env, section: Mapping) -> str:
+    chosen = _first(cli.db_type, env.get("TYPE"), section.get("db_type"))
+    if chosen is not None:
+        chosen = str(chosen).lower()
+        if chosen == "postgresql":
+            chosen = "postgres"
+        if chosen not in DB_TYPES:
+            raise BadInput(f"unknown database type {chosen!r}: choose postgres or oracle")
+    if dsn.db_type and chosen and dsn.db_type != chosen:
+        raise BadInput(
+            f"the DSN's scheme says {dsn.db_type} but the database type is {chosen}"
+        )
+    return dsn.db_type or chosen or "postgres"
+
+
+def _parse_port(value) -> int:
+    text = str(value).strip()
+    port = port_number(text)
+    if port is None:
+        raise BadInput(f"bad port {text!r}: a number in 1..65535 is expected")
+    return port
+
+
+def _read_password_file(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise BadInput(f"cannot read the password file {path}: {error.strerror}") from None
+    # A trailing newline is an editor's, not the password's.
+    return text.rstrip("\r\n")
+
+
+_SECTION_KEYS = ("db_type", "db_host", "db_port", "db_user", "db_password", "db_name", "dsn")
+
+
+def _read_config_file(path: str) -> dict:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read the config file {path}: {error.strerror}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        # json's message names line and column, never the file's values.
+        raise ConfigError(f"the config file {path} is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"the config file {path} must hold a JSON object")
+    for key in CONFIG_SECTIONS.values():
+        if key in data:
+            _check_section(data[key], key, path)
+    return data
+
+
+def _check_section(section, key: str, path: str) -> None:
+    if not isinstance(section, dict):
+        raise ConfigError(f"{key} in the config file {path} must be an object")
+    for name in _SECTION_KEYS:
+        value = section.get(name)
+        if value is None:
+            continue
+        if name == "db_port":
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                raise ConfigError(f"{key}.db_port in {path} must be a port number")
+            try:
+                _parse_port(value)
+            except BadInput:
+                raise ConfigError(
+                    f"{key}.db_port in {path} must be a number in 1..65535"
+                ) from None
+        elif not isinstance(value, str):
+            raise ConfigError(f"{key}.{name} in {path} must be a string")
+
+
+def _config_section(config_file: Mapping, schema: str | None, path: str | None) -> Mapping:
+    if not config_file or schema is None:
+        return {}
+    return config_file.get(CONFIG_SECTIONS[schema]) or {}

@@ -1,0 +1,229 @@
+"""Connections that land on a usable host, in rounds, and fail with one line per host.
+
+PostgreSQL: all hosts of the DSN go to libpq as one multi-host connection
+(`host=h1,h2 port=p1,p2`), which tries them in order and, with
+`target_session_attrs=read-write`, skips hot standbys. Oracle: the hosts
+become one address list with FAILOVER, tried in order. Either way the driver
+does the per-host work; luna-db adds rounds (the whole list again after a
+growing pause) and turns the driver's message into one reason per host.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from ..config.dsn import format_host
+from ..config.settings import DbSettings
+from ..errors import DatabaseUnreachable, DsnError
+from ..extras import require
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many rounds over the host list, and the pause before the first retry.
+
+    The pause doubles after each round (capped), so a primary that is being
+    promoted gets time to come up without a runbook waiting for minutes.
+    """
+
+    rounds: int = 4
+    delay: float = 1.0
+    max_delay: float = 30.0
+
+    def pauses(self) -> list[float]:
+        """The pauses between rounds, in order (one fewer than the rounds)."""
+        return [min(self.delay * 2**i, self.max_delay) for i in range(max(self.rounds - 1, 0))]
+
+
+def sqlalchemy_url(settings: DbSettings):
+    """The SQLAlchemy URL for these settings (hosts in the multihost query form)."""
+
+    if settings.db_type == "oracle":
+        # The address list goes in connect_args (see engine_for); the URL only
+        # names the dialect and the credentials.
+        return URL.create("oracle+oracledb", username=settings.user, password=settings.password)
+    query = dict(settings.driver_options)
+    if len(settings.hosts) > 1:
+        # SQLAlchemy's documented multihost form; "h1,h2" + "p1,p2" rather than
+        # "h1:p1&host=h2:p2", because the latter breaks on IPv6 addresses.
+        query["host"] = ",".join(h.host for h in settings.hosts)
+        query["port"] = ",".join(str(h.port) for h in settings.hosts)
+        host = port = None
+    else:
+        host, port = settings.hosts[0].host, settings.hosts[0].port
+    return URL.create(
+        "postgresql+psycopg2",
+        username=settings.user,
+        password=settings.password,
+        host=host,
+        port=port,
+        database=settings.database,
+        query=query,
+    )
+
+
+def oracle_descriptor(settings: DbSettings) -> str:
+    """An Oracle connect descriptor: every host in one ordered FAILOVER list."""
+    timeout = settings.options.get("connect_timeout", "5")
+    addresses = "".join(
+        f"(ADDRESS=(PROTOCOL=TCP)(HOST={h.host})(PORT={h.port}))" for h in settings.hosts
+    )
+    return (
+        f"(DESCRIPTION=(CONNECT_TIMEOUT={timeout})(TRANSPORT_CONNECT_TIMEOUT={timeout})"
+        f"(RETRY_COUNT=0)(ADDRESS_LIST=(LOAD_BALANCE=OFF)(FAILOVER=ON){addresses})"
+        f"(CONNECT_DATA=(SERVICE_NAME={settings.database})))"
+    )
+
+
+def _oracle_connect_options(settings: DbSettings) -> dict[str, str]:
+    """The DSN's options as python-oracledb connect parameters; DsnError for one it does not take.
+
+    (connect_timeout is luna-db's own: it goes into the descriptor.)
+    """
+    oracledb = require("oracledb", "an Oracle database")
+
+    options = {k: v for k, v in settings.driver_options.items() if k != "connect_timeout"}
+    try:
+        oracledb.ConnectParams(**options)
+    except TypeError as error:
+        unknown = re.search(r"argument '(\w+)'", str(error))
+        name = unknown[1] if unknown else ", ".join(sorted(options))
+        raise DsnError(f"DSN option {name!r} is not a python-oracledb connect parameter") from None
+    return options
+
+
+def engine_for(settings: DbSettings, **engine_options):
+    """An Engine for these settings; no connection is made yet."""
+
+    engine_options.setdefault("poolclass", NullPool)
+    if settings.db_type == "oracle":
+        connect_args = _oracle_connect_options(settings)
+        connect_args["dsn"] = oracle_descriptor(settings)
+        return create_engine(sqlalchemy_url(settings), connect_args=connect_args, **engine_options)
+    return create_engine(sqlalchemy_url(settings), **engine_options)
+
+
+def connect(
+    settings: DbSettings,
+    policy: RetryPolicy | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    **engine_options,
+):
+    """Open a Connection on a usable host, retrying the whole host list in rounds.
+
+    Raises DatabaseUnreachable (exit code 3) with one line per host when every
+    round failed, or at once when authentication failed (retrying a wrong
+    password only locks accounts).
+    """
+    policy = policy or RetryPolicy()
+    engine = engine_for(settings, **engine_options)
+    pauses = policy.pauses()
+    for round_number in range(1, policy.rounds + 1):
+        try:
+            return engine.connect()
+        except Exception as error:  # the driver's own error types vary
+
+            if not isinstance(error, DBAPIError):
+                raise
+            reasons = host_failures(settings, error)
+            final = round_number == policy.rounds or _retrying_cannot_help(reasons)
+            if final:
+                engine.dispose()
+                raise DatabaseUnreachable(_unreachable_message(settings, reasons, round_number)) from None
+            pause = pauses[round_number - 1]
+            log.warning(
+                "no usable host in round %d of %d (%s); trying again in %.1f s",
+                round_number, policy.rounds, "; ".join(reasons.values()), pause,
+            )
+            sleep(pause)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+# libpq (14+) reports every host it tried, one "connection to server at" each.
+_LIBPQ_HOST_LINE = re.compile(
+    r'connection to server at "(?P<host>[^"]+)"(?: \([^)]*\))?, port (?P<port>\d+) failed: (?P<why>.*)'
+)
+_LIBPQ_UNRESOLVED = re.compile(r'could not translate host name "(?P<host>[^"]+)" to address')
+
+
+def oracle_error_code(error: BaseException) -> int | None:
+    """The ORA- number of a python-oracledb error, wrapped by SQLAlchemy or not."""
+    original = getattr(error, "orig", error)
+    args = getattr(original, "args", ())
+    return getattr(args[0], "code", None) if args else None
+
+
+def host_failures(settings: DbSettings, error: Exception) -> dict[str, str]:
+    """Why each host could not be used, keyed by `host:port`, in DSN order."""
+    text = str(getattr(error, "orig", error))
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        match = _LIBPQ_HOST_LINE.search(line)
+        if match:
+            host = match["host"]
+            found[format_host(_host_port(host, int(match["port"])))] = _reason(match["why"])
+            continue
+        match = _LIBPQ_UNRESOLVED.search(line)
+        if match:
+            for hp in settings.hosts:
+                if hp.host == match["host"]:
+                    found[format_host(hp)] = "unknown host name"
+    reasons = {}
+    for hp in settings.hosts:
+        key = format_host(hp)
+        # Oracle's errors name no host, and say why on a later line (DPY-6005
+        # first, "Connection refused" after it): read the whole text.
+        reasons[key] = found.get(key) or _reason(text)
+    return reasons
+
+
+def _host_port(host: str, port: int):
+    from ..config.dsn import HostPort
+
+    return HostPort(host, port)
+
+
+def _reason(why: str) -> str:
+    """A short, password-free reason from a driver message."""
+    lowered = why.lower()
+    if "read-only" in lowered or "is in hot standby" in lowered or "recovery" in lowered:
+        return "read-only (hot standby)"
+    if "authentication failed" in lowered or "ora-01017" in lowered:
+        return "authentication failed"
+    if "connection refused" in lowered or "ora-12541" in lowered or ("dpy-6005" in lowered and "refused" in lowered):
+        return "connection refused"
+    if "timeout" in lowered or "timed out" in lowered or "ora-12170" in lowered:
+        return "timed out"
+    # Anything else as the server said it, e.g. 'database "x" does not exist'.
+    return _first_line(why).removeprefix("FATAL:").strip() or "failed"
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "failed"
+
+
+def _retrying_cannot_help(reasons: dict[str, str]) -> bool:
+    """A wrong password or a missing database will be the same in the next round."""
+    return any(
+        reason == "authentication failed" or reason.startswith("database ")
+        for reason in reasons.values()
+    )
+
+
+def _unreachable_message(settings: DbSettings, reasons: dict[str, str], rounds: int) -> str:
+    per_host = "\n".join(f"  {host}: {why}" for host, why in reasons.items())
+    return (
+        f"no usable database host for {settings.masked_dsn()} after {rounds} round(s):\n{per_host}"
+    )

@@ -1,0 +1,52 @@
+"""luna-db's own tables, beside the models': the version table, the audit trail, the lock.
+
+The one list of their names (drift, check and `create` leave them out of
+"the schema"), and the version table itself, built with SQLAlchemy Core the
+way Alembic builds it, so that `create`, `create --sql` and `upgrade head`
+leave the same table on every dialect (on Oracle: VARCHAR2(32 CHAR)).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+
+VERSION_TABLE = "alembic_version"
+AUDIT_TABLE = "luna_db_audit"
+LOCK_TABLE = "luna_db_lock"
+TOOL_TABLES = frozenset({VERSION_TABLE, AUDIT_TABLE, LOCK_TABLE})
+
+
+def version_table():
+    """Alembic's version table (alembic.runtime.migration), as Alembic defines it."""
+
+    return sa.Table(
+        VERSION_TABLE,
+        sa.MetaData(),
+        sa.Column("version_num", sa.String(32), nullable=False),
+        sa.PrimaryKeyConstraint("version_num", name=f"{VERSION_TABLE}_pkc"),
+    )
+
+
+def write_version(connection, revision: str) -> None:
+    """Create the version table and record `revision` in it (what `stamp` does on an empty database)."""
+    table = version_table()
+    table.create(connection)
+    connection.execute(table.insert().values(version_num=revision))
+
+
+def current_revisions(connection) -> list[str]:
+    """The revisions recorded in the database (empty: base, or no version table)."""
+
+    return list(MigrationContext.configure(connection).get_current_heads())
+
+
+def schema_tables(connection) -> list[str]:
+    """The database's tables that are not luna-db's own."""
+
+    return sorted(name for name in sa.inspect(connection).get_table_names() if name not in TOOL_TABLES)
+
+
+def is_schema_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's `include_object` hook: everything but luna-db's own tables."""
+    return not (type_ == "table" and name in TOOL_TABLES)

@@ -1,0 +1,25 @@
+"""index on log (stream_id, time)
+
+The log table is the busiest and largest: on PostgreSQL the index is built
+with CREATE INDEX CONCURRENTLY, outside the revision's transaction, so that
+writers are never blocked while it builds.
+
+Revision ID: s0005
+Revises: s0004
+"""
+from alembic import op
+
+from luna_db_tools.runtime.online import create_index_without_blocking
+
+revision = "s0005"
+down_revision = "s0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_index_without_blocking(op.f("ix_log_stream_id_time"), "log", ["stream_id", "time"])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_log_stream_id_time"), table_name="log")

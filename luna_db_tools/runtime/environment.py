@@ -1,0 +1,134 @@
+"""The one place that builds an Alembic `Config`, and what `migrations/env.py` reads back.
+
+luna-db's commands hand env.py the schema, the settings and an open
+connection through `Config.attributes` (Alembic's connection-sharing recipe).
+People who drive Alembic directly pass the same through `-x schema=...` and
+`-x dsn=...` (the schema also from `alembic -n streams|backport3`, the
+section of alembic.ini), which env.py turns into settings with
+`resolve_settings`, the same rules as `luna-db`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..config.settings import SCHEMA_NAMES, ConnectionOptions, DbSettings, resolve_settings
+from ..errors import BadInput
+from ..schemas import check_schema, load_models, migrations_dir, versions_dir
+
+# Offline scripts need a dialect, never a server or a password.
+OFFLINE_URLS = {"postgres": "postgresql+psycopg2://", "oracle": "oracle+oracledb://"}
+
+
+def make_config(
+    schema: str,
+    *,
+    script_location=None,
+    connection=None,
+    settings: DbSettings | None = None,
+    db_type: str | None = None,
+    output=None,
+    on_version_apply: Callable[..., Any] | None = None,
+    retry_policy=None,
+    journal=None,
+    report: Callable[[str], None] | None = None,
+):
+    """The Alembic Config for one schema: its script location and version location.
+
+    `script_location` points at another copy of the environment (`luna-db
+    check --migrations-dir`); by default, the project's own.
+    """
+    from pathlib import Path
+
+    from alembic.config import Config
+
+    config = Config(output_buffer=output, stdout=output) if output is not None else Config()
+    location = Path(script_location) if script_location else migrations_dir()
+    config.set_main_option("script_location", str(location))
+    config.set_main_option("version_locations", str(location / "versions" / check_schema(schema)))
+    config.set_main_option("path_separator", "os")
+    config.attributes.update(
+        schema=check_schema(schema),
+        connection=connection,
+        settings=settings,
+        db_type=db_type or (settings.db_type if settings else "postgres"),
+        on_version_apply=on_version_apply,
+        retry_policy=retry_policy,
+        journal=journal,
+        report=report,
+        # Set by luna-db for the step that completes a part-applied Oracle revision.
+        rerun_part_applied=False,
+    )
+    return config
+
+
+@dataclass(frozen=True)
+class EnvironmentInputs:
+    """What env.py needs, from luna-db's attributes or from `-x` arguments."""
+
+    schema: str
+    db_type: str
+    settings: DbSettings | None
+    connection: Any
+    on_version_apply: Callable[..., Any] | None
+    retry_policy: Any
+    journal: Any = None
+    report: Callable[[str], None] | None = None
+    rerun_part_applied: bool = False
+
+    @property
+    def target_metadata(self):
+        return load_models(self.schema).metadata
+
+    @property
+    def offline_url(self) -> str:
+        return OFFLINE_URLS[self.db_type]
+
+
+def environment_inputs(config, x_arguments: dict[str, str]) -> EnvironmentInputs:
+    """Read the schema, database and hooks for env.py; `-x` fills what luna-db did not."""
+    attributes = config.attributes
+    schema = check_schema(attributes.get("schema") or _schema_of_plain_alembic(config, x_arguments))
+    settings = attributes.get("settings")
+    if settings is None and attributes.get("connection") is None and "dsn" in x_arguments:
+        settings = resolve_settings(
+            ConnectionOptions(
+                schema=schema,
+                dsn=x_arguments["dsn"],
+                db_type=x_arguments.get("db_type"),
+                config=x_arguments.get("config"),
+            )
+        )
+    db_type = x_arguments.get("db_type") or attributes.get("db_type")
+    if db_type is None:
+        db_type = settings.db_type if settings else "postgres"
+    return EnvironmentInputs(
+        schema=schema,
+        db_type=db_type,
+        settings=settings,
+        connection=attributes.get("connection"),
+        on_version_apply=attributes.get("on_version_apply"),
+        retry_policy=attributes.get("retry_policy"),
+        journal=attributes.get("journal"),
+        report=attributes.get("report"),
+        rerun_part_applied=bool(attributes.get("rerun_part_applied")),
+    )
+
+
+def _schema_of_plain_alembic(config, x_arguments: dict[str, str]) -> str | None:
+    """`alembic -n streams` (the ini section) or `alembic -x schema=streams`; both must agree."""
+    section = config.config_ini_section if config.config_ini_section in SCHEMA_NAMES else None
+    given = x_arguments.get("schema")
+    if section and given and given != section:
+        raise BadInput(f"-n {section} and -x schema={given} name different schemas")
+    return section or given
+
+
+def narrow_to_schema(script, schema: str) -> None:
+    """Make a plain `alembic -x schema=...` run see only that schema's history.
+
+    The alembic.ini of a checkout cannot know the schema; the revision map is
+    read lazily, so narrowing it here, before any revision is looked at, works.
+    """
+    script.version_locations = [str(versions_dir(schema))]

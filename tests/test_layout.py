@@ -1,0 +1,104 @@
+"""The package's shape: plain Alembic per schema, optional extras, the public hooks we rely on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import sqlalchemy as sa
+
+from luna_db_tools.runtime.rerun import skip_statements_already_done
+from tests.clirunner import ROOT
+
+
+def run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+
+def alembic(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", *args], capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+
+
+def test_alembic_n_sees_one_schema_history_at_a_time():
+    streams = alembic("-n", "streams", "history")
+    backport3 = alembic("-n", "backport3", "heads")
+    assert streams.returncode == 0, streams.stderr
+    assert "s0001" in streams.stdout and "b0001" not in streams.stdout
+    assert backport3.returncode == 0, backport3.stderr
+    assert backport3.stdout.split() == ["b0003", "(backport3)", "(head)"]
+
+
+def test_alembic_n_and_x_schema_must_agree():
+    result = alembic("-n", "streams", "-x", "schema=backport3", "upgrade", "head", "--sql")
+    assert result.returncode != 0
+    assert "name different schemas" in result.stderr
+
+
+def test_plain_alembic_with_x_schema_renders_one_history():
+    result = alembic("-x", "schema=backport3", "upgrade", "head", "--sql")
+    assert result.returncode == 0, result.stderr
+    assert "Running upgrade b0002 -> b0003" in result.stdout and "s0001" not in result.stdout
+
+
+def test_offline_oracle_scripts_render_without_the_oracle_driver():
+    # None in sys.modules makes `import oracledb` raise ImportError, as if not installed.
+    result = run_python(
+        "import sys; sys.modules['oracledb'] = None\n"
+        "from luna_db_tools.runtime.offline import create_sql, migration_sql\n"
+        "print(len(create_sql('streams', 'oracle')), len(migration_sql('backport3', 'oracle', 'head', 'upgrade')))"
+    )
+    assert result.returncode == 0, result.stderr
+    assert all(int(n) > 1000 for n in result.stdout.split())
+
+
+def test_a_missing_extra_is_one_line_naming_it(tmp_path):
+    result = run_python(
+        "import sys; sys.modules['graphviz'] = None\n"
+        "from luna_db_tools.cli import main\n"
+        f"main(['diagram', '--schema', 'streams', '-o', {str(tmp_path / 'x.dot')!r}])"
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "luna-db: error: luna-db diagram needs the graphviz package: pip install 'luna-db-tools[diagram]'"
+    ]
+
+
+def test_an_oracle_connection_without_the_driver_names_the_extra():
+    result = run_python(
+        "import sys; sys.modules['oracledb'] = None\n"
+        "from luna_db_tools.cli import main\n"
+        "main(['status', '--schema', 'streams', '--dsn', 'oracle://u:p@127.0.0.1:1/ORCL', '--connect-retries', '1'])"
+    )
+    assert result.returncode == 2
+    assert "pip install 'luna-db-tools[oracle]'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_rerun_hook_steps_over_statements_already_done(fresh_db):
+    """The public before_cursor_execute hook that completes a part-applied Oracle revision,
+    exercised on PostgreSQL with PostgreSQL's code for "already exists". Autocommit, as
+    Oracle's DDL is: there a failed statement leaves the session's earlier work in place."""
+    reported: list[str] = []
+    engine = sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text("CREATE TABLE done_before (x int)"))
+        stop = skip_statements_already_done(
+            connection,
+            lambda statement: frozenset({"42P07"}) if statement.startswith("CREATE TABLE") else frozenset(),
+            lambda error: getattr(error, "pgcode", None),
+            reported.append,
+        )
+        connection.execute(sa.text("CREATE TABLE done_before (x int)"))  # skipped, reported
+        connection.execute(sa.text("CREATE TABLE new_one (x int)"))  # run once, not twice
+        stop()
+        tables = set(sa.inspect(connection).get_table_names())
+        try:
+            connection.execute(sa.text("CREATE TABLE new_one (x int)"))
+            raised = False
+        except sa.exc.ProgrammingError:
+            raised = True
+    assert {"done_before", "new_one"} <= tables
+    assert reported == ["already done, skipped: CREATE TABLE done_before (x int) (42P07)"]
+    assert raised, "with the hook removed, an existing table is an error again"
