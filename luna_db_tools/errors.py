@@ -42,3 +42,7 @@ class DatabaseUnreachable(LunaDbError):
     """No host of the DSN gave a usable connection after every retry round."""
 
     exit_code = EXIT_UNREACHABLE
+
+
+class LintEngineMissing(BadInput):
+    """A lint engine luna-db needs (squawk, for PostgreSQL) is not installed."""

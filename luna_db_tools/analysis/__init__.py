@@ -1,0 +1,1 @@
+"""Static analysis of migration SQL: the online-safety lint."""
