@@ -57,6 +57,7 @@ _ADD_CONSTRAINT = re.compile(rf"^ADD (?:CONSTRAINT (?P<name>{NAME}) )?(?P<kind>C
 _ALTER_COLUMN = re.compile(rf"^ALTER (?:COLUMN )?(?P<column>{NAME}) (?P<change>.*)$", I)
 _DROP_COLUMN = re.compile(rf"^DROP (?:COLUMN )?(?:IF EXISTS )?(?P<column>{NAME})(?: CASCADE| RESTRICT)?$", I)
 _RENAME = re.compile(rf"^RENAME (?:(?P<constraint>CONSTRAINT )|COLUMN )?(?:(?P<old>{NAME}) )?TO (?P<new>{NAME})$", I)
+_IS_NOT_NULL = re.compile(rf"CHECK \( ?\(? ?(?P<column>{NAME}) IS NOT NULL ?\)? ?\)", I)
 _VALIDATE = re.compile(rf"^VALIDATE CONSTRAINT (?P<name>{NAME})", I)
 
 MESSAGES = {
@@ -168,6 +169,12 @@ def _alter_table_action(table: str, action: str, state: ScriptState, hit) -> Non
         not_valid = has_word(action, "NOT VALID")
         if not_valid and name:
             state.not_valid.add(name)
+        if kind == "CHECK" and (column := _IS_NOT_NULL.search(action)):
+            proven = f"{table}.{bare(column['column'])}"
+            if name:
+                state.not_null_checks[name] = proven
+            if not not_valid:
+                state.proven_not_null.add(proven)
         if new_table:
             return
         if kind in ("CHECK", "FOREIGN KEY") and not not_valid:
@@ -187,7 +194,7 @@ def _alter_table_action(table: str, action: str, state: ScriptState, hit) -> Non
             return
         if re.match(r"^(?:SET DATA )?TYPE\b", change, I):
             hit("changing-column-type", obj)
-        elif re.match(r"^SET NOT NULL\b", change, I):
+        elif re.match(r"^SET NOT NULL\b", change, I) and obj not in state.proven_not_null:
             hit("adding-not-nullable-field", obj)
         elif re.match(r"^DROP DEFAULT$", change, I):
             hit("ban-drop-default", obj)
@@ -204,6 +211,8 @@ def _alter_table_action(table: str, action: str, state: ScriptState, hit) -> Non
         else:
             hit("renaming-table", table)
     elif m := _VALIDATE.match(action):
+        if bare(m["name"]) in state.not_null_checks:
+            state.proven_not_null.add(state.not_null_checks[bare(m["name"])])
         if state.in_transaction and bare(m["name"]) in state.not_valid:
             hit("validate-constraint-in-transaction", f"{table}.{bare(m['name'])}")
     elif re.match(r"^SET (?:LOGGED|UNLOGGED)$", action, I) and not new_table:

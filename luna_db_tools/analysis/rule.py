@@ -31,6 +31,10 @@ class ScriptState:
     index_table: dict[str, str] = field(default_factory=dict)  # index created -> its table
     in_transaction: bool = False                       # inside an explicit BEGIN ... COMMIT
     not_valid: set[str] = field(default_factory=set)    # constraints added NOT VALID in this transaction
+    # CHECK (col IS NOT NULL) constraints by name, and the columns a validated one
+    # proves: PostgreSQL 12+ then sets NOT NULL without scanning the table.
+    not_null_checks: dict[str, str] = field(default_factory=dict)
+    proven_not_null: set[str] = field(default_factory=set)
 
     def created(self, table: str | None) -> bool:
         return table is not None and table in self.tables

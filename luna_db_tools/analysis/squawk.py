@@ -31,6 +31,7 @@ EXCLUDED_RULES = {
     "prefer-timestamp-tz": "style: the schemas store UTC in timestamp columns by design (SCHEMAS.md)",
     "prefer-timestamptz": "style: the schemas store UTC in timestamp columns by design (SCHEMAS.md)",
     "ban-char-field": "style: a type choice, not an online-safety hazard",
+    "require-enum-value-ordering": "style: where a new enum value sorts is a modelling choice, not a hazard",
     "require-table-schema": "style: luna-db sets the search path; names are unqualified on purpose",
     # Handled by how luna-db runs a migration, so always true of a bare file.
     "require-lock-timeout": "luna-db sets lock_timeout on every run it makes and in its --sql scripts",
@@ -39,6 +40,7 @@ EXCLUDED_RULES = {
     "prefer-robust-stmts": "each PostgreSQL revision runs in its own transaction: a failure rolls back, no half-state to rerun over",
     # Loosening never breaks the release that runs: replacing a CHECK (drop, add NOT VALID, validate) needs it.
     "ban-drop-constraint": "dropping a constraint loosens the schema; the running release keeps working",
+    "ban-drop-not-null": "DROP NOT NULL is metadata only and loosens: the running release writes values as before (the expand step before a column goes)",
     "unused-ignore": "squawk's own ignore comments are not luna-db's accept comments",
 }
 

@@ -95,3 +95,18 @@ CREATE TABLE "drop table x; truncate" (id int);
 CREATE INDEX ix_odd ON "drop table x; truncate" (id);
 -- case: alembic-version
 UPDATE alembic_version SET version_num='s0005' WHERE alembic_version.version_num = 's0004';
+-- case: set-not-null-proven-by-a-validated-check
+BEGIN;
+ALTER TABLE stream ADD CONSTRAINT ck_stream_name_nn CHECK (name IS NOT NULL) NOT VALID;
+COMMIT;
+ALTER TABLE stream VALIDATE CONSTRAINT ck_stream_name_nn;
+ALTER TABLE stream ALTER COLUMN name SET NOT NULL;
+-- case: drop-not-null
+ALTER TABLE stream ALTER COLUMN description DROP NOT NULL;
+-- case: add-column-utc-default-at-time-zone
+alter table log add column received timestamp default (now() at time zone 'utc') not null;
+-- case: set-default-volatile
+ALTER TABLE stream ALTER COLUMN stream_id SET DEFAULT gen_random_uuid();
+-- case: unique-index-concurrently-then-constraint
+CREATE UNIQUE INDEX CONCURRENTLY uq_stream_name_idx ON stream (name);
+ALTER TABLE stream ADD CONSTRAINT uq_stream_name UNIQUE USING INDEX uq_stream_name_idx;
