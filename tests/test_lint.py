@@ -100,6 +100,7 @@ SPELLINGS = [
     ("REFRESH MATERIALIZED VIEW public.stats WITH DATA;", "require-concurrent-refresh"),
     ("UPDATE log l SET message = upper(l.message);", "ban-unbounded-update"),
     ("DELETE FROM ONLY log;", "ban-unbounded-update"),
+    ("UPDATE log SET message = (SELECT name FROM stream WHERE stream.stream_id = log.stream_id);", "ban-unbounded-update"),
     ("BEGIN; CREATE INDEX CONCURRENTLY ix ON log (time); COMMIT;", "ban-concurrent-index-creation-in-transaction"),
     ("ALTER TABLE log ALTER COLUMN message DROP DEFAULT;", "ban-drop-default"),
     ("DROP SCHEMA IF EXISTS streams;", "ban-drop-schema"),
@@ -125,6 +126,8 @@ SAFE_SPELLINGS = [
     "CREATE TABLE t (id int); TRUNCATE t; LOCK TABLE t; ALTER TABLE t SET UNLOGGED; DROP TABLE t;",
     "CREATE TABLE t (id int); UPDATE t SET id = 1; DELETE FROM t;",
     "CREATE MATERIALIZED VIEW s AS SELECT 1 WITH NO DATA; REFRESH MATERIALIZED VIEW s;",
+    "CREATE MATERIALIZED VIEW s AS SELECT 1 AS n; CREATE INDEX ix_s ON s (n);",
+    "UPDATE log SET message = '' WHERE log_id IN (SELECT log_id FROM log LIMIT 1000);",
     "CREATE TABLE t (id int); CREATE INDEX ix ON t (id) WHERE note = 'ALTER TABLE x DROP COLUMN y;';",
     "SELECT 'TRUNCATE log; VACUUM FULL log;' AS note;",
     "SELECT E'it\\'s; DROP TABLE log' AS note;",
@@ -291,6 +294,8 @@ def test_lint_files_reads_each_file_with_its_own_accepts(sql_files):
     assert report.files == sql_files
     assert [(f.rule, bool(f.accepted)) for f in report.findings] == [("ban-truncate", True), ("renaming-column", False)]
     assert [f.rule for f in report.failures] == ["renaming-column"]
+    assert report.exit_code == 1
+    assert lint_files(sql_files[:1]).exit_code == 0
 
 
 def test_text_output_is_one_finding_a_line(sql_files):
@@ -326,6 +331,14 @@ def test_bad_input_is_one_clear_error(tmp_path):
         lint_files([str(tmp_path / "missing.sql")])
     with pytest.raises(BadInput, match="unknown dialect 'mysql'"):
         lint_files([], "mysql")
+
+
+def test_an_oracle_revision_is_linted_both_ways():
+    findings = lint_revision(
+        "b9", "ALTER TABLE account ADD (note VARCHAR2(64 CHAR))\n/\nCREATE INDEX ix_note ON account (note)\n/\n",
+        "DROP INDEX ix_note\n/\nALTER TABLE account DROP COLUMN note\n/\n", dialect="oracle",
+    )
+    assert [(f.source, f.rule) for f in findings] == [("b9 upgrade", "require-online-index-build")]
 
 
 def test_an_empty_report_is_ok():

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
-from ..errors import BadInput
+from ..errors import EXIT_FAILED, EXIT_OK, BadInput
 from .oracle_rules import oracle_hits
 from .pg_rules import added_column_definition, default_is_stable, pg_hits, target_table
 from .rule import Hit, ScriptState
@@ -106,6 +106,11 @@ class LintReport:
     def failures(self) -> list[LintFinding]:
         return [f for f in self.findings if not f.accepted]
 
+    @property
+    def exit_code(self) -> int:
+        """CLI.md: 1 when a finding is not accepted, else 0 (bad input raised BadInput before)."""
+        return EXIT_FAILED if self.failures else EXIT_OK
+
     def as_dict(self) -> dict:
         return {
             "dialect": self.dialect,
@@ -148,17 +153,18 @@ def lint_sql(
 
 
 def lint_revision(
-    revision: str, upgrade_sql: str, downgrade_sql: str, accepted: Iterable[Accepted] = (), *, squawk: bool = True,
+    revision: str, upgrade_sql: str, downgrade_sql: str, accepted: Iterable[Accepted] = (),
+    *, dialect: str = "postgresql", squawk: bool = True,
 ) -> list[LintFinding]:
-    """A revision's upgrade and downgrade (PostgreSQL SQL as Alembic renders it).
+    """A revision's upgrade and downgrade (the offline SQL Alembic renders for `BELOW:REV` and `REV:BELOW`).
 
     The downgrade may take away what the upgrade created (its tables, columns,
     views) without a finding; locking a table that existed before is flagged
-    in either direction.
+    in either direction. Sources read "REV upgrade" and "REV downgrade".
     """
     accepted = list(accepted)
-    up, state = _lint(upgrade_sql, "postgresql", f"{revision} upgrade", accepted, ScriptState(), squawk=squawk)
-    down, _ = _lint(downgrade_sql, "postgresql", f"{revision} downgrade", accepted, state.seeded(), squawk=squawk)
+    up, state = _lint(upgrade_sql, dialect, f"{revision} upgrade", accepted, ScriptState(), squawk=squawk)
+    down, _ = _lint(downgrade_sql, dialect, f"{revision} downgrade", accepted, state.seeded(), squawk=squawk)
     return up + down
 
 
@@ -186,7 +192,7 @@ def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool):
     statements = split_statements(sql, dialect)
     rules = pg_hits if dialect == "postgresql" else oracle_hits
     own: list[list[Hit]] = []
-    keep_squawk: list[callable] = []
+    keep_squawk: list = []
     for number, statement in enumerate(statements):
         if dialect == "postgresql":
             keep_squawk.append(_squawk_filter(statement, state, statements[number + 1:]))

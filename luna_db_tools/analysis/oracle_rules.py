@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .rule import Hit, ScriptState
-from .sqltext import NAME, QNAME, Statement, bare, has_word, top_level_parts
+from .sqltext import NAME, QNAME, Statement, bare, has_word, outside_parentheses, top_level_parts
 
 I = re.I
 
@@ -87,7 +87,7 @@ def oracle_hits(statement: Statement, state: ScriptState) -> list[Hit]:
             hit("renaming-table", bare(m["table"]))
     elif (m := _UPDATE.match(code) or _DELETE.match(code)):
         table = bare(m["table"])
-        if not has_word(code, "WHERE") and not state.created(table) and table != "alembic_version":
+        if not has_word(outside_parentheses(code), "WHERE") and not state.created(table) and table != "alembic_version":
             hit("ban-unbounded-update", table)
     elif m := _ALTER_TABLE.match(code):
         _alter_table(bare(m["table"]), m["action"], state, hit)

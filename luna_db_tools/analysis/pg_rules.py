@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from .rule import Hit, ScriptState
-from .sqltext import NAME, QNAME, Statement, bare, has_word, top_level_parts
+from .sqltext import NAME, QNAME, Statement, bare, has_word, outside_parentheses, top_level_parts
 
 I = re.I
 
@@ -110,6 +110,8 @@ def pg_hits(statement: Statement, state: ScriptState) -> list[Hit]:
         state.tables.add(bare(m["table"]))
     elif m := _CREATE_VIEW.match(code):
         state.views.add(bare(m["view"]))
+        if has_word(code[:60], "MATERIALIZED"):  # a new one has rows no one reads yet: index it freely
+            state.tables.add(bare(m["view"]))
     elif m := _CREATE_INDEX.match(code):
         table = bare(m["table"])
         index = bare(m["index"]) if m["index"] else None
@@ -148,7 +150,7 @@ def pg_hits(statement: Statement, state: ScriptState) -> list[Hit]:
             hit("require-concurrent-refresh", bare(m["view"]))
     elif (m := _UPDATE.match(code) or _DELETE.match(code)):
         table = bare(m["table"])
-        if not has_word(code, "WHERE") and not has_word(code, "WHERE CURRENT OF") and not state.created(table) \
+        if not has_word(outside_parentheses(code), "WHERE") and not state.created(table) \
                 and table != "alembic_version":
             hit("ban-unbounded-update", table)
     elif m := _DROP_SCHEMA.match(code):

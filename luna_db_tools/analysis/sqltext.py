@@ -217,3 +217,22 @@ def has_word(code: str, *words: str) -> bool:
     """Whether the words occur in this order, next to each other, outside quoted names."""
     unquoted = re.sub(r'"(?:[^"]|"")*"', '""', code)
     return re.search(r"\b" + r"\s+".join(map(re.escape, words)) + r"\b", unquoted, re.I) is not None
+
+
+def outside_parentheses(code: str) -> str:
+    """`code` with every parenthesised part emptied: a WHERE inside a subquery is not the statement's."""
+    kept, depth = [], 0
+    for token in re.split(r'("(?:[^"]|"")*")', code):
+        if token.startswith('"'):
+            kept.append(token if depth == 0 else "")
+            continue
+        for char in token:
+            if char == "(":
+                depth += 1
+                kept.append("(" if depth == 1 else "")
+            elif char == ")":
+                depth = max(depth - 1, 0)
+                kept.append(")" if depth == 0 else "")
+            elif depth == 0:
+                kept.append(char)
+    return "".join(kept)
