@@ -15,6 +15,8 @@ import subprocess
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from luna_db_tools import commands
 from luna_db_tools.analysis.lint import (
@@ -162,6 +164,17 @@ def test_a_semicolon_inside_literals_comments_and_dollar_quotes_does_not_split()
     assert statements[0].code == "INSERT INTO t VALUES ('', E'', '')"
     assert statements[1].code == "CREATE FUNCTION f() RETURNS int AS $$''$$ LANGUAGE sql"
     assert statements[2].code == 'SELECT "odd;name" FROM t'
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="ab ;'\"$-/*\n", max_size=12), min_size=1, max_size=5))
+def test_any_literal_survives_the_split(texts):
+    """Whatever a literal holds (quotes, `;`, comment openers, dollar signs), it stays one statement."""
+    literals = ["'" + text.replace("'", "''") + "'" for text in texts]
+    sql = ";\n".join(f"SELECT {literal} AS x" for literal in literals) + ";"
+    statements = split_statements(sql)
+    assert [s.text for s in statements] == [f"SELECT {literal} AS x" for literal in literals]
+    assert all(s.code == "SELECT '' AS x" for s in statements)
 
 
 def test_oracle_scripts_split_at_slash_lines_and_keep_plsql_blocks_whole():

@@ -41,9 +41,9 @@ _CREATE_VIEW = re.compile(rf"^CREATE (?:OR REPLACE )?(?:TEMP |TEMPORARY )?(?:MAT
 _CREATE_INDEX = re.compile(
     rf"^CREATE (?:UNIQUE )?INDEX (?P<concurrently>CONCURRENTLY )?(?:IF NOT EXISTS )?(?P<index>{NAME} )?"
     rf"ON (?:ONLY )?(?P<table>{QNAME})", I)
-_DROP_INDEX = re.compile(rf"^DROP INDEX (?P<concurrently>CONCURRENTLY )?(?:IF EXISTS )?(?P<indexes>.*?)(?: CASCADE| RESTRICT)?$", I)
+_DROP_INDEX = re.compile(r"^DROP INDEX (?P<concurrently>CONCURRENTLY )?(?:IF EXISTS )?(?P<indexes>.*?)(?: CASCADE| RESTRICT)?$", I)
 _REINDEX = re.compile(rf"^REINDEX (?:\([^)]*\) )?(?:TABLE|INDEX|SCHEMA|DATABASE|SYSTEM) (?P<concurrently>CONCURRENTLY )?(?P<object>{QNAME})?", I)
-_DROP_TABLE = re.compile(rf"^DROP TABLE (?:IF EXISTS )?(?P<tables>.*?)(?: CASCADE| RESTRICT)?$", I)
+_DROP_TABLE = re.compile(r"^DROP TABLE (?:IF EXISTS )?(?P<tables>.*?)(?: CASCADE| RESTRICT)?$", I)
 _TRUNCATE = re.compile(rf"^TRUNCATE (?:TABLE )?(?:ONLY )?(?P<table>{QNAME})", I)
 _VACUUM_FULL = re.compile(rf"^VACUUM (?:FULL\b|\((?=[^)]*\bFULL\b(?! (?:FALSE|OFF|0)\b))[^)]*\))(?: (?:FREEZE |VERBOSE |ANALYZE )*(?P<table>{QNAME}))?", I)
 _CLUSTER = re.compile(rf"^CLUSTER\b(?: VERBOSE)?(?: (?P<table>{QNAME}))?", I)
