@@ -48,3 +48,7 @@ def first_line(error: BaseException) -> str:
     """The first line of an error, preferring the driver's own message (the server's reason)."""
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+class LintEngineMissing(BadInput):
+    """A lint engine luna-db needs (squawk, for PostgreSQL) is not installed."""

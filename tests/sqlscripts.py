@@ -32,6 +32,26 @@ def statements(script: str, db_type: str) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
+SQLPLUS_DIRECTIVE = re.compile(r"^\s*(?:WHENEVER|SET|PROMPT|SPOOL|REM|REMARK|EXIT|DEFINE)\b", re.I)
+
+
+def as_plain_sql(script: str) -> str:
+    """An Oracle SQL*Plus script as plain SQL for a grammar that knows no client commands:
+    directives (WHENEVER, SET, PROMPT, ...) dropped, each `/` line turned into the `;`
+    that ends a SQL statement (a PL/SQL block already ends with its own `END;`)."""
+    lines: list[str] = []
+    for line in script.splitlines():
+        if SQLPLUS_DIRECTIVE.match(line):
+            continue
+        if line.strip() == "/":
+            code = [kept for kept in lines if kept.strip() and not kept.lstrip().startswith("--")]
+            if not (code and code[-1].rstrip().endswith(";")):
+                lines.append(";")
+            continue
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
 def without_version(script: str) -> str:
     """The script with luna-db's version taken out of its header (snapshots outlive releases)."""
     return script.replace(f"-- luna-db {__version__}:", "-- luna-db VERSION:", 1)

@@ -6,10 +6,16 @@ statement parsed with sqlglot's Oracle reader; the rules of issue #7 and
 SCHEMAS.md are asserted on the parse trees. The rendered scripts of both
 dialects are kept in tests/snapshots/, so that a change to the DDL shows in
 review: `LUNA_DB_UPDATE_SNAPSHOTS=1 make test` rewrites them.
+
+sqlglot is lenient: it reads PostgreSQL-isms (CONCURRENTLY, NOT VALID,
+ADD COLUMN) as Oracle without a word. So each script is also parsed by
+sqlfluff's oracle dialect, a stricter grammar, once per script (sqlfluff is
+slow), with the SQL*Plus directives stripped first.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -21,7 +27,7 @@ from sqlglot import exp
 from luna_db_tools import __version__
 from luna_db_tools.runtime import history as schema_history
 from luna_db_tools.runtime import rerun
-from tests.sqlscripts import DIALECTS, KINDS, SCHEMAS, render, statements, without_version
+from tests.sqlscripts import DIALECTS, KINDS, SCHEMAS, as_plain_sql, render, statements, without_version
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 MAX_IDENTIFIER = 30
@@ -163,3 +169,56 @@ def test_already_done_errors_are_matched_to_their_statements():
     assert not rerun.already_done_codes("INSERT INTO restart (stream_id) SELECT stream_id FROM stream")
     # A single keyed row: a duplicate key means the first run inserted it.
     assert rerun.already_done_codes("INSERT INTO single_process_lock (lock_name) VALUES ('streams_master')") == {1}
+
+
+# --- a second, stricter Oracle grammar: sqlfluff ------------------------------------------
+
+
+@functools.cache
+def _sqlfluff():
+    from sqlfluff.core import FluffConfig, Linter
+
+    return Linter(config=FluffConfig(overrides={"dialect": "oracle"}))
+
+
+@functools.cache
+def sqlfluff_parse(sql: str):
+    """sqlfluff's parse tree and the parts it could not read (cached: one parse per script)."""
+    parsed = _sqlfluff().parse_string(sql)
+    unreadable = [segment.raw for segment in parsed.tree.recursive_crawl("unparsable")] if parsed.tree else [sql]
+    return parsed, unreadable + [str(violation) for violation in parsed.violations]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_every_oracle_script_parses_with_sqlfluffs_oracle_grammar(schema, kind):
+    script = render(schema, "oracle", kind)
+    parsed, problems = sqlfluff_parse(as_plain_sql(script))
+    assert problems == [], f"sqlfluff's oracle grammar cannot read: {problems[:3]}"
+    # The same statements as SQL*Plus sees them: nothing merged, nothing lost.
+    top = list(parsed.tree.recursive_crawl("statement", recurse_into=False))
+    assert len(top) == len(statements(script, "oracle"))
+
+
+# Invalid Oracle, each a mistake a migration could make (a PostgreSQL habit, a
+# slip of syntax), that sqlglot's Oracle reader accepts as a parse tree. Not
+# caught by either: LIMIT, UPDATE ... FROM, `::` casts, TRUNCATE without
+# TABLE, DEFAULT now(): grammar checks are a net, not a proof.
+INVALID_ORACLE = [
+    "CREATE TABLE t (id NUMBER(10) PRIMARY KEY,)",
+    "ALTER TABLE t ADD COLUMN x NUMBER(10)",
+    "CREATE INDEX CONCURRENTLY ix ON t (a)",
+    "ALTER TABLE t ALTER COLUMN a TYPE NUMBER(19)",
+    "INSERT INTO t (a) VALUES (1) RETURNING a",
+    "ALTER TABLE t DROP COLUMN a, DROP COLUMN b",
+    "ALTER TABLE t ADD CONSTRAINT ck_a CHECK (a > 0) NOT VALID",
+    "CREATE UNIQUE INDEX ix ON t USING btree (a)",
+]
+
+
+@pytest.mark.parametrize("statement", INVALID_ORACLE)
+def test_sqlfluff_catches_invalid_oracle_that_sqlglot_accepts(statement):
+    tree = sqlglot.parse_one(statement, read="oracle")
+    assert not isinstance(tree, exp.Command), "sqlglot accepts it as a statement it understood"
+    _, problems = sqlfluff_parse(statement + "\n")
+    assert problems, f"sqlfluff's oracle grammar should reject: {statement}"

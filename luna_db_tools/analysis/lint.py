@@ -1,92 +1,260 @@
-"""Online-safety lint of the PostgreSQL SQL each revision emits.
+"""The online-safety lint of migration SQL: squawk plus luna-db's own rules.
 
-Statements that would lock or rewrite a busy production table, or break the
-release still running, are findings; tables a revision creates itself are
-exempt. A revision accepts a finding with a marked comment that says why:
+PostgreSQL: squawk parses the script and reports what it knows (its pure
+style rules excluded, see squawk.EXCLUDED_RULES); luna-db's rules
+(pg_rules) report what squawk is silent on and are kept quiet where squawk
+already said the same of the same statement. luna-db also corrects squawk
+where the script itself shows it wrong: a table created earlier in the script
+(or by the revision's upgrade, for its downgrade) has no rows and no reader;
+a default such as timezone('utc', now()) is evaluated once; renaming an
+index or a constraint renames nothing a query reads.
 
-    # luna-db check: accept drop-column account.password -- moved out in 0.4.0
+Oracle: luna-db's rules alone (oracle_rules).
+
+A revision (or a SQL file) accepts a finding with a marked comment that says why:
+
+    # luna-db check: accept ban-drop-column account.password -- moved out in 0.4.0
+    -- luna-db lint: accept ban-truncate staging -- emptied on purpose
+
+The old kinds of `luna-db check` (drop-column, index-not-concurrent, ...) are
+still understood: ACCEPT_ALIASES maps them to the rule names.
 """
 
 from __future__ import annotations
 
-import io
 import re
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Iterable
 
-from alembic import command
+from ..errors import EXIT_FAILED, EXIT_OK, BadInput
+from .oracle_rules import oracle_hits
+from .pg_rules import added_column_definition, default_is_stable, pg_hits, target_table
+from .rule import Hit, ScriptState
+from .sqltext import DIALECTS, NAME, QNAME, Statement, bare, split_statements
 
-from ..runtime.environment import make_config
-from .findings import Finding
+ENGINES = ("squawk", "luna-db")
 
-_RULES = [
-    ("index-not-concurrent", re.compile(r"^CREATE (?:UNIQUE )?INDEX (?!CONCURRENTLY)(?:IF NOT EXISTS )?(?P<object>\S+) ON (?P<table>\S+)"),
-     "CREATE INDEX on an existing table blocks writes; use CREATE INDEX CONCURRENTLY in an autocommit block"),
-    ("not-null-without-default", re.compile(r"^ALTER TABLE (?P<table>\S+) ADD (?:COLUMN )?(?P<object>\S+) (?=.*NOT NULL)(?!.*DEFAULT)"),
-     "adding a NOT NULL column without a default fails on a table with rows"),
-    ("drop-column", re.compile(r"^ALTER TABLE (?P<table>\S+) DROP COLUMN (?P<object>\S+)"),
-     "dropping a column breaks the running release that still reads it"),
-    ("drop-table", re.compile(r"^DROP TABLE (?:IF EXISTS )?(?P<table>\S+)(?P<object>)"),
-     "dropping a table breaks the running release that still reads it"),
-    ("constraint-not-valid", re.compile(r"^ALTER TABLE (?P<table>\S+) ADD CONSTRAINT (?P<object>\S+) (?!.*NOT VALID)"),
-     "adding a constraint scans the table under an exclusive lock; add it NOT VALID, then VALIDATE CONSTRAINT"),
-    ("type-change-rewrite", re.compile(r"^ALTER TABLE (?P<table>\S+) ALTER COLUMN (?P<object>\S+) (?:SET DATA )?TYPE"),
-     "changing a column's type rewrites the table under an exclusive lock"),
-]
-_CREATE_TABLE = re.compile(r"^CREATE TABLE (?P<table>\S+)")
-_ACCEPT = re.compile(r"#\s*luna-db check:\s*accept\s+(?P<kind>[\w-]+)(?:\s+(?P<object>[\w.\"]+))?\s+--\s*(?P<reason>\S.*)")
-
-
-def lint_history(schema: str, script, order: list[str], migrations_dir: Path | None) -> list[Finding]:
-    """Lint the PostgreSQL SQL of each revision's upgrade."""
-    findings = []
-    for revision, below in zip(order, ["base", *order[:-1]]):
-        sql = _revision_sql(schema, below, revision, migrations_dir)
-        accepted = _accepted(Path(script.get_revision(revision).path))
-        for finding in lint_sql(sql, revision):
-            for kind, obj, reason in accepted:
-                if kind == finding.kind and (obj is None or obj == finding.object):
-                    finding.accepted, finding.reason = True, reason
-            findings.append(finding)
-    return findings
-
-
-def lint_sql(sql: str, revision: str | None = None) -> list[Finding]:
-    """Findings for one revision's SQL; tables it creates itself are exempt."""
-    created: set[str] = set()
-    findings = []
-    for statement in _statements(sql):
-        match = _CREATE_TABLE.match(statement)
-        if match:
-            created.add(_bare(match["table"]))
-            continue
-        for kind, pattern, message in _RULES:
-            match = pattern.match(statement)
-            if match and _bare(match["table"]) not in created:
-                table = _bare(match["table"])
-                obj = f"{table}.{_bare(match['object'])}" if match["object"] else table
-                findings.append(Finding(kind, revision, obj, message))
-    return findings
+#: The kinds of the old regex lint, as accept comments still name them.
+ACCEPT_ALIASES = {
+    "index-not-concurrent": "require-concurrent-index-creation",
+    "not-null-without-default": "adding-required-field",
+    "drop-column": "ban-drop-column",
+    "drop-table": "ban-drop-table",
+    "constraint-not-valid": "constraint-missing-not-valid",
+    "type-change-rewrite": "changing-column-type",
+}
+#: luna-db rules and the squawk rules that report the same hazard (one finding is enough).
+SAME_HAZARD = {
+    "adding-serial-field": {"adding-field-with-default", "adding-serial-primary-key-field"},
+    "adding-primary-key-constraint": {"adding-serial-primary-key-field"},
+    "adding-foreign-key-constraint": {"constraint-missing-not-valid"},
+    "disallowed-unique-constraint": {"constraint-missing-not-valid"},
+    "adding-exclusion-constraint": {"constraint-missing-not-valid"},
+    "validate-constraint-in-transaction": {"constraint-missing-not-valid"},
+    "ban-truncate": {"ban-truncate-cascade"},
+}
+# squawk rules about the script itself, not about a table it touches.
+_SCRIPT_RULES = {"syntax-error", "ban-concurrent-index-creation-in-transaction", "transaction-nesting",
+                 "ban-uncommitted-transaction", "identifier-too-long"}
+_ACCEPT = re.compile(
+    r"(?:#|--)\s*luna-db (?:check|lint):\s*accept\s+(?P<kind>[\w-]+)(?:\s+(?P<object>[\w.\"$#]+))?\s+--\s*(?P<reason>\S.*)"
+)
 
 
-def _statements(sql: str) -> list[str]:
-    lines = [line for line in sql.splitlines() if not line.startswith("--")]
-    return [" ".join(part.split()) for part in "\n".join(lines).split(";") if part.strip()]
+@dataclass(frozen=True)
+class LintFinding:
+    rule: str
+    message: str
+    source: str       # the file, "<stdin>", or "REVISION upgrade|downgrade"
+    line: int         # 1-based line of the statement in its source
+    statement: str
+    engine: str       # "squawk" or "luna-db"
+    object: str | None = None      # table, table.column or table.index, for accept comments
+    accepted: str | None = None    # the reason, when an accept comment covers the finding
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        text = f"{self.source}:{self.line}: {self.rule}: {self.message}"
+        return f"{text} (accepted: {self.accepted})" if self.accepted else text
 
 
-def _bare(identifier: str) -> str:
-    return identifier.strip('"').split(".")[-1].strip('"')
+@dataclass(frozen=True)
+class Accepted:
+    rule: str              # a rule name (old kinds already mapped)
+    object: str | None     # None accepts the rule for every object
+    reason: str
+    line: int
+
+    def covers(self, finding: LintFinding) -> bool:
+        family = {self.rule} | SAME_HAZARD.get(self.rule, set()) | {r for r, same in SAME_HAZARD.items() if self.rule in same}
+        if finding.rule not in family:
+            return False
+        return self.object is None or (finding.object or "").lower() == bare_object(self.object)
 
 
-def _accepted(path: Path) -> list[tuple[str, str | None, str]]:
+@dataclass
+class LintReport:
+    dialect: str
+    files: list[str] = field(default_factory=list)
+    findings: list[LintFinding] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[LintFinding]:
+        return [f for f in self.findings if not f.accepted]
+
+    @property
+    def exit_code(self) -> int:
+        """CLI.md: 1 when a finding is not accepted, else 0 (bad input raised BadInput before)."""
+        return EXIT_FAILED if self.failures else EXIT_OK
+
+    def as_dict(self) -> dict:
+        return {
+            "dialect": self.dialect,
+            "files": self.files,
+            "ok": not self.failures,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def bare_object(text: str) -> str:
+    return ".".join(bare(part) for part in re.findall(NAME, text)[-2:])
+
+
+def accepted_in(text: str) -> list[Accepted]:
+    """The accept comments of a revision file's or SQL file's text."""
     return [
-        (m["kind"], m["object"], m["reason"].strip())
-        for m in _ACCEPT.finditer(path.read_text(encoding="utf-8"))
+        Accepted(ACCEPT_ALIASES.get(m["kind"], m["kind"]), m["object"], m["reason"].strip(), text.count("\n", 0, m.start()) + 1)
+        for m in _ACCEPT.finditer(text)
     ]
 
 
-def _revision_sql(schema: str, below: str, revision: str, migrations_dir: Path | None) -> str:
+def accepted_rules(path: str | Path) -> list[Accepted]:
+    """The accept comments of a file (a revision's .py or a .sql)."""
+    return accepted_in(Path(path).read_text(encoding="utf-8"))
 
-    output = io.StringIO()
-    config = make_config(schema, db_type="postgres", output=output, script_location=migrations_dir)
-    command.upgrade(config, f"{below}:{revision}", sql=True)
-    return output.getvalue()
+
+def lint_sql(
+    sql: str,
+    dialect: str = "postgresql",
+    source: str = "<stdin>",
+    accepted: Iterable[Accepted] = (),
+    *,
+    squawk: bool = True,
+) -> list[LintFinding]:
+    """The findings of one script, in order; accepted ones carry their reason.
+
+    `squawk=False` runs luna-db's rules alone (for tests and the comparison in bench/).
+    """
+    return _lint(sql, dialect, source, accepted, ScriptState(), squawk=squawk)[0]
+
+
+def lint_revision(
+    revision: str, upgrade_sql: str, downgrade_sql: str, accepted: Iterable[Accepted] = (),
+    *, dialect: str = "postgresql", squawk: bool = True,
+) -> list[LintFinding]:
+    """A revision's upgrade and downgrade (the offline SQL Alembic renders for `BELOW:REV` and `REV:BELOW`).
+
+    The downgrade may take away what the upgrade created (its tables, columns,
+    views) without a finding; locking a table that existed before is flagged
+    in either direction. Sources read "REV upgrade" and "REV downgrade".
+    """
+    accepted = list(accepted)
+    up, state = _lint(upgrade_sql, dialect, f"{revision} upgrade", accepted, ScriptState(), squawk=squawk)
+    down, _ = _lint(downgrade_sql, dialect, f"{revision} downgrade", accepted, state.seeded(), squawk=squawk)
+    return up + down
+
+
+def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool):
+    if dialect not in DIALECTS:
+        raise BadInput(f"unknown dialect {dialect!r}: choose {' or '.join(DIALECTS)}")
+    statements = split_statements(sql, dialect)
+    rules = pg_hits if dialect == "postgresql" else oracle_hits
+    own: list[list[Hit]] = []
+    keep_squawk: list = []
+    for number, statement in enumerate(statements):
+        if dialect == "postgresql":
+            keep_squawk.append(_squawk_filter(statement, state, statements[number + 1:]))
+        own.append(rules(statement, state))
+
+    from_squawk: list[list[tuple[str, str]]] = [[] for _ in statements]
+    if squawk and dialect == "postgresql" and statements:
+        from .squawk import run_squawk
+
+        starts = [s.start for s in statements]
+        line_offsets = [0] + [m.end() for m in re.finditer("\n", sql)]
+        for hit in run_squawk(sql, source):
+            offset = line_offsets[min(hit.line, len(line_offsets)) - 1] + hit.column
+            number = max((i for i, start in enumerate(starts) if start <= offset), default=0)
+            if keep_squawk[number](hit.rule):
+                from_squawk[number].append((hit.rule, hit.message))
+
+    findings = []
+    for statement, hits, squawked in zip(statements, own, from_squawk):
+        said = {rule for rule, _ in squawked}
+        obj = hits[0].object if hits else None
+        for rule, message in dict.fromkeys(squawked):
+            findings.append(LintFinding(rule, message, source, statement.line, statement.text, "squawk",
+                                        _object_for(rule, hits, obj, statement, state)))
+        for hit in hits:
+            if hit.rule in said or SAME_HAZARD.get(hit.rule, set()) & said:
+                continue
+            findings.append(LintFinding(hit.rule, hit.message, source, statement.line, statement.text, "luna-db", hit.object))
+    accepted = list(accepted)
+    findings = [_with_acceptance(f, accepted) for f in findings]
+    return findings, state
+
+
+def _object_for(rule: str, hits: list[Hit], fallback: str | None, statement: Statement, state: ScriptState) -> str | None:
+    for hit in hits:
+        if hit.rule == rule or rule in SAME_HAZARD.get(hit.rule, set()):
+            return hit.object
+    return fallback or target_table(statement.code, state)
+
+
+def _with_acceptance(finding: LintFinding, accepted: list[Accepted]) -> LintFinding:
+    for accept in accepted:
+        if accept.covers(finding):
+            return replace(finding, accepted=accept.reason)
+    return finding
+
+
+_RENAME_UNREAD = re.compile(rf"^(?:ALTER TABLE .* RENAME CONSTRAINT |ALTER INDEX (?:IF EXISTS )?{QNAME} RENAME TO )", re.I)
+_DROP_DEFAULT = re.compile(rf"^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(?P<table>{QNAME}) ALTER (?:COLUMN )?(?P<column>{NAME}) DROP DEFAULT$", re.I)
+_DROP_VIEW = re.compile(rf"^DROP (?:MATERIALIZED )?VIEW (?:IF EXISTS )?(?P<view>{QNAME})", re.I)
+_CREATE_VIEW = re.compile(rf"^CREATE (?:OR REPLACE )?(?:MATERIALIZED )?VIEW (?:IF NOT EXISTS )?(?P<view>{QNAME})", re.I)
+_DROP_COLUMN = re.compile(rf"^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(?P<table>{QNAME}) DROP (?:COLUMN )?(?:IF EXISTS )?(?P<column>{NAME})", re.I)
+
+
+def _squawk_filter(statement: Statement, state: ScriptState, later: list[Statement]):
+    """Which of squawk's rules stand for this statement, judged before it runs (state as it was)."""
+    code = statement.code
+    table = target_table(code, state)
+    new_table = state.created(table)
+    definition = added_column_definition(code)
+    drop_default = _DROP_DEFAULT.match(code)
+    drop_view = _DROP_VIEW.match(code)
+    drop_column = _DROP_COLUMN.match(code)
+
+    def keep(rule: str) -> bool:
+        if new_table and rule not in _SCRIPT_RULES:
+            return False
+        if rule == "renaming-object" and _RENAME_UNREAD.match(code):
+            return False
+        if rule == "adding-field-with-default" and definition is not None and default_is_stable(definition):
+            return False
+        if rule == "ban-drop-default" and drop_default \
+                and f"{bare(drop_default['table'])}.{bare(drop_default['column'])}" in state.columns:
+            return False
+        if rule == "ban-drop-column" and drop_column \
+                and f"{bare(drop_column['table'])}.{bare(drop_column['column'])}" in state.columns:
+            return False
+        if rule == "ban-drop-view" and drop_view:
+            view = bare(drop_view["view"])
+            recreated = any((m := _CREATE_VIEW.match(s.code)) and bare(m["view"]) == view for s in later)
+            return not (view in state.views or recreated)
+        return True
+
+    return keep

@@ -1,4 +1,4 @@
-"""Commands for CI and documentation: check, diagram."""
+"""Commands for CI and documentation: check, lint, diagram."""
 
 from __future__ import annotations
 
@@ -55,3 +55,21 @@ def diagram(out, schema, output):
 
     written = write_diagram(schema, output)
     out.progress(f"wrote {written}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--dialect", type=click.Choice(["postgresql", "oracle"]), default="postgresql", show_default=True,
+              help="The SQL dialect of the files.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
+              help="text (file:line: rule: message), json, or SARIF 2.1.0 for code-scanning UIs.")
+@click.option("--json", "json_output", is_flag=True, help="Same as --format json.")
+@reported
+def lint(files, dialect, output_format, json_output):
+    """Lint SQL FILES (- for stdin) for statements that lock or rewrite a busy table; exit 1 on a finding."""
+    from ..analysis.lint_report import render
+    from ..command.lint import lint_files
+
+    report = lint_files(files, dialect)
+    click.echo(render(report, "json" if json_output else output_format), nl=False)
+    return report.exit_code

@@ -3,8 +3,9 @@
 On an empty scratch database: one head; base to head applies; the models
 match what the migrations built; every revision's downgrade undoes it
 (stairway); and the PostgreSQL SQL each revision emits is linted for
-statements that would lock a busy production table. A revision accepts a
-lint finding with a marked comment that says why:
+statements that would lock a busy production table, in its upgrade AND its
+downgrade (analysis/lint.py: squawk plus luna-db's own rules). A revision
+accepts a lint finding with a marked comment that says why:
 
     # luna-db check: accept drop-column account.password -- moved out in 0.4.0
 """
@@ -19,7 +20,7 @@ from alembic import command
 
 from ..analysis.drift import compare_database
 from ..analysis.findings import Finding
-from ..analysis.lint import lint_history
+from ..analysis.lint import accepted_rules, lint_revision
 from ..analysis.stairway import snapshot, walk_stairway
 from ..config.settings import DbSettings
 from ..db.audit import audit_rows, checksum_mismatches
@@ -27,6 +28,7 @@ from ..db.connect import RetryPolicy, connect
 from ..errors import first_line
 from ..runtime.environment import make_config
 from ..runtime.history import script_directory
+from ..runtime.offline import render_migration
 from ..schemas import load_models
 from .common import refuse_non_empty, schema_of
 
@@ -119,5 +121,20 @@ def run_checks(
     result.checks_run.append("online-safety-lint")
     result.findings += lint_history(schema, script, order, migrations_dir)
     return result
+
+
+def lint_history(schema: str, script, order: list[str], migrations_dir: Path | None) -> list[Finding]:
+    """Every revision's PostgreSQL upgrade and downgrade, through the lint engine."""
+    findings = []
+    for revision, below in zip(order, ["base", *order[:-1]]):
+        upgrade_sql = render_migration(schema, "postgres", f"{below}:{revision}", "upgrade", migrations_dir)
+        downgrade_sql = render_migration(schema, "postgres", f"{revision}:{below}", "downgrade", migrations_dir)
+        accepted = accepted_rules(script.get_revision(revision).path)
+        for hit in lint_revision(revision, upgrade_sql, downgrade_sql, accepted):
+            findings.append(Finding(
+                hit.rule, revision, hit.object or hit.source, f"{hit.source}: {hit.message}",
+                accepted=hit.accepted is not None, reason=hit.accepted,
+            ))
+    return findings
 
 

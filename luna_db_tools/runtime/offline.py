@@ -60,10 +60,16 @@ def migration_sql(schema: str, db_type: str, revision: str, direction: str) -> s
     if direction == "downgrade" and revision.split(":")[1] == "-1":
         raise BadInput("an offline downgrade needs an absolute target, e.g. head:<revision>")
     check_revision_argument(schema, revision.split(":")[1])
-    body = _offline(
-        schema, db_type, lambda config: getattr(_alembic_command(), direction)(config, revision, sql=True)
-    )
+    body = render_migration(schema, db_type, revision, direction)
     return script_header(schema, db_type, f"{direction} {revision.replace(':', ' -> ')}") + body
+
+
+def render_migration(schema: str, db_type: str, revisions: str, direction: str, script_location=None) -> str:
+    """Alembic's offline SQL of `FROM:TO` in one direction, without luna-db's header."""
+    return _offline(
+        schema, db_type, lambda config: getattr(_alembic_command(), direction)(config, revisions, sql=True),
+        script_location,
+    )
 
 
 def script_header(schema: str, db_type: str, what: str) -> str:
@@ -80,9 +86,9 @@ def _alembic_command():
     return command
 
 
-def _offline(schema: str, db_type: str, run: Callable) -> str:
+def _offline(schema: str, db_type: str, run: Callable, script_location=None) -> str:
     output = io.StringIO()
-    run(make_config(schema, db_type=db_type, output=output))
+    run(make_config(schema, db_type=db_type, output=output, script_location=script_location))
     return output.getvalue()
 
 

@@ -25,6 +25,21 @@ def create_index_without_blocking(name: str | None, table: str, columns: list[st
         op.create_index(name, table, columns, postgresql_concurrently=True)
 
 
+def drop_index_without_blocking(name: str, table: str) -> None:
+    """DROP INDEX CONCURRENTLY on PostgreSQL, outside the revision's transaction.
+
+    A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: every
+    reader queues behind it (and behind any long query holding the table).
+    IF EXISTS, so that a rerun after an interruption completes.
+    """
+    context = op.get_context()
+    if context.dialect.name != "postgresql":
+        op.drop_index(name, table_name=table)
+        return
+    with context.autocommit_block():
+        op.drop_index(name, table_name=table, if_exists=True, postgresql_concurrently=True)
+
+
 def replace_check_without_blocking(name: str, table: str, condition: str) -> None:
     """Replace a CHECK: on PostgreSQL added NOT VALID, validated in a transaction of its own.
 

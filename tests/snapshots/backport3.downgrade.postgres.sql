@@ -4,9 +4,17 @@ BEGIN;
 
 -- Running downgrade b0003 -> b0002
 
-DROP INDEX create_descr_list_time_index;
+COMMIT;
 
-DROP INDEX create_persons_list_time_index;
+DROP INDEX CONCURRENTLY IF EXISTS create_descr_list_time_index;
+
+BEGIN;
+
+COMMIT;
+
+DROP INDEX CONCURRENTLY IF EXISTS create_persons_list_time_index;
+
+BEGIN;
 
 UPDATE alembic_version SET version_num='b0002' WHERE alembic_version.version_num = 'b0003';
 

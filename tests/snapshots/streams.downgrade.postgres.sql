@@ -4,7 +4,11 @@ BEGIN;
 
 -- Running downgrade s0005 -> s0004
 
-DROP INDEX ix_log_stream_id_time;
+COMMIT;
+
+DROP INDEX CONCURRENTLY IF EXISTS ix_log_stream_id_time;
+
+BEGIN;
 
 UPDATE alembic_version SET version_num='s0004' WHERE alembic_version.version_num = 's0005';
 
@@ -22,7 +26,13 @@ UPDATE stream SET status = 'restart' WHERE status = 'handler_lost';
 
 ALTER TABLE stream DROP CONSTRAINT ck_stream_status;
 
-ALTER TABLE stream ADD CONSTRAINT ck_stream_status CHECK (status IN ('pending', 'in_progress', 'done', 'restart', 'cancel', 'failure', 'pause'));
+ALTER TABLE stream ADD CONSTRAINT ck_stream_status CHECK (status IN ('pending', 'in_progress', 'done', 'restart', 'cancel', 'failure', 'pause')) NOT VALID;
+
+COMMIT;
+
+ALTER TABLE stream VALIDATE CONSTRAINT ck_stream_status;
+
+BEGIN;
 
 UPDATE alembic_version SET version_num='s0003' WHERE alembic_version.version_num = 's0004';
 

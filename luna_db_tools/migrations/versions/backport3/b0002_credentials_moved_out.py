@@ -19,6 +19,11 @@ from alembic import op
 # luna-db check: accept drop-column account.email -- 0.4.0 moved credentials out of this database by design
 # luna-db check: accept drop-column account.password -- 0.4.0 moved credentials out of this database by design
 # luna-db check: accept drop-column account.organization_name -- 0.4.0 moved credentials out of this database by design
+# The rename is the release's point too; its downgrade gives 0.3 its name back.
+# luna-db check: accept renaming-column account_token.token_info -- 0.4.0 renames token_info to token by design; its services read only the new name
+# luna-db check: accept renaming-column account_token.token -- the downgrade gives 0.3 back the name it reads
+# The downgrade restores 0.3's unique email on a column it has just added (all NULL).
+# luna-db check: accept disallowed-unique-constraint account.uq_account_email -- account holds one row per LUNA account, a short build; 0.3 needs this exact constraint back
 
 revision = "b0002"
 down_revision = "b0001"

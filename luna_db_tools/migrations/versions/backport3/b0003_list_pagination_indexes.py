@@ -8,7 +8,7 @@ Revises: b0002
 """
 from alembic import op
 
-from luna_db_tools.runtime.online import create_index_without_blocking
+from luna_db_tools.runtime.online import create_index_without_blocking, drop_index_without_blocking
 
 revision = "b0003"
 down_revision = "b0002"
@@ -23,5 +23,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("create_descr_list_time_index", table_name="descriptors_list")
-    op.drop_index("create_persons_list_time_index", table_name="persons_list")
+    # The same tables, the same reason: a plain DROP INDEX would lock out readers too.
+    drop_index_without_blocking("create_descr_list_time_index", "descriptors_list")
+    drop_index_without_blocking("create_persons_list_time_index", "persons_list")
