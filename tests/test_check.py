@@ -175,3 +175,23 @@ def test_status_names_a_column_added_by_hand_and_a_dropped_index(fresh_db):
     assert drift == {("extra column", "stream.added_by_hand"), ("missing index", "log.ix_log_stream_id_time")}
     plain = invoke("status", "--schema", "streams", "--dsn", fresh_db.dsn)
     assert "extra column: stream.added_by_hand" in plain.stdout
+
+
+def test_junit_has_one_case_per_check_and_revision_and_fails_the_right_one(fresh_db, migrations_copy, tmp_path):
+    from xml.etree import ElementTree
+
+    add_revision(
+        migrations_copy, "s9index", "s0005",
+        "op.create_index('ix_stream_name', 'stream', ['name'])",
+        downgrade="op.drop_index('ix_stream_name', table_name='stream')",
+    )
+    junit = tmp_path / "check.xml"
+    result = invoke("check", "--schema", "streams", "--dsn", fresh_db.dsn, "--migrations-dir", str(migrations_copy),
+                    "--junit", str(junit))
+    assert result.exit_code == 1
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    cases = {(case.get("classname"), case.get("name")): case for case in suite.iter("testcase")}
+    assert ("streams.upgrade", "s0001") in cases and ("streams.single-head", "history") in cases
+    failed = {key for key, case in cases.items() if case.find("failure") is not None}
+    assert failed == {("streams.online-safety-lint", "s9index"), ("streams.models-match-migrations", "history")}
+    assert suite.get("failures") == "2" and int(suite.get("tests")) == len(cases)

@@ -100,3 +100,15 @@ def test_offline_downgrade_needs_an_absolute_target():
     result = invoke("downgrade", "--sql", "-1", "--schema", "streams")
     assert result.exit_code == 2
     assert "absolute" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["create", "--sql"], ["upgrade", "--sql"], ["downgrade", "--sql", "base"]])
+def test_postgres_scripts_start_with_the_online_runs_session_limits(command):
+    script = invoke(*command, "--schema", "streams").stdout
+    body = [line for line in script.splitlines() if line and not line.startswith("--")]
+    assert body[:2] == ["SET lock_timeout = '5000ms';", "SET statement_timeout = '3600000ms';"]
+
+
+def test_the_session_limits_of_an_offline_script_follow_the_options():
+    script = invoke("upgrade", "--sql", "--schema", "streams", "--db-lock-timeout", "2.5", "--db-statement-timeout", "0").stdout
+    assert "SET lock_timeout = '2500ms';" in script and "SET statement_timeout = '0ms';" in script

@@ -101,11 +101,14 @@ def test_oracle_scripts_run_as_written_in_sqlplus(schema, kind):
     lines = script.splitlines()
     assert lines[0].startswith(f"-- luna-db {__version__}: {schema} schema, {kind}")
     assert lines[0].endswith("for oracle")
-    assert lines[1] == "WHENEVER SQLERROR EXIT SQL.SQLCODE"
+    # EXIT FAILURE, not SQL.SQLCODE: a shell sees the code modulo 256 (ORA-01536 would exit 0).
+    assert lines[1] == "WHENEVER SQLERROR EXIT FAILURE ROLLBACK"
     assert "SET DEFINE OFF" in lines[:4], "'&' in a literal must not prompt for a substitution variable"
     # Every statement ends at a '/' line of its own; nothing dangles after the last one.
     assert script.rstrip().endswith("/")
     head = schema_history.heads(schema)[0]
+    # Every script writes the version table, so it ends with an explicit COMMIT.
+    assert script.rstrip().endswith("COMMIT\n/")
     if kind == "create":
         assert f"INSERT INTO alembic_version (version_num) VALUES ('{head}')" in script
     elif kind == "upgrade":

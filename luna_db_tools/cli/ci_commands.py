@@ -18,9 +18,10 @@ from .output import reported
 @click.option("--json", "json_output", is_flag=True, help="Print every finding as JSON.")
 @click.option("--migrations-dir", type=click.Path(file_okay=False, exists=True), help="Check another copy of the Alembic environment (default: the project's own).")
 @click.option("--create-database", is_flag=True, help="PostgreSQL: first create the scratch database when it does not exist.")
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False, writable=True), help="Also write the report as JUnit XML (one test case per check and revision) for CI pages.")
 @click.pass_obj
 @reported
-def check(out, json_output, migrations_dir, create_database, **kwargs):
+def check(out, json_output, migrations_dir, create_database, junit_file, **kwargs):
     """CI migration checks on an empty scratch database; exit 1 on any finding."""
     from ..command.check import run_checks
     from ..command.create import ensure_database
@@ -30,6 +31,12 @@ def check(out, json_output, migrations_dir, create_database, **kwargs):
     if create_database:
         ensure_database(settings, policy, out.progress)
     result = run_checks(settings, migrations_dir=migrations_dir, policy=policy)
+    if junit_file:
+        from pathlib import Path
+
+        from .junit import junit_xml
+
+        Path(junit_file).write_text(junit_xml(result), encoding="utf-8")
     if json_output:
         click.echo(json.dumps(result.as_dict(), indent=2))
     else:

@@ -54,7 +54,10 @@ def _migration_command(direction: str):
         if sql:
             from ..runtime.offline import migration_sql
 
-            click.echo(migration_sql(resolve_schema(options), resolve_db_type(options), revision, direction), nl=False)
+            script = migration_sql(
+                resolve_schema(options), resolve_db_type(options), revision, direction, timeouts(kwargs)
+            )
+            click.echo(script, nl=False)
             return
         settings = settings_from(options)
         if dry_run:

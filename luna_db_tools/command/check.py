@@ -36,6 +36,7 @@ from .common import refuse_non_empty, schema_of
 @dataclass
 class CheckReport:
     schema: str
+    revisions: list[str] = field(default_factory=list)  # oldest first
     findings: list[Finding] = field(default_factory=list)
     checks_run: list[str] = field(default_factory=list)
 
@@ -89,6 +90,7 @@ def run_checks(
             ))
             return result  # nothing further is well-defined on a forked history
         order = [s.revision for s in reversed(list(script.walk_revisions()))]
+        result.revisions = order
 
         result.checks_run.append("upgrade")
         shapes: dict[str, dict] = {"base": snapshot(connection)}

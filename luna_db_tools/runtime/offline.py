@@ -8,6 +8,7 @@ offline (`--sql`) mode.
 from __future__ import annotations
 
 import io
+import re
 from typing import Callable
 
 from alembic import command
@@ -19,9 +20,10 @@ from ..schemas import load_models
 from .environment import OFFLINE_URLS, make_config
 from .history import check_revision_argument
 from .revisions import head_revision
+from .steps import Timeouts, postgres_session_limits
 
 
-def create_sql(schema: str, db_type: str) -> str:
+def create_sql(schema: str, db_type: str, timeouts: Timeouts = Timeouts()) -> str:
     """The DDL of `create` for a dialect, as a script."""
 
     models = load_models(schema)
@@ -40,7 +42,7 @@ def create_sql(schema: str, db_type: str) -> str:
                 str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
             )
     script = io.StringIO()
-    script.write(script_header(schema, db_type, f"create at {head_revision(schema)}"))
+    script.write(script_header(schema, db_type, f"create at {head_revision(schema)}", timeouts))
     if db_type == "postgres":
         # All or nothing, as the online create: PostgreSQL's DDL is transactional.
         script.write("BEGIN;\n\n")
@@ -50,18 +52,21 @@ def create_sql(schema: str, db_type: str) -> str:
     script.write(_without_transaction_lines(stamp))
     if db_type == "postgres":
         script.write("COMMIT;\n")
-    return script.getvalue()
+    return script.getvalue() + script_footer(script.getvalue(), db_type)
 
 
-def migration_sql(schema: str, db_type: str, revision: str, direction: str) -> str:
+def migration_sql(schema: str, db_type: str, revision: str, direction: str, timeouts: Timeouts = Timeouts()) -> str:
     """The offline script of an upgrade or downgrade (`FROM:TO`, or TO from base/head)."""
     if ":" not in revision:
         revision = f"base:{revision}" if direction == "upgrade" else f"head:{revision}"
     if direction == "downgrade" and revision.split(":")[1] == "-1":
         raise BadInput("an offline downgrade needs an absolute target, e.g. head:<revision>")
     check_revision_argument(schema, revision.split(":")[1])
+    if revision.split(":")[0] == revision.split(":")[1]:
+        raise BadInput(f"the range {revision} is empty: FROM and TO are the same revision")
     body = render_migration(schema, db_type, revision, direction)
-    return script_header(schema, db_type, f"{direction} {revision.replace(':', ' -> ')}") + body
+    header = script_header(schema, db_type, f"{direction} {revision.replace(':', ' -> ')}", timeouts)
+    return header + body + script_footer(body, db_type)
 
 
 def render_migration(schema: str, db_type: str, revisions: str, direction: str, script_location=None) -> str:
@@ -72,13 +77,28 @@ def render_migration(schema: str, db_type: str, revisions: str, direction: str, 
     )
 
 
-def script_header(schema: str, db_type: str, what: str) -> str:
+def script_header(schema: str, db_type: str, what: str, timeouts: Timeouts = Timeouts()) -> str:
     comment = f"-- luna-db {__version__}: {schema} schema, {what}, for {db_type}\n"
     if db_type == "oracle":
-        # SQL*Plus / SQLcl: stop at the first error, and do not treat & as a
-        # substitution variable inside the DDL's literals.
-        return comment + "WHENEVER SQLERROR EXIT SQL.SQLCODE\nSET DEFINE OFF\n\n"
-    return comment + "\n"
+        # SQL*Plus / SQLcl: stop at the first error with a failing exit status
+        # (SQL.SQLCODE would be taken modulo 256 by the shell: ORA-01536 exits
+        # 0), roll back what the failed statement's transaction did, and do not
+        # treat & as a substitution variable inside the DDL's literals.
+        return comment + "WHENEVER SQLERROR EXIT FAILURE ROLLBACK\nSET DEFINE OFF\n\n"
+    # As an online run: a statement waiting for a busy table gives up after
+    # lock_timeout instead of queueing every writer behind it.
+    limits = "".join(f"SET {name} = '{value}';\n" for name, value in postgres_session_limits(timeouts))
+    return comment + limits + "\n"
+
+
+_DATA_CHANGE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def script_footer(body: str, db_type: str) -> str:
+    """Oracle: an explicit COMMIT where the script changed data (SQL*Plus would commit on exit only if told)."""
+    if db_type == "oracle" and _DATA_CHANGE.search(body):
+        return "COMMIT\n/\n"
+    return ""
 
 
 def _alembic_command():

@@ -47,6 +47,7 @@ ALREADY_DONE: list[tuple[re.Pattern, frozenset[int]]] = [
 # Safe to run twice as they stand.
 REPEATABLE = [
     re.compile(r"COMMENT ON\b"),
+    re.compile(r"COMMIT$"),  # the script's closing COMMIT
     re.compile(r"(UPDATE|DELETE FROM)\b"),
     re.compile(r"CREATE OR REPLACE VIEW\b"),
     re.compile(r"INSERT INTO\b.*\bWHERE NOT EXISTS\b", re.S),

@@ -70,13 +70,18 @@ def set_session_timeouts(connection, timeouts: Timeouts) -> None:
         return
     if connection.dialect.name != "postgresql":
         return
-    for name, seconds in (("lock_timeout", timeouts.lock), ("statement_timeout", timeouts.statement)):
+    for name, value in postgres_session_limits(timeouts):
         # Session level (is_local false): they hold across the per-revision
         # transactions and the autocommit blocks alike.
-        connection.execute(
-            text("SELECT set_config(:name, :value, false)"),
-            {"name": name, "value": f"{int(seconds * 1000)}ms"},
-        )
+        connection.execute(text("SELECT set_config(:name, :value, false)"), {"name": name, "value": value})
+
+
+def postgres_session_limits(timeouts: Timeouts) -> list[tuple[str, str]]:
+    """The PostgreSQL settings an online run sets, and an offline script starts with."""
+    return [
+        ("lock_timeout", f"{int(timeouts.lock * 1000)}ms"),
+        ("statement_timeout", f"{int(timeouts.statement * 1000)}ms"),
+    ]
 
 
 def is_lock_timeout(error: BaseException) -> bool:

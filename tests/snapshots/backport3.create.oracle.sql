@@ -1,5 +1,5 @@
 -- luna-db VERSION: backport3 schema, create at b0003, for oracle
-WHENEVER SQLERROR EXIT SQL.SQLCODE
+WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
 
 CREATE TABLE account (
@@ -219,3 +219,5 @@ INSERT INTO alembic_version (version_num) VALUES ('b0003')
 
 /
 
+COMMIT
+/

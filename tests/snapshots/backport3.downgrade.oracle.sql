@@ -1,5 +1,5 @@
 -- luna-db VERSION: backport3 schema, downgrade head -> base, for oracle
-WHENEVER SQLERROR EXIT SQL.SQLCODE
+WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
 
 -- Running downgrade b0003 -> b0002
@@ -104,3 +104,5 @@ DELETE FROM alembic_version WHERE alembic_version.version_num = 'b0001'
 
 /
 
+COMMIT
+/

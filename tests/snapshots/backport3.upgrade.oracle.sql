@@ -1,5 +1,5 @@
 -- luna-db VERSION: backport3 schema, upgrade base -> head, for oracle
-WHENEVER SQLERROR EXIT SQL.SQLCODE
+WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
 
 CREATE TABLE alembic_version (
@@ -325,3 +325,5 @@ UPDATE alembic_version SET version_num='b0003' WHERE alembic_version.version_num
 
 /
 
+COMMIT
+/

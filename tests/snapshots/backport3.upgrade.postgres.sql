@@ -1,4 +1,6 @@
 -- luna-db VERSION: backport3 schema, upgrade base -> head, for postgres
+SET lock_timeout = '5000ms';
+SET statement_timeout = '3600000ms';
 
 BEGIN;
 

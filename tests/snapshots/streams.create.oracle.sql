@@ -1,5 +1,5 @@
 -- luna-db VERSION: streams schema, create at s0005, for oracle
-WHENEVER SQLERROR EXIT SQL.SQLCODE
+WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
 
 CREATE TABLE stream (
@@ -289,3 +289,5 @@ INSERT INTO alembic_version (version_num) VALUES ('s0005')
 
 /
 
+COMMIT
+/

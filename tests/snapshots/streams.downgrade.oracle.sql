@@ -1,5 +1,5 @@
 -- luna-db VERSION: streams schema, downgrade head -> base, for oracle
-WHENEVER SQLERROR EXIT SQL.SQLCODE
+WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
 
 -- Running downgrade s0005 -> s0004
@@ -88,3 +88,5 @@ DELETE FROM alembic_version WHERE alembic_version.version_num = 's0001'
 
 /
 
+COMMIT
+/

@@ -1,5 +1,5 @@
 -- luna-db VERSION: streams schema, upgrade base -> head, for oracle
-WHENEVER SQLERROR EXIT SQL.SQLCODE
+WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
 
 CREATE TABLE alembic_version (
@@ -393,3 +393,5 @@ UPDATE alembic_version SET version_num='s0005' WHERE alembic_version.version_num
 
 /
 
+COMMIT
+/
