@@ -24,7 +24,8 @@ def test_check_passes_on_the_projects_own_histories(fresh_db, schema):
     assert all(finding["accepted"] for finding in report["findings"])
     if schema == "backport3":
         accepted = {f["object"] for f in report["findings"]}
-        assert accepted == {"account.email", "account.password", "account.organization_name"}
+        # b0002's credentials move, and b0004's SMALLINT -> INTEGER rewrite of the small handler table.
+        assert accepted == {"account.email", "account.password", "account.organization_name", "handler.type"}
 
 
 def test_check_can_create_its_scratch_database(pg_server):

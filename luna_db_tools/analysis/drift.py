@@ -72,7 +72,12 @@ def is_false_alarm(dialect, diff, empty_strings: set[tuple[str, str]]) -> bool:
     # ("modify_...", schema, table, column, existing, database's, models')
     if (diff[2], diff[3]) in empty_strings:
         return True
-    return diff[0] == "modify_default" and _loose(diff[5], dialect) == _loose(diff[6], dialect)
+    if diff[0] != "modify_default":
+        return False
+    # `MODIFY x DEFAULT NULL`, Oracle's only way to drop a default (backport3
+    # b0004), leaves the text 'NULL' behind: that is no default.
+    database, models = _loose(diff[5], dialect), _loose(diff[6], dialect)
+    return database == models or (database == "null" and models == "")
 
 
 def _loose(default, dialect) -> str:

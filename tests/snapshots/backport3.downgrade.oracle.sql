@@ -2,6 +2,44 @@
 WHENEVER SQLERROR EXIT SQL.SQLCODE
 SET DEFINE OFF
 
+-- Running downgrade b0004 -> b0003
+
+COMMENT ON COLUMN descriptors_list.create_time IS 'date: list create time'
+
+/
+
+ALTER TABLE person MODIFY create_time DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP)
+
+/
+
+ALTER TABLE persons_list MODIFY create_time DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP)
+
+/
+
+ALTER TABLE descriptors_list MODIFY create_time DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP)
+
+/
+
+ALTER TABLE handler MODIFY create_time DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP)
+
+/
+
+ALTER TABLE handler MODIFY last_update_time DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP)
+
+/
+
+ALTER TABLE persons_list MODIFY account_id NOT NULL
+
+/
+
+ALTER TABLE descriptors_list MODIFY account_id NOT NULL
+
+/
+
+UPDATE alembic_version SET version_num='b0003' WHERE alembic_version.version_num = 'b0004'
+
+/
+
 -- Running downgrade b0003 -> b0002
 
 DROP INDEX create_descr_list_time_index

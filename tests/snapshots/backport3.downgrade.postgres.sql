@@ -2,6 +2,32 @@
 
 BEGIN;
 
+-- Running downgrade b0004 -> b0003
+
+ALTER TABLE handler ALTER COLUMN type TYPE SMALLINT;
+
+COMMENT ON COLUMN descriptors_list.create_time IS 'date: list create time';
+
+ALTER TABLE person ALTER COLUMN create_time SET DEFAULT timezone('utc', now());
+
+ALTER TABLE persons_list ALTER COLUMN create_time SET DEFAULT timezone('utc', now());
+
+ALTER TABLE descriptors_list ALTER COLUMN create_time SET DEFAULT timezone('utc', now());
+
+ALTER TABLE handler ALTER COLUMN create_time SET DEFAULT timezone('utc', now());
+
+ALTER TABLE handler ALTER COLUMN last_update_time SET DEFAULT timezone('utc', now());
+
+ALTER TABLE persons_list ALTER COLUMN account_id SET NOT NULL;
+
+ALTER TABLE descriptors_list ALTER COLUMN account_id SET NOT NULL;
+
+UPDATE alembic_version SET version_num='b0003' WHERE alembic_version.version_num = 'b0004';
+
+COMMIT;
+
+BEGIN;
+
 -- Running downgrade b0003 -> b0002
 
 DROP INDEX create_descr_list_time_index;

@@ -325,3 +325,41 @@ UPDATE alembic_version SET version_num='b0003' WHERE alembic_version.version_num
 
 /
 
+-- Running upgrade b0003 -> b0004
+
+ALTER TABLE persons_list MODIFY account_id NULL
+
+/
+
+ALTER TABLE descriptors_list MODIFY account_id NULL
+
+/
+
+ALTER TABLE person MODIFY create_time DEFAULT NULL
+
+/
+
+ALTER TABLE persons_list MODIFY create_time DEFAULT NULL
+
+/
+
+ALTER TABLE descriptors_list MODIFY create_time DEFAULT NULL
+
+/
+
+ALTER TABLE handler MODIFY create_time DEFAULT NULL
+
+/
+
+ALTER TABLE handler MODIFY last_update_time DEFAULT NULL
+
+/
+
+COMMENT ON COLUMN descriptors_list.create_time IS 'list: person create time'
+
+/
+
+UPDATE alembic_version SET version_num='b0004' WHERE alembic_version.version_num = 'b0003'
+
+/
+

@@ -216,3 +216,29 @@ UPDATE alembic_version SET version_num='b0003' WHERE alembic_version.version_num
 
 COMMIT;
 
+BEGIN;
+
+-- Running upgrade b0003 -> b0004
+
+ALTER TABLE persons_list ALTER COLUMN account_id DROP NOT NULL;
+
+ALTER TABLE descriptors_list ALTER COLUMN account_id DROP NOT NULL;
+
+ALTER TABLE person ALTER COLUMN create_time DROP DEFAULT;
+
+ALTER TABLE persons_list ALTER COLUMN create_time DROP DEFAULT;
+
+ALTER TABLE descriptors_list ALTER COLUMN create_time DROP DEFAULT;
+
+ALTER TABLE handler ALTER COLUMN create_time DROP DEFAULT;
+
+ALTER TABLE handler ALTER COLUMN last_update_time DROP DEFAULT;
+
+COMMENT ON COLUMN descriptors_list.create_time IS 'list: person create time';
+
+ALTER TABLE handler ALTER COLUMN type TYPE INTEGER;
+
+UPDATE alembic_version SET version_num='b0004' WHERE alembic_version.version_num = 'b0003';
+
+COMMIT;
+
