@@ -16,6 +16,24 @@ from alembic.runtime.migration import MigrationContext
 from ..db.tool_tables import is_schema_object
 
 
+def kept_tables(metadata) -> dict[str, str]:
+    """Tables a migration left for an operator to remove (name -> why), e.g. backport3's
+    `account_credentials_tmp`: present or not, they are not drift."""
+    return dict(metadata.info.get("kept_tables", {}))
+
+
+def schema_objects_of(metadata):
+    """`is_schema_object` that also passes over the metadata's kept tables, found in the database only."""
+    kept = kept_tables(metadata)
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "table" and reflected and compare_to is None and name in kept:
+            return False
+        return is_schema_object(obj, name, type_, reflected, compare_to)
+
+    return include
+
+
 @dataclass(frozen=True)
 class Difference:
     kind: str  # e.g. "missing column", "extra index", "type", "nullable"
@@ -37,7 +55,7 @@ def compare_database(connection, metadata) -> list[Difference]:
         opts={
             "compare_type": True,
             "compare_server_default": True,
-            "include_object": is_schema_object,
+            "include_object": schema_objects_of(metadata),
         },
     )
     empty_strings = empty_string_columns(metadata)

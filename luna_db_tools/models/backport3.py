@@ -173,5 +173,10 @@ class Handler(Base):
     )
 
 
+#: Tables a migration leaves for an operator to remove, which are not drift
+#: while they exist: b0002 keeps the 0.4.0 credentials in one until they are
+#: exported to the Accounts service and removed (luna_db_tools.credentials).
+metadata.info["kept_tables"] = {"account_credentials_tmp": "credentials kept by b0002 until removed on request"}
+
 #: Backport3 needs no rows from the start.
 PRIMAL_ROWS: list = []

@@ -88,15 +88,23 @@ COMMENT ON COLUMN account.email IS 'account email, unique'
 
 /
 
-ALTER TABLE account ADD CONSTRAINT uq_account_email UNIQUE (email)
-
-/
-
 ALTER TABLE account ADD organization_name VARCHAR2(128 CHAR)
 
 /
 
 COMMENT ON COLUMN account.organization_name IS 'organization name'
+
+/
+
+UPDATE account SET password = (SELECT k.password FROM account_credentials_tmp k WHERE k.account_id = account.account_id), email = (SELECT k.email FROM account_credentials_tmp k WHERE k.account_id = account.account_id), organization_name = (SELECT k.organization_name FROM account_credentials_tmp k WHERE k.account_id = account.account_id) WHERE EXISTS (SELECT 1 FROM account_credentials_tmp k WHERE k.account_id = account.account_id)
+
+/
+
+DROP TABLE account_credentials_tmp
+
+/
+
+ALTER TABLE account ADD CONSTRAINT uq_account_email UNIQUE (email)
 
 /
 

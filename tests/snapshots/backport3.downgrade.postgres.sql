@@ -56,11 +56,15 @@ ALTER TABLE account ADD COLUMN email VARCHAR(64);
 
 COMMENT ON COLUMN account.email IS 'account email, unique';
 
-ALTER TABLE account ADD CONSTRAINT uq_account_email UNIQUE (email);
-
 ALTER TABLE account ADD COLUMN organization_name VARCHAR(128);
 
 COMMENT ON COLUMN account.organization_name IS 'organization name';
+
+UPDATE account SET password = (SELECT k.password FROM account_credentials_tmp k WHERE k.account_id = account.account_id), email = (SELECT k.email FROM account_credentials_tmp k WHERE k.account_id = account.account_id), organization_name = (SELECT k.organization_name FROM account_credentials_tmp k WHERE k.account_id = account.account_id) WHERE EXISTS (SELECT 1 FROM account_credentials_tmp k WHERE k.account_id = account.account_id);
+
+DROP TABLE account_credentials_tmp;
+
+ALTER TABLE account ADD CONSTRAINT uq_account_email UNIQUE (email);
 
 UPDATE alembic_version SET version_num='b0001' WHERE alembic_version.version_num = 'b0002';
 
