@@ -10,7 +10,6 @@ Imported at CLI start-up: standard library only.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Mapping
 
 from ..errors import BadInput, ConfigError, DsnError
 from .dsn import HostPort, ParsedDsn, masked, parse_dsn, parse_host_list, port_number
+from .luna_conf import SECTIONS as CONFIG_SECTIONS
+from .luna_conf import LunaConfig, read_luna_config
 
 SCHEMA_NAMES = ("streams", "backport3")
 DB_TYPES = ("postgres", "oracle")
@@ -27,7 +28,6 @@ DEFAULT_PASSWORD = "luna"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORTS = {"postgres": 5432, "oracle": 1521}
 DEFAULT_DATABASES = {"streams": "luna_streams", "backport3": "luna_backport3"}
-CONFIG_SECTIONS = {"streams": "LUNA_STREAMS_DB", "backport3": "LUNA_BACKPORT3_DB"}
 
 # A migration must land on the writable primary, and a dead host must not
 # hang a runbook for the kernel's TCP timeout (minutes): libpq gets these
@@ -111,12 +111,12 @@ def resolve_settings(
     """
     env = _LunaEnvironment(os.environ if environ is None else environ)
     config_path = cli.config or env.get("CONFIG")
-    config_file = _read_config_file(config_path) if config_path else {}
+    config_file = _read_config_file(config_path) if config_path else None
 
     schema = _check_schema(cli.schema or env.get("SCHEMA"))
     if schema is None:
         schema = _infer_schema(cli, env, config_file)
-    section = _config_section(config_file, schema, config_path)
+    section = _config_section(config_file, schema)
 
     dsn_text = _first(cli.dsn, env.get("DSN"), section.get("dsn"))
     dsn = parse_dsn(dsn_text or "")
@@ -173,9 +173,9 @@ def resolve_db_type(cli: ConnectionOptions, environ: Mapping[str, str] | None = 
     """The dialect for offline work (`--sql`), without requiring a full connection."""
     env = _LunaEnvironment(os.environ if environ is None else environ)
     config_path = cli.config or env.get("CONFIG")
-    config_file = _read_config_file(config_path) if config_path else {}
+    config_file = _read_config_file(config_path) if config_path else None
     schema = _check_schema(cli.schema or env.get("SCHEMA"))
-    section = _config_section(config_file, schema, config_path)
+    section = _config_section(config_file, schema)
     dsn_text = _first(cli.dsn, env.get("DSN"), section.get("dsn"))
     return _resolve_db_type(parse_dsn(dsn_text or ""), cli, env, section)
 
@@ -227,17 +227,19 @@ def _schema_from_database(database: str | None) -> str | None:
     return None
 
 
-def _infer_schema(cli: ConnectionOptions, env, config_file: Mapping) -> str | None:
+def _infer_schema(cli: ConnectionOptions, env, config_file: LunaConfig | None) -> str | None:
     """The schema named by the database (luna_streams, luna_backport3), else by
     a config file that holds only one service's section."""
     dsn_text = _first(cli.dsn, env.get("DSN"))
     database = _first(parse_dsn(dsn_text or "").database, cli.db_name, env.get("NAME"))
     if database:
         return _schema_from_database(database)
-    present = [schema for schema, key in CONFIG_SECTIONS.items() if key in config_file]
+    if config_file is None:
+        return None
+    present = [schema for schema, key in CONFIG_SECTIONS.items() if key in config_file.sections]
     if len(present) != 1:
         return None
-    section = config_file[CONFIG_SECTIONS[present[0]]]
+    section = config_file.sections[CONFIG_SECTIONS[present[0]]]
     database = _first(parse_dsn(section.get("dsn") or "").database, section.get("db_name"))
     return present[0] if database in (None, DEFAULT_DATABASES[present[0]]) else None
 
@@ -276,32 +278,16 @@ def _read_password_file(path: str | None) -> str | None:
     return text.rstrip("\r\n")
 
 
-_SECTION_KEYS = ("db_type", "db_host", "db_port", "db_user", "db_password", "db_name", "dsn")
+def _read_config_file(path: str) -> LunaConfig:
+    """A LUNA config.conf or Configurator JSON (luna_conf), its database sections' values checked."""
+    config = read_luna_config(path)
+    for key, section in config.sections.items():
+        _check_section(section, key, path)
+    return config
 
 
-def _read_config_file(path: str) -> dict:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"cannot read the config file {path}: {error.strerror}") from None
-    try:
-        data = json.loads(text)
-    except ValueError as error:
-        # json's message names line and column, never the file's values.
-        raise ConfigError(f"the config file {path} is not valid JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"the config file {path} must hold a JSON object")
-    for key in CONFIG_SECTIONS.values():
-        if key in data:
-            _check_section(data[key], key, path)
-    return data
-
-
-def _check_section(section, key: str, path: str) -> None:
-    if not isinstance(section, dict):
-        raise ConfigError(f"{key} in the config file {path} must be an object")
-    for name in _SECTION_KEYS:
-        value = section.get(name)
+def _check_section(section: Mapping, key: str, path: str) -> None:
+    for name, value in section.items():
         if value is None:
             continue
         if name == "db_port":
@@ -317,7 +303,8 @@ def _check_section(section, key: str, path: str) -> None:
             raise ConfigError(f"{key}.{name} in {path} must be a string")
 
 
-def _config_section(config_file: Mapping, schema: str | None, path: str | None) -> Mapping:
-    if not config_file or schema is None:
+def _config_section(config_file: LunaConfig | None, schema: str | None) -> Mapping:
+    """The schema's section; a config file without it is bad input (CLI.md)."""
+    if config_file is None or schema is None:
         return {}
-    return config_file.get(CONFIG_SECTIONS[schema]) or {}
+    return config_file.section(schema)
