@@ -11,6 +11,7 @@ Imported at CLI start-up: standard library only.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -39,6 +40,10 @@ POSTGRES_SESSION_DEFAULTS = {
 }
 
 ENV_PREFIX = "LUNA_DB_"
+
+# In LUNA's settings an Oracle db_name (and a DSN's database part) is a SID;
+# this DSN option names a service instead.
+ORACLE_SERVICE_OPTION = "service_name"
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,27 @@ class DbSettings:
 
     @property
     def driver_options(self) -> dict[str, str]:
-        """Options handed to the driver: the DSN's, plus luna-db's session defaults."""
+        """Options handed to the driver: the DSN's, plus luna-db's session defaults.
+
+        (Oracle's `service_name` is not one: it goes into the connect descriptor.)
+        """
         if self.db_type != "postgres":
-            return dict(self.options)
+            return {k: v for k, v in self.options.items() if k != ORACLE_SERVICE_OPTION}
         return {**POSTGRES_SESSION_DEFAULTS, **self.options}
+
+    @property
+    def oracle_service_name(self) -> str | None:
+        """Oracle: the service `?service_name=` names; None when the database is a SID (LUNA's way)."""
+        if self.db_type != "oracle":
+            return None
+        return self.options.get(ORACLE_SERVICE_OPTION) or None
+
+    def oracle_target(self) -> dict[str, str]:
+        """Oracle: what the connection names, `{"sid": ...}` or `{"service_name": ...}`; {} for PostgreSQL."""
+        if self.db_type != "oracle":
+            return {}
+        service = self.oracle_service_name
+        return {"service_name": service} if service else {"sid": self.database}
 
     def masked_dsn(self) -> str:
         """The DSN as people may see it: `luna:***@pg01:5432,pg02:5432/luna_streams`."""
@@ -90,6 +112,7 @@ class DbSettings:
             "hosts": [{"host": h.host, "port": h.port} for h in self.hosts],
             "user": self.user,
             "database": self.database,
+            **self.oracle_target(),
             "options": self.driver_options,
             "password_set": self.password is not None,
             "dsn": self.masked_dsn(),
@@ -123,8 +146,12 @@ def resolve_settings(
 
     db_type = _resolve_db_type(dsn, cli, env, section)
     database = _first(dsn.database, cli.db_name, env.get("NAME"), section.get("db_name"))
+    service = _oracle_service(dsn, db_type)
     if not database:
-        database = DEFAULT_DATABASES[require_schema(schema)]
+        # A service, when named, stands for the SID: no default SID is made up.
+        database = "" if service else DEFAULT_DATABASES[require_schema(schema)]
+    if db_type == "oracle" and not service:
+        _check_oracle_name(str(database), "SID")
 
     port_text = _first(cli.db_port, env.get("PORT"), section.get("db_port"))
     default_port = _parse_port(port_text) if port_text is not None else DEFAULT_PORTS[db_type]
@@ -257,6 +284,23 @@ def _resolve_db_type(dsn: ParsedDsn, cli: ConnectionOptions, env, section: Mappi
             f"the DSN's scheme says {dsn.db_type} but the database type is {chosen}"
         )
     return dsn.db_type or chosen or "postgres"
+
+
+def _oracle_service(dsn: ParsedDsn, db_type: str) -> str | None:
+    if db_type != "oracle" or ORACLE_SERVICE_OPTION not in dsn.options:
+        return None
+    service = dsn.options[ORACLE_SERVICE_OPTION].strip()
+    if not service:
+        raise BadInput("bad DSN: ?service_name= is empty (name the Oracle service, or leave it out to use the SID)")
+    return _check_oracle_name(service, "service name")
+
+
+def _check_oracle_name(name: str, what: str) -> str:
+    """A SID or service name as it goes into a connect descriptor: no character that would end
+    or open a descriptor clause (a name like `X)(SID=Y` would connect elsewhere)."""
+    if re.search(r"[()=\s]", name):
+        raise BadInput(f"bad Oracle {what} {name!r}: it may not hold brackets, '=' or spaces")
+    return name
 
 
 def _parse_port(value) -> int:
