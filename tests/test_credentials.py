@@ -10,9 +10,10 @@ import stat
 import pytest
 import sqlalchemy as sa
 
-from luna_db_tools import audit, credentials
+from luna_db_tools.command import credentials
+from luna_db_tools.db import audit
 from luna_db_tools.errors import BadInput, OperationFailed
-from luna_db_tools.settings import ConnectionOptions, resolve_settings
+from luna_db_tools.config.settings import ConnectionOptions, resolve_settings
 from tests.clirunner import invoke
 
 # Values that a careless copy would bend: a NULL email, a quote, non-ASCII, a long hash.
@@ -74,6 +75,11 @@ def test_credentials_go_to_head_and_back_intact(b0001_with_credentials):
     # The kept table is not drift, and nothing else is.
     report = status(db)
     assert report["drift"] == [] and report["ok"] is True
+    assert report["kept_credentials"] == {
+        "table": "account_credentials_tmp", "accounts": 3, "exported": 0, "not_exported": 3,
+    }
+    shown = invoke("status", "--schema", "backport3", "--dsn", db.dsn).stdout
+    assert "kept:     account_credentials_tmp: credentials of 3 account(s) kept by b0002, 0 exported" in shown
 
     # An account the 0.4.0 service creates has no credentials here.
     with engine(db).begin() as connection:
@@ -124,7 +130,7 @@ def test_export_then_remove(b0001_with_credentials, tmp_path, fmt):
         trail = audit.audit_rows(connection)
     done = [(r["revision"], r["direction"], r["checksum"]) for r in trail if r["revision"] == "account_credentials_tmp"]
     assert done == [("account_credentials_tmp", "export", export.sha256), ("account_credentials_tmp", "remove", None)]
-    assert status(db)["ok"] is True
+    assert status(db)["ok"] is True and status(db)["kept_credentials"] is None
     with pytest.raises(OperationFailed, match="no account_credentials_tmp"):
         credentials.remove_credentials(settings(db))
 

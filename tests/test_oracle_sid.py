@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from luna_db_tools.connection import oracle_descriptor
+from luna_db_tools.db.connect import oracle_descriptor
 from luna_db_tools.errors import BadInput
-from luna_db_tools.settings import ConnectionOptions, resolve_settings
+from luna_db_tools.config.settings import ConnectionOptions, resolve_settings
 from tests.clirunner import invoke
 
 

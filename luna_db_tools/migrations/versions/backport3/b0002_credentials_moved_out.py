@@ -9,7 +9,7 @@ every account's password hash, email and organization name are copied into
 the temporary table `account_credentials_tmp` (one statement, CREATE TABLE
 AS SELECT, so a rerun of a part-applied Oracle revision finds it whole or
 not at all). It stays until an operator has moved them to the Accounts
-service (`luna_db_tools.credentials.export_credentials`) and removes it on
+service (`luna_db_tools.command.credentials.export_credentials`) and removes it on
 request (`remove_credentials`, LUNA's `--remove_tmp_tables` step). A
 database without accounts has nothing to keep and gets no such table (so
 `upgrade head` from empty builds what `create` builds); an offline script
@@ -26,7 +26,7 @@ changes nothing on PostgreSQL, where it is not); downgrade such a database
 online.
 
 This file was rewritten for issue 16 after release; the audit trail knows
-its earlier checksums (luna_db_tools.audit.KNOWN_EARLIER_CHECKSUMS).
+its earlier checksums (luna_db_tools.db.audit.KNOWN_EARLIER_CHECKSUMS).
 
 Revision ID: b0002
 Revises: b0001
@@ -46,7 +46,7 @@ down_revision = "b0001"
 branch_labels = None
 depends_on = None
 
-# luna_db_tools.credentials.CREDENTIALS_TABLE names the same table; a
+# luna_db_tools.command.credentials.CREDENTIALS_TABLE names the same table; a
 # revision states its own names, so that a later change there cannot alter it.
 KEPT = "account_credentials_tmp"
 KEPT_COMMENT = (

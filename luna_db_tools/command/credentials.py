@@ -29,7 +29,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import BadInput, OperationFailed
+from ..errors import BadInput, OperationFailed
 
 CREDENTIALS_TABLE = "account_credentials_tmp"
 #: The columns of an export, in order (the Accounts side's names).
@@ -91,17 +91,17 @@ def export_to_file(connection, path: str | Path, fmt: str = "jsonl") -> Export:
     The file is written and flushed to disk before any row is marked, so a
     row marked exported is in a file.
     """
-    from .audit import ensure_audit_table, record, utcnow
+    from ..db.audit import ensure_audit_table, record, utc_now
 
     if fmt not in EXPORT_FORMATS:
         raise BadInput(f"unknown export format {fmt!r}: choose jsonl or csv")
-    started = utcnow()
+    started = utc_now()
     rows = _kept_rows(connection)
     data = _render(rows, fmt).encode("utf-8")
     _write_new_private_file(Path(path), data)
     table = _kept_table()
     ensure_audit_table(connection)
-    connection.execute(table.update().values(exported_at=utcnow()))
+    connection.execute(table.update().values(exported_at=utc_now()))
     digest = hashlib.sha256(data).hexdigest()
     record(connection, CREDENTIALS_TABLE, "export", started, digest)
     connection.commit()
@@ -110,7 +110,7 @@ def export_to_file(connection, path: str | Path, fmt: str = "jsonl") -> Export:
 
 def remove_table(connection, *, force: bool = False) -> Removal:
     """Drop `account_credentials_tmp`; refused while a row was never exported, unless `force`."""
-    from .audit import ensure_audit_table, record, utcnow
+    from ..db.audit import ensure_audit_table, record, utc_now
 
     kept = _require_kept(connection)
     if kept.not_exported and not force:
@@ -118,7 +118,7 @@ def remove_table(connection, *, force: bool = False) -> Removal:
             f"{kept.not_exported} of {kept.accounts} account(s) in {CREDENTIALS_TABLE} were never exported: "
             "export them first (or force the removal, losing them)"
         )
-    started = utcnow()
+    started = utc_now()
     _kept_table().drop(connection)
     ensure_audit_table(connection)
     record(connection, CREDENTIALS_TABLE, "remove", started, None)
@@ -128,7 +128,7 @@ def remove_table(connection, *, force: bool = False) -> Removal:
 
 def export_credentials(settings, path: str | Path, fmt: str = "jsonl", *, policy=None) -> Export:
     """Export the kept credentials of the database of `settings` (backport3) to a new file."""
-    from .connection import connect
+    from ..db.connect import connect
 
     _require_backport3(settings)
     with connect(settings, policy) as connection:
@@ -137,8 +137,8 @@ def export_credentials(settings, path: str | Path, fmt: str = "jsonl", *, policy
 
 def remove_credentials(settings, *, force: bool = False, policy=None, lock_timeout: float | None = None) -> Removal:
     """Remove the kept credentials table, under the migration lock (a b0002 step must not run meanwhile)."""
-    from .connection import connect
-    from .locking import DEFAULT_LOCK_TIMEOUT, migration_lock
+    from ..db.connect import connect
+    from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
 
     _require_backport3(settings)
     timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
