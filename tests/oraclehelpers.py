@@ -3,7 +3,8 @@
 The server is found in this order:
 
 1. `LUNA_DB_TEST_ORACLE_DSN`, a LUNA DSN of a privileged user
-   (`oracle://system:pw@host:1521/FREEPDB1`), when set;
+   (`oracle://system:pw@host:1521/?service_name=FREEPDB1`; a bare
+   `/FREEPDB1` is read as the service too, for this variable only), when set;
 2. a testcontainers OracleDbContainer (gvenzl/oracle-free), when a Docker
    engine answers;
 3. neither: the tests are skipped, saying how to enable them.
@@ -24,7 +25,7 @@ from luna_db_tools.config.dsn import HostPort, format_host, parse_dsn
 
 ENV_VAR = "LUNA_DB_TEST_ORACLE_DSN"
 NO_SERVER_REASON = (
-    f"no Oracle server: set {ENV_VAR}=oracle://system:pw@host:1521/FREEPDB1 or run a Docker engine"
+    f"no Oracle server: set {ENV_VAR}=oracle://system:pw@host:1521/?service_name=FREEPDB1 or run a Docker engine"
 )
 
 # faststart: the database files come pre-built in the image, so it opens in
@@ -92,7 +93,7 @@ class OracleSchema:
 
     @property
     def dsn(self) -> str:
-        """The LUNA DSN `oracle://user:pw@host:port/service` (percent-encoded)."""
+        """The LUNA DSN `oracle://user:pw@host:port/?service_name=service` (percent-encoded)."""
         return "oracle://" + self.dsn_via(self.address)
 
     @property
@@ -101,9 +102,12 @@ class OracleSchema:
         return self.dsn_via(self.address)
 
     def dsn_via(self, *addresses: str) -> str:
-        """`user:pw@a1,a2/service`: the user's DSN over the given `host:port` list, no scheme."""
+        """`user:pw@a1,a2/?service_name=service`: the user's DSN over the given `host:port` list, no scheme.
+
+        A pluggable database (FREEPDB1) is a service, not a SID: a LUNA DSN's database part is a SID.
+        """
         credentials = f"{quote(self.user, safe='')}:{quote(self.password, safe='')}"
-        return f"{credentials}@{','.join(addresses)}/{quote(self.service, safe='')}"
+        return f"{credentials}@{','.join(addresses)}/?service_name={quote(self.service, safe='')}"
 
     def connect(self):
         """A python-oracledb connection as this user (close it, or use `with`)."""
@@ -143,12 +147,13 @@ def server_from_environment() -> OracleServer | None:
     parsed = parse_dsn(text)  # a DsnError hides the password
     if parsed.db_type not in (None, "oracle"):
         raise ValueError(f"{ENV_VAR} must be an Oracle DSN (oracle://...), not {parsed.db_type}")
-    if not (parsed.user and parsed.password and parsed.hosts and parsed.database):
-        raise ValueError(f"{ENV_VAR} needs user, password, host and service: oracle://system:pw@host:1521/FREEPDB1")
+    service = parsed.options.get("service_name") or parsed.database
+    if not (parsed.user and parsed.password and parsed.hosts and service):
+        raise ValueError(
+            f"{ENV_VAR} needs user, password, host and service: oracle://system:pw@host:1521/?service_name=FREEPDB1"
+        )
     first = parsed.hosts[0]
-    return OracleServer(
-        first.host, first.port or 1521, parsed.user, parsed.password, parsed.database, "env",
-    )
+    return OracleServer(first.host, first.port or 1521, parsed.user, parsed.password, service, "env")
 
 
 def docker_engine_answers(timeout: float = DOCKER_PING_TIMEOUT) -> bool:

@@ -24,10 +24,14 @@ def test_check_passes_on_the_projects_own_histories(fresh_db, schema):
     if schema == "backport3":
         accepted = {f["object"] for f in report["findings"]}
         # b0002 by design: the credentials move out (columns dropped), token_info is renamed
-        # both ways, and the downgrade restores the unique email constraint 0.3 needs.
+        # both ways, and the downgrade restores the unique email constraint 0.3 needs;
+        # b0004's SMALLINT -> INTEGER rewrite of the small handler table, and its dropped
+        # UTC defaults (the service writes every time itself).
         assert accepted == {
             "account.email", "account.password", "account.organization_name",
-            "account_token.token_info", "account_token.token", "account.uq_account_email",
+            "account_token.token_info", "account_token.token", "account.uq_account_email", "handler.type",
+            "person.create_time", "persons_list.create_time", "descriptors_list.create_time",
+            "handler.create_time", "handler.last_update_time",
         }
 
 

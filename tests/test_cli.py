@@ -108,7 +108,7 @@ def test_dsn_json_from_a_config_file(tmp_path):
 def test_history_json_lists_revisions_oldest_first():
     result = invoke("history", "--schema", "backport3", "--json")
     revisions = json.loads(result.stdout)
-    assert [r["id"] for r in revisions] == ["b0001", "b0002", "b0003"]
+    assert [r["id"] for r in revisions] == ["b0001", "b0002", "b0003", "b0004"]
     assert revisions[0]["down_revision"] is None
     assert revisions[1]["down_revision"] == "b0001"
     assert all(r["message"] for r in revisions)

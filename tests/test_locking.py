@@ -71,7 +71,7 @@ def test_a_waiter_reports_the_holder_once_and_proceeds_when_it_is_released(fresh
     stdout, stderr = waiter.communicate(timeout=60)
     assert waiter.returncode == 0, stderr
     assert stdout.count("waiting for the migration lock, held by 'test lock holder'") == 1
-    assert "upgraded to b0003" in stdout
+    assert "upgraded to b0004" in stdout
 
 
 def test_concurrent_creates_build_once_and_refuse_the_rest(fresh_db):

@@ -72,7 +72,8 @@ EXPECTED_NULLABLE = {
         "restart.current_attempt", "restart.last_attempt_time", "restart.status",
         "log.error", "single_process_lock.instance_id", "single_process_lock.heartbeat_time",
     },
-    "backport3": {"person.external_id"},
+    # The list tables' account_id: nullable, as the seed's index reprs print it.
+    "backport3": {"person.external_id", "persons_list.account_id", "descriptors_list.account_id"},
 }
 
 # What the naming convention makes of SCHEMAS.md's keys and indexes (and the
@@ -194,9 +195,25 @@ def test_model_docstrings_are_the_seeds():
 
 
 def test_seed_comments_of_the_list_columns():
-    columns = backport3.PersonsList.__table__.c
-    assert columns.account_id.comment == "uuid4: id of the account to which the list belongs"
-    assert columns.create_time.comment == "date: list create time"
+    for model in (backport3.PersonsList, backport3.DescriptorsList):
+        assert model.__table__.c.account_id.comment == "uuid4: id of the account to which the list belongs"
+    assert backport3.PersonsList.__table__.c.create_time.comment == "date: list create time"
+    # Sic, as the seed prints it.
+    assert backport3.DescriptorsList.__table__.c.create_time.comment == "list: person create time"
+
+
+def test_backport3_times_have_no_server_default():
+    """SCHEMAS.md: the service writes every backport3 time itself (UTC or local, per STORAGE_TIME)."""
+    times = [
+        column for table in backport3.metadata.tables.values() for column in table.columns
+        if isinstance(column.type, sa.TIMESTAMP)
+    ]
+    assert {f"{c.table.name}.{c.name}" for c in times} == {
+        "person.create_time", "persons_list.create_time", "descriptors_list.create_time",
+        "handler.create_time", "handler.last_update_time",
+    }
+    for column in times:
+        assert not column.nullable and column.server_default is None and column.default is None, column
 
 
 def test_get_column_names_in_table_order():
@@ -353,7 +370,8 @@ def test_oracle_ddl_is_the_same_on_every_server_version(schema, version):
     assert text == ddl(metadata, oracle_19c())
     assert not re.search(r"\bBOOLEAN\b", text)
     assert not re.search(r"\bJSON\b", text)
-    assert "SYS_EXTRACT_UTC(SYSTIMESTAMP)" in text
+    # streams' times default to UTC now; backport3's have no default (the service writes them).
+    assert ("SYS_EXTRACT_UTC(SYSTIMESTAMP)" in text) == (schema == "streams")
     assert "VARCHAR2(36 CHAR)" in text
     for column in bool_columns(metadata):
         assert re.search(rf"\n\s*{column.name} SMALLINT DEFAULT [01] NOT NULL", text)
@@ -406,7 +424,7 @@ def test_empty_string_columns_read_back_as_empty_strings():
 def test_oracle_specifics_of_backport3():
     text = ddl(backport3.metadata, oracle.dialect())
     assert "CONSTRAINT ck_handler_type CHECK (type IN (0, 1, 2))" in text
-    assert "type SMALLINT NOT NULL" in text
+    assert "type INTEGER NOT NULL" in text
     assert "version INTEGER DEFAULT 1 NOT NULL" in text
     assert "ON DELETE CASCADE" in text
 
@@ -593,6 +611,9 @@ def test_oracle_spelling_of_a_default_is_not_drift():
     changed = ("modify_default", None, "stream", "version", {}, sa.DefaultClause(sa.text("2")),
                sa.DefaultClause(sa.text("1")))
     assert not is_false_alarm(oracle.dialect(), changed, empty)
+    dropped_by_modify_default_null = ("modify_default", None, "person", "create_time", {},
+                                      sa.DefaultClause(sa.text("NULL ")), None)
+    assert is_false_alarm(oracle.dialect(), dropped_by_modify_default_null, empty)
     nullable_by_design = ("modify_nullable", None, "stream", "name", {}, True, False)
     assert is_false_alarm(oracle.dialect(), nullable_by_design, empty)
     nullable_by_mistake = ("modify_nullable", None, "stream", "account_id", {}, True, False)

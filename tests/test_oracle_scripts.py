@@ -37,6 +37,9 @@ MAX_IDENTIFIER = 30
 UNPARSED_FORMS = [
     re.compile(r"ALTER TABLE \w+ RENAME CONSTRAINT \w+ TO \w+"),
     re.compile(r"ALTER TABLE \w+ MODIFY \w+ DEFAULT NULL"),
+    re.compile(r"ALTER TABLE \w+ MODIFY \w+ (NOT )?NULL"),
+    # A time's UTC default set back (backport3 b0004's downgrade): Oracle's own spelling only.
+    re.compile(r"ALTER TABLE \w+ MODIFY \w+ DEFAULT SYS_EXTRACT_UTC\(SYSTIMESTAMP\)"),
 ]
 
 

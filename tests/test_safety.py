@@ -48,14 +48,14 @@ def test_every_revision_applied_or_reverted_leaves_an_audit_row(fresh_db):
     assert invoke("downgrade", "-1", "--schema", "backport3", "--dsn", fresh_db.dsn).exit_code == 0
     rows = audit(fresh_db)
     assert [(r.revision, r.direction) for r in rows] == [
-        ("b0001", "up"), ("b0002", "up"), ("b0003", "up"), ("b0003", "down"),
+        ("b0001", "up"), ("b0002", "up"), ("b0003", "up"), ("b0004", "up"), ("b0004", "down"),
     ]
     for row in rows:
         assert row.checksum == file_checksum(revision_path("backport3", row.revision))
         assert row.tool_version == __version__
         assert row.os_user and row.os_host and row.duration_ms >= 0
     shown = json.loads(invoke("history", "--audit", "--json", "--schema", "backport3", "--dsn", fresh_db.dsn).stdout)
-    assert [r["revision"] for r in shown["audit"]] == ["b0001", "b0002", "b0003", "b0003"]
+    assert [r["revision"] for r in shown["audit"]] == ["b0001", "b0002", "b0003", "b0004", "b0004"]
     assert fresh_db.server.password not in json.dumps(shown)
 
 

@@ -16,6 +16,24 @@ from alembic.runtime.migration import MigrationContext
 from ..db.tool_tables import is_schema_object
 
 
+def kept_tables(metadata) -> dict[str, str]:
+    """Tables a migration left for an operator to remove (name -> why), e.g. backport3's
+    `account_credentials_tmp`: present or not, they are not drift."""
+    return dict(metadata.info.get("kept_tables", {}))
+
+
+def schema_objects_of(metadata):
+    """`is_schema_object` that also passes over the metadata's kept tables, found in the database only."""
+    kept = kept_tables(metadata)
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "table" and reflected and compare_to is None and name in kept:
+            return False
+        return is_schema_object(obj, name, type_, reflected, compare_to)
+
+    return include
+
+
 @dataclass(frozen=True)
 class Difference:
     kind: str  # e.g. "missing column", "extra index", "type", "nullable"
@@ -37,7 +55,7 @@ def compare_database(connection, metadata) -> list[Difference]:
         opts={
             "compare_type": True,
             "compare_server_default": True,
-            "include_object": is_schema_object,
+            "include_object": schema_objects_of(metadata),
         },
     )
     empty_strings = empty_string_columns(metadata)
@@ -72,7 +90,12 @@ def is_false_alarm(dialect, diff, empty_strings: set[tuple[str, str]]) -> bool:
     # ("modify_...", schema, table, column, existing, database's, models')
     if (diff[2], diff[3]) in empty_strings:
         return True
-    return diff[0] == "modify_default" and _loose(diff[5], dialect) == _loose(diff[6], dialect)
+    if diff[0] != "modify_default":
+        return False
+    # `MODIFY x DEFAULT NULL`, Oracle's only way to drop a default (backport3
+    # b0004), leaves the text 'NULL' behind: that is no default.
+    database, models = _loose(diff[5], dialect), _loose(diff[6], dialect)
+    return database == models or (database == "null" and models == "")
 
 
 def _loose(default, dialect) -> str:

@@ -41,6 +41,8 @@ def status_lines(report) -> list[str]:
     else:
         lines.append(f"drift:    {len(report.drift)} difference(s) from the models:")
         lines += [f"  {difference}" for difference in report.drift]
+    if report.kept_credentials is not None:
+        lines.append(f"kept:     {report.kept_credentials}")
     lines += [f"unfinished: {unfinished_line(step)}" for step in report.unfinished]
     lines += [f"audit:    {audit_line(row)})" for row in report.audit[-5:]]
     return lines

@@ -13,6 +13,7 @@ from ..runtime.history import plan_steps, revisions_below, script_directory
 from ..runtime.unfinished import ROLLED_BACK, unfinished_steps
 from ..schemas import load_models
 from .common import schema_of
+from .credentials import KeptCredentials, kept_credentials
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Status:
     checksum_mismatches: list[dict]
     audit: list[dict]  # the last ten rows
     unfinished: list[dict]
+    #: backport3: the credentials b0002 keeps until removed on request (not drift); None: none kept.
+    kept_credentials: KeptCredentials | None = None
 
     @property
     def ok(self) -> bool:
@@ -38,6 +41,7 @@ class Status:
     def as_dict(self) -> dict:
         data = asdict(self)
         data["drift"] = [d.as_dict() for d in self.drift] if self.drift is not None else None
+        data["kept_credentials"] = self.kept_credentials.as_dict() if self.kept_credentials else None
         data["ok"] = self.ok
         return data
 
@@ -56,6 +60,7 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status
         drift = compare_database(connection, load_models(schema).metadata) if at_head else None
         trail = audit.audit_rows(connection)
         unfinished = unfinished_steps(connection, trail)
+        kept = kept_credentials(connection) if schema == "backport3" else None
     return Status(
         schema=schema,
         database=settings.masked_dsn(),
@@ -67,6 +72,7 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status
         checksum_mismatches=audit.checksum_mismatches(trail, script, revisions_below(schema, now)),
         audit=trail[-10:],
         unfinished=unfinished,
+        kept_credentials=kept,
     )
 
 

@@ -10,14 +10,16 @@ Imported at CLI start-up: standard library only.
 
 from __future__ import annotations
 
-import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
 from ..errors import BadInput, ConfigError, DsnError
 from .dsn import HostPort, ParsedDsn, masked, parse_dsn, parse_host_list, port_number
+from .luna_conf import SECTIONS as CONFIG_SECTIONS
+from .luna_conf import LunaConfig, read_luna_config
 
 SCHEMA_NAMES = ("streams", "backport3")
 DB_TYPES = ("postgres", "oracle")
@@ -27,7 +29,6 @@ DEFAULT_PASSWORD = "luna"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORTS = {"postgres": 5432, "oracle": 1521}
 DEFAULT_DATABASES = {"streams": "luna_streams", "backport3": "luna_backport3"}
-CONFIG_SECTIONS = {"streams": "LUNA_STREAMS_DB", "backport3": "LUNA_BACKPORT3_DB"}
 
 # A migration must land on the writable primary, and a dead host must not
 # hang a runbook for the kernel's TCP timeout (minutes): libpq gets these
@@ -39,6 +40,10 @@ POSTGRES_SESSION_DEFAULTS = {
 }
 
 ENV_PREFIX = "LUNA_DB_"
+
+# In LUNA's settings an Oracle db_name (and a DSN's database part) is a SID;
+# this DSN option names a service instead.
+ORACLE_SERVICE_OPTION = "service_name"
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,27 @@ class DbSettings:
 
     @property
     def driver_options(self) -> dict[str, str]:
-        """Options handed to the driver: the DSN's, plus luna-db's session defaults."""
+        """Options handed to the driver: the DSN's, plus luna-db's session defaults.
+
+        (Oracle's `service_name` is not one: it goes into the connect descriptor.)
+        """
         if self.db_type != "postgres":
-            return dict(self.options)
+            return {k: v for k, v in self.options.items() if k != ORACLE_SERVICE_OPTION}
         return {**POSTGRES_SESSION_DEFAULTS, **self.options}
+
+    @property
+    def oracle_service_name(self) -> str | None:
+        """Oracle: the service `?service_name=` names; None when the database is a SID (LUNA's way)."""
+        if self.db_type != "oracle":
+            return None
+        return self.options.get(ORACLE_SERVICE_OPTION) or None
+
+    def oracle_target(self) -> dict[str, str]:
+        """Oracle: what the connection names, `{"sid": ...}` or `{"service_name": ...}`; {} for PostgreSQL."""
+        if self.db_type != "oracle":
+            return {}
+        service = self.oracle_service_name
+        return {"service_name": service} if service else {"sid": self.database}
 
     def masked_dsn(self) -> str:
         """The DSN as people may see it: `luna:***@pg01:5432,pg02:5432/luna_streams`."""
@@ -90,6 +112,7 @@ class DbSettings:
             "hosts": [{"host": h.host, "port": h.port} for h in self.hosts],
             "user": self.user,
             "database": self.database,
+            **self.oracle_target(),
             "options": self.driver_options,
             "password_set": self.password is not None,
             "dsn": self.masked_dsn(),
@@ -111,20 +134,24 @@ def resolve_settings(
     """
     env = _LunaEnvironment(os.environ if environ is None else environ)
     config_path = cli.config or env.get("CONFIG")
-    config_file = _read_config_file(config_path) if config_path else {}
+    config_file = _read_config_file(config_path) if config_path else None
 
     schema = _check_schema(cli.schema or env.get("SCHEMA"))
     if schema is None:
         schema = _infer_schema(cli, env, config_file)
-    section = _config_section(config_file, schema, config_path)
+    section = _config_section(config_file, schema)
 
     dsn_text = _first(cli.dsn, env.get("DSN"), section.get("dsn"))
     dsn = parse_dsn(dsn_text or "")
 
     db_type = _resolve_db_type(dsn, cli, env, section)
     database = _first(dsn.database, cli.db_name, env.get("NAME"), section.get("db_name"))
+    service = _oracle_service(dsn, db_type)
     if not database:
-        database = DEFAULT_DATABASES[require_schema(schema)]
+        # A service, when named, stands for the SID: no default SID is made up.
+        database = "" if service else DEFAULT_DATABASES[require_schema(schema)]
+    if db_type == "oracle" and not service:
+        _check_oracle_name(str(database), "SID")
 
     port_text = _first(cli.db_port, env.get("PORT"), section.get("db_port"))
     default_port = _parse_port(port_text) if port_text is not None else DEFAULT_PORTS[db_type]
@@ -173,9 +200,9 @@ def resolve_db_type(cli: ConnectionOptions, environ: Mapping[str, str] | None = 
     """The dialect for offline work (`--sql`), without requiring a full connection."""
     env = _LunaEnvironment(os.environ if environ is None else environ)
     config_path = cli.config or env.get("CONFIG")
-    config_file = _read_config_file(config_path) if config_path else {}
+    config_file = _read_config_file(config_path) if config_path else None
     schema = _check_schema(cli.schema or env.get("SCHEMA"))
-    section = _config_section(config_file, schema, config_path)
+    section = _config_section(config_file, schema)
     dsn_text = _first(cli.dsn, env.get("DSN"), section.get("dsn"))
     return _resolve_db_type(parse_dsn(dsn_text or ""), cli, env, section)
 
@@ -227,17 +254,19 @@ def _schema_from_database(database: str | None) -> str | None:
     return None
 
 
-def _infer_schema(cli: ConnectionOptions, env, config_file: Mapping) -> str | None:
+def _infer_schema(cli: ConnectionOptions, env, config_file: LunaConfig | None) -> str | None:
     """The schema named by the database (luna_streams, luna_backport3), else by
     a config file that holds only one service's section."""
     dsn_text = _first(cli.dsn, env.get("DSN"))
     database = _first(parse_dsn(dsn_text or "").database, cli.db_name, env.get("NAME"))
     if database:
         return _schema_from_database(database)
-    present = [schema for schema, key in CONFIG_SECTIONS.items() if key in config_file]
+    if config_file is None:
+        return None
+    present = [schema for schema, key in CONFIG_SECTIONS.items() if key in config_file.sections]
     if len(present) != 1:
         return None
-    section = config_file[CONFIG_SECTIONS[present[0]]]
+    section = config_file.sections[CONFIG_SECTIONS[present[0]]]
     database = _first(parse_dsn(section.get("dsn") or "").database, section.get("db_name"))
     return present[0] if database in (None, DEFAULT_DATABASES[present[0]]) else None
 
@@ -255,6 +284,23 @@ def _resolve_db_type(dsn: ParsedDsn, cli: ConnectionOptions, env, section: Mappi
             f"the DSN's scheme says {dsn.db_type} but the database type is {chosen}"
         )
     return dsn.db_type or chosen or "postgres"
+
+
+def _oracle_service(dsn: ParsedDsn, db_type: str) -> str | None:
+    if db_type != "oracle" or ORACLE_SERVICE_OPTION not in dsn.options:
+        return None
+    service = dsn.options[ORACLE_SERVICE_OPTION].strip()
+    if not service:
+        raise BadInput("bad DSN: ?service_name= is empty (name the Oracle service, or leave it out to use the SID)")
+    return _check_oracle_name(service, "service name")
+
+
+def _check_oracle_name(name: str, what: str) -> str:
+    """A SID or service name as it goes into a connect descriptor: no character that would end
+    or open a descriptor clause (a name like `X)(SID=Y` would connect elsewhere)."""
+    if re.search(r"[()=\s]", name):
+        raise BadInput(f"bad Oracle {what} {name!r}: it may not hold brackets, '=' or spaces")
+    return name
 
 
 def _parse_port(value) -> int:
@@ -276,32 +322,16 @@ def _read_password_file(path: str | None) -> str | None:
     return text.rstrip("\r\n")
 
 
-_SECTION_KEYS = ("db_type", "db_host", "db_port", "db_user", "db_password", "db_name", "dsn")
+def _read_config_file(path: str) -> LunaConfig:
+    """A LUNA config.conf or Configurator JSON (luna_conf), its database sections' values checked."""
+    config = read_luna_config(path)
+    for key, section in config.sections.items():
+        _check_section(section, key, path)
+    return config
 
 
-def _read_config_file(path: str) -> dict:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"cannot read the config file {path}: {error.strerror}") from None
-    try:
-        data = json.loads(text)
-    except ValueError as error:
-        # json's message names line and column, never the file's values.
-        raise ConfigError(f"the config file {path} is not valid JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"the config file {path} must hold a JSON object")
-    for key in CONFIG_SECTIONS.values():
-        if key in data:
-            _check_section(data[key], key, path)
-    return data
-
-
-def _check_section(section, key: str, path: str) -> None:
-    if not isinstance(section, dict):
-        raise ConfigError(f"{key} in the config file {path} must be an object")
-    for name in _SECTION_KEYS:
-        value = section.get(name)
+def _check_section(section: Mapping, key: str, path: str) -> None:
+    for name, value in section.items():
         if value is None:
             continue
         if name == "db_port":
@@ -317,7 +347,8 @@ def _check_section(section, key: str, path: str) -> None:
             raise ConfigError(f"{key}.{name} in {path} must be a string")
 
 
-def _config_section(config_file: Mapping, schema: str | None, path: str | None) -> Mapping:
-    if not config_file or schema is None:
+def _config_section(config_file: LunaConfig | None, schema: str | None) -> Mapping:
+    """The schema's section; a config file without it is bad input (CLI.md)."""
+    if config_file is None or schema is None:
         return {}
-    return config_file.get(CONFIG_SECTIONS[schema]) or {}
+    return config_file.section(schema)

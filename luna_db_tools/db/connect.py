@@ -74,7 +74,11 @@ def sqlalchemy_url(settings: DbSettings):
 
 
 def oracle_descriptor(settings: DbSettings) -> str:
-    """An Oracle connect descriptor: every host in one ordered FAILOVER list."""
+    """An Oracle connect descriptor: every host in one ordered FAILOVER list.
+
+    The database is a SID, as in LUNA's settings (`CONNECT_DATA=(SID=...)`),
+    unless the DSN names a service (`?service_name=`, `SERVICE_NAME=...`).
+    """
     timeout = settings.options.get("connect_timeout", "5")
     addresses = "".join(
         f"(ADDRESS=(PROTOCOL=TCP)(HOST={h.host})(PORT={h.port}))" for h in settings.hosts
@@ -82,8 +86,13 @@ def oracle_descriptor(settings: DbSettings) -> str:
     return (
         f"(DESCRIPTION=(CONNECT_TIMEOUT={timeout})(TRANSPORT_CONNECT_TIMEOUT={timeout})"
         f"(RETRY_COUNT=0)(ADDRESS_LIST=(LOAD_BALANCE=OFF)(FAILOVER=ON){addresses})"
-        f"(CONNECT_DATA=(SERVICE_NAME={settings.database})))"
+        f"(CONNECT_DATA={_connect_data(settings)}))"
     )
+
+
+def _connect_data(settings: DbSettings) -> str:
+    service = settings.oracle_service_name
+    return f"(SERVICE_NAME={service})" if service else f"(SID={settings.database})"
 
 
 def _oracle_connect_options(settings: DbSettings) -> dict[str, str]:

@@ -53,3 +53,24 @@ def replace_check_without_blocking(name: str, table: str, condition: str) -> Non
     op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition}) NOT VALID")
     with op.get_context().autocommit_block():
         op.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+
+
+def set_not_null_without_blocking(table: str, column: str, **existing) -> None:
+    """SET NOT NULL without scanning under an exclusive lock (PostgreSQL 12+).
+
+    A CHECK (column IS NOT NULL) is added NOT VALID and validated in a
+    transaction of its own (writers go on); SET NOT NULL then takes the
+    proven CHECK instead of scanning, and the CHECK goes. Elsewhere the
+    plain operation. `existing` as for op.alter_column.
+    """
+    context = op.get_context()
+    if context.dialect.name != "postgresql":
+        op.alter_column(table, column, nullable=False, **existing)
+        return
+    check = f"ck_{table}_{column}_nn"[:63]
+    op.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {check}")
+    op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID")
+    with context.autocommit_block():
+        op.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {check}")
+    op.alter_column(table, column, nullable=False, **existing)
+    op.execute(f"ALTER TABLE {table} DROP CONSTRAINT {check}")

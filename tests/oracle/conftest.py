@@ -46,7 +46,7 @@ def oracle_server():
 def oracle_db(oracle_server):
     """A new empty Oracle schema (its own user), dropped with CASCADE after the test.
 
-    An OracleSchema: .dsn (`oracle://user:pw@host:port/service`),
+    An OracleSchema: .dsn (`oracle://user:pw@host:port/?service_name=service`),
     .dsn_without_scheme, .dsn_via(*addresses), .host, .port, .service,
     .address, and .connect() / .fetch_all(sql) / .execute(sql) as the user.
     """

@@ -1,4 +1,4 @@
--- luna-db VERSION: backport3 schema, create at b0003, for postgres
+-- luna-db VERSION: backport3 schema, create at b0004, for postgres
 SET lock_timeout = '5000ms';
 SET statement_timeout = '3600000ms';
 
@@ -40,7 +40,7 @@ CREATE TABLE person (
 	account_id VARCHAR(36) NOT NULL, 
 	user_data VARCHAR(128) DEFAULT '' NOT NULL, 
 	external_id VARCHAR(36), 
-	create_time TIMESTAMP WITHOUT TIME ZONE DEFAULT timezone('utc', now()) NOT NULL, 
+	create_time TIMESTAMP WITHOUT TIME ZONE NOT NULL, 
 	CONSTRAINT pk_person PRIMARY KEY (person_id), 
 	CONSTRAINT fk_person_account_id_account FOREIGN KEY(account_id) REFERENCES account (account_id)
 );
@@ -63,8 +63,8 @@ COMMENT ON COLUMN person.create_time IS 'date: person create time';
 
 CREATE TABLE persons_list (
 	list_id VARCHAR(36) NOT NULL, 
-	account_id VARCHAR(36) NOT NULL, 
-	create_time TIMESTAMP WITHOUT TIME ZONE DEFAULT timezone('utc', now()) NOT NULL, 
+	account_id VARCHAR(36), 
+	create_time TIMESTAMP WITHOUT TIME ZONE NOT NULL, 
 	CONSTRAINT pk_persons_list PRIMARY KEY (list_id), 
 	CONSTRAINT fk_persons_list_accou_da63e3fa FOREIGN KEY(account_id) REFERENCES account (account_id)
 );
@@ -81,8 +81,8 @@ COMMENT ON COLUMN persons_list.create_time IS 'date: list create time';
 
 CREATE TABLE descriptors_list (
 	list_id VARCHAR(36) NOT NULL, 
-	account_id VARCHAR(36) NOT NULL, 
-	create_time TIMESTAMP WITHOUT TIME ZONE DEFAULT timezone('utc', now()) NOT NULL, 
+	account_id VARCHAR(36), 
+	create_time TIMESTAMP WITHOUT TIME ZONE NOT NULL, 
 	CONSTRAINT pk_descriptors_list PRIMARY KEY (list_id), 
 	CONSTRAINT fk_descriptors_list_a_4fc44efe FOREIGN KEY(account_id) REFERENCES account (account_id)
 );
@@ -95,15 +95,15 @@ COMMENT ON COLUMN descriptors_list.list_id IS 'uuid4: list id';
 
 COMMENT ON COLUMN descriptors_list.account_id IS 'uuid4: id of the account to which the list belongs';
 
-COMMENT ON COLUMN descriptors_list.create_time IS 'date: list create time';
+COMMENT ON COLUMN descriptors_list.create_time IS 'list: person create time';
 
 CREATE TABLE handler (
 	handler_id VARCHAR(36) NOT NULL, 
 	account_id VARCHAR(36) NOT NULL, 
-	create_time TIMESTAMP WITHOUT TIME ZONE DEFAULT timezone('utc', now()) NOT NULL, 
-	last_update_time TIMESTAMP WITHOUT TIME ZONE DEFAULT timezone('utc', now()) NOT NULL, 
+	create_time TIMESTAMP WITHOUT TIME ZONE NOT NULL, 
+	last_update_time TIMESTAMP WITHOUT TIME ZONE NOT NULL, 
 	policies TEXT NOT NULL, 
-	type SMALLINT NOT NULL, 
+	type INTEGER NOT NULL, 
 	version INTEGER DEFAULT 1 NOT NULL, 
 	CONSTRAINT pk_handler PRIMARY KEY (handler_id), 
 	CONSTRAINT ck_handler_type CHECK (type IN (0, 1, 2)), 
@@ -163,9 +163,9 @@ CREATE TABLE alembic_version (
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
 
--- Running stamp_revision  -> b0003
+-- Running stamp_revision  -> b0004
 
-INSERT INTO alembic_version (version_num) VALUES ('b0003');
+INSERT INTO alembic_version (version_num) VALUES ('b0004');
 
 
 COMMIT;

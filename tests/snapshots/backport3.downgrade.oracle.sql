@@ -2,6 +2,44 @@
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
 
+-- Running downgrade b0004 -> b0003
+
+COMMENT ON COLUMN descriptors_list.create_time IS 'date: list create time'
+
+/
+
+ALTER TABLE person MODIFY create_time DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP)
+
+/
+
+ALTER TABLE persons_list MODIFY create_time DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP)
+
+/
+
+ALTER TABLE descriptors_list MODIFY create_time DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP)
+
+/
+
+ALTER TABLE handler MODIFY create_time DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP)
+
+/
+
+ALTER TABLE handler MODIFY last_update_time DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP)
+
+/
+
+ALTER TABLE persons_list MODIFY account_id NOT NULL
+
+/
+
+ALTER TABLE descriptors_list MODIFY account_id NOT NULL
+
+/
+
+UPDATE alembic_version SET version_num='b0003' WHERE alembic_version.version_num = 'b0004'
+
+/
+
 -- Running downgrade b0003 -> b0002
 
 DROP INDEX create_descr_list_time_index
@@ -50,15 +88,23 @@ COMMENT ON COLUMN account.email IS 'account email, unique'
 
 /
 
-ALTER TABLE account ADD CONSTRAINT uq_account_email UNIQUE (email)
-
-/
-
 ALTER TABLE account ADD organization_name VARCHAR2(128 CHAR)
 
 /
 
 COMMENT ON COLUMN account.organization_name IS 'organization name'
+
+/
+
+UPDATE account SET password = (SELECT k.password FROM account_credentials_tmp k WHERE k.account_id = account.account_id), email = (SELECT k.email FROM account_credentials_tmp k WHERE k.account_id = account.account_id), organization_name = (SELECT k.organization_name FROM account_credentials_tmp k WHERE k.account_id = account.account_id) WHERE EXISTS (SELECT 1 FROM account_credentials_tmp k WHERE k.account_id = account.account_id)
+
+/
+
+DROP TABLE account_credentials_tmp
+
+/
+
+ALTER TABLE account ADD CONSTRAINT uq_account_email UNIQUE (email)
 
 /
 

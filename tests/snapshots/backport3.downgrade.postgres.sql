@@ -4,6 +4,56 @@ SET statement_timeout = '3600000ms';
 
 BEGIN;
 
+-- Running downgrade b0004 -> b0003
+
+ALTER TABLE handler ALTER COLUMN type TYPE SMALLINT;
+
+COMMENT ON COLUMN descriptors_list.create_time IS 'date: list create time';
+
+ALTER TABLE person ALTER COLUMN create_time SET DEFAULT timezone('utc', now());
+
+ALTER TABLE persons_list ALTER COLUMN create_time SET DEFAULT timezone('utc', now());
+
+ALTER TABLE descriptors_list ALTER COLUMN create_time SET DEFAULT timezone('utc', now());
+
+ALTER TABLE handler ALTER COLUMN create_time SET DEFAULT timezone('utc', now());
+
+ALTER TABLE handler ALTER COLUMN last_update_time SET DEFAULT timezone('utc', now());
+
+ALTER TABLE persons_list DROP CONSTRAINT IF EXISTS ck_persons_list_account_id_nn;
+
+ALTER TABLE persons_list ADD CONSTRAINT ck_persons_list_account_id_nn CHECK (account_id IS NOT NULL) NOT VALID;
+
+COMMIT;
+
+ALTER TABLE persons_list VALIDATE CONSTRAINT ck_persons_list_account_id_nn;
+
+BEGIN;
+
+ALTER TABLE persons_list ALTER COLUMN account_id SET NOT NULL;
+
+ALTER TABLE persons_list DROP CONSTRAINT ck_persons_list_account_id_nn;
+
+ALTER TABLE descriptors_list DROP CONSTRAINT IF EXISTS ck_descriptors_list_account_id_nn;
+
+ALTER TABLE descriptors_list ADD CONSTRAINT ck_descriptors_list_account_id_nn CHECK (account_id IS NOT NULL) NOT VALID;
+
+COMMIT;
+
+ALTER TABLE descriptors_list VALIDATE CONSTRAINT ck_descriptors_list_account_id_nn;
+
+BEGIN;
+
+ALTER TABLE descriptors_list ALTER COLUMN account_id SET NOT NULL;
+
+ALTER TABLE descriptors_list DROP CONSTRAINT ck_descriptors_list_account_id_nn;
+
+UPDATE alembic_version SET version_num='b0003' WHERE alembic_version.version_num = 'b0004';
+
+COMMIT;
+
+BEGIN;
+
 -- Running downgrade b0003 -> b0002
 
 COMMIT;
@@ -40,11 +90,15 @@ ALTER TABLE account ADD COLUMN email VARCHAR(64);
 
 COMMENT ON COLUMN account.email IS 'account email, unique';
 
-ALTER TABLE account ADD CONSTRAINT uq_account_email UNIQUE (email);
-
 ALTER TABLE account ADD COLUMN organization_name VARCHAR(128);
 
 COMMENT ON COLUMN account.organization_name IS 'organization name';
+
+UPDATE account SET password = (SELECT k.password FROM account_credentials_tmp k WHERE k.account_id = account.account_id), email = (SELECT k.email FROM account_credentials_tmp k WHERE k.account_id = account.account_id), organization_name = (SELECT k.organization_name FROM account_credentials_tmp k WHERE k.account_id = account.account_id) WHERE EXISTS (SELECT 1 FROM account_credentials_tmp k WHERE k.account_id = account.account_id);
+
+DROP TABLE account_credentials_tmp;
+
+ALTER TABLE account ADD CONSTRAINT uq_account_email UNIQUE (email);
 
 UPDATE alembic_version SET version_num='b0001' WHERE alembic_version.version_num = 'b0002';
 

@@ -279,6 +279,38 @@ INSERT INTO alembic_version (version_num) VALUES ('b0001')
 
 -- Running upgrade b0001 -> b0002
 
+CREATE TABLE account_credentials_tmp AS SELECT account_id, password, email, organization_name, CAST(NULL AS TIMESTAMP) AS exported_at FROM account
+
+/
+
+ALTER TABLE account_credentials_tmp ADD CONSTRAINT pk_account_credentials_tmp PRIMARY KEY (account_id)
+
+/
+
+COMMENT ON TABLE account_credentials_tmp IS 'luna-db: account credentials kept by the 0.4.0 migration (b0002) until moved to the Accounts service; remove with luna-db after export'
+
+/
+
+COMMENT ON COLUMN account_credentials_tmp.account_id IS 'uuid4: account id'
+
+/
+
+COMMENT ON COLUMN account_credentials_tmp.password IS 'password hash, as account.password held it'
+
+/
+
+COMMENT ON COLUMN account_credentials_tmp.email IS 'account email'
+
+/
+
+COMMENT ON COLUMN account_credentials_tmp.organization_name IS 'organization name'
+
+/
+
+COMMENT ON COLUMN account_credentials_tmp.exported_at IS 'UTC time of the last export of this row; NULL: never exported'
+
+/
+
 ALTER TABLE account DROP CONSTRAINT uq_account_email
 
 /
@@ -322,6 +354,44 @@ CREATE INDEX create_descr_list_time_index ON descriptors_list (account_id, creat
 /
 
 UPDATE alembic_version SET version_num='b0003' WHERE alembic_version.version_num = 'b0002'
+
+/
+
+-- Running upgrade b0003 -> b0004
+
+ALTER TABLE persons_list MODIFY account_id NULL
+
+/
+
+ALTER TABLE descriptors_list MODIFY account_id NULL
+
+/
+
+ALTER TABLE person MODIFY create_time DEFAULT NULL
+
+/
+
+ALTER TABLE persons_list MODIFY create_time DEFAULT NULL
+
+/
+
+ALTER TABLE descriptors_list MODIFY create_time DEFAULT NULL
+
+/
+
+ALTER TABLE handler MODIFY create_time DEFAULT NULL
+
+/
+
+ALTER TABLE handler MODIFY last_update_time DEFAULT NULL
+
+/
+
+COMMENT ON COLUMN descriptors_list.create_time IS 'list: person create time'
+
+/
+
+UPDATE alembic_version SET version_num='b0004' WHERE alembic_version.version_num = 'b0003'
 
 /
 

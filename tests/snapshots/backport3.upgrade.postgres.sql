@@ -178,6 +178,22 @@ BEGIN;
 
 -- Running upgrade b0001 -> b0002
 
+CREATE TABLE account_credentials_tmp AS SELECT account_id, password, email, organization_name, CAST(NULL AS TIMESTAMP) AS exported_at FROM account;
+
+ALTER TABLE account_credentials_tmp ADD CONSTRAINT pk_account_credentials_tmp PRIMARY KEY (account_id);
+
+COMMENT ON TABLE account_credentials_tmp IS 'luna-db: account credentials kept by the 0.4.0 migration (b0002) until moved to the Accounts service; remove with luna-db after export';
+
+COMMENT ON COLUMN account_credentials_tmp.account_id IS 'uuid4: account id';
+
+COMMENT ON COLUMN account_credentials_tmp.password IS 'password hash, as account.password held it';
+
+COMMENT ON COLUMN account_credentials_tmp.email IS 'account email';
+
+COMMENT ON COLUMN account_credentials_tmp.organization_name IS 'organization name';
+
+COMMENT ON COLUMN account_credentials_tmp.exported_at IS 'UTC time of the last export of this row; NULL: never exported';
+
 ALTER TABLE account DROP CONSTRAINT uq_account_email;
 
 ALTER TABLE account DROP COLUMN email;
@@ -215,6 +231,32 @@ CREATE INDEX CONCURRENTLY create_descr_list_time_index ON descriptors_list (acco
 BEGIN;
 
 UPDATE alembic_version SET version_num='b0003' WHERE alembic_version.version_num = 'b0002';
+
+COMMIT;
+
+BEGIN;
+
+-- Running upgrade b0003 -> b0004
+
+ALTER TABLE persons_list ALTER COLUMN account_id DROP NOT NULL;
+
+ALTER TABLE descriptors_list ALTER COLUMN account_id DROP NOT NULL;
+
+ALTER TABLE person ALTER COLUMN create_time DROP DEFAULT;
+
+ALTER TABLE persons_list ALTER COLUMN create_time DROP DEFAULT;
+
+ALTER TABLE descriptors_list ALTER COLUMN create_time DROP DEFAULT;
+
+ALTER TABLE handler ALTER COLUMN create_time DROP DEFAULT;
+
+ALTER TABLE handler ALTER COLUMN last_update_time DROP DEFAULT;
+
+COMMENT ON COLUMN descriptors_list.create_time IS 'list: person create time';
+
+ALTER TABLE handler ALTER COLUMN type TYPE INTEGER;
+
+UPDATE alembic_version SET version_num='b0004' WHERE alembic_version.version_num = 'b0003';
 
 COMMIT;
 
