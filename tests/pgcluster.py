@@ -13,7 +13,6 @@ from __future__ import annotations
 import atexit
 import os
 import pwd
-import re
 import shutil
 import socket
 import subprocess
@@ -23,6 +22,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psycopg2
+
+from tests.pgbinaries import select_binaries
 
 # Clusters started and not yet destroyed, for the atexit clean-up.
 _alive: list["LocalCluster"] = []
@@ -39,19 +40,9 @@ _HBA_LINES = (
 
 
 def find_pg_bin() -> Path:
-    """PG_BIN, else the newest /usr/lib/postgresql/*/bin, else where pg_ctl is on PATH."""
-    if os.environ.get("PG_BIN"):
-        return Path(os.environ["PG_BIN"])
-    installed = [p for p in Path("/usr/lib/postgresql").glob("*/bin") if (p / "initdb").exists()]
-    if installed:
-        return max(installed, key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.name)] or [0])
-    pg_ctl = shutil.which("pg_ctl")
-    if pg_ctl:
-        return Path(pg_ctl).resolve().parent
-    raise RuntimeError(
-        "no PostgreSQL server binaries found (no /usr/lib/postgresql/*/bin, no pg_ctl on PATH):"
-        " install the 'postgresql' package or set PG_BIN"
-    )
+    """The server binaries' directory the environment selects (see pgbinaries:
+    LUNA_DB_TEST_PG_BIN or PG_BIN, LUNA_DB_TEST_PG=15|17|18, else the system's)."""
+    return select_binaries().bin_dir
 
 
 def luna_dsn(user: str, password: str, host: str, port: int, database: str) -> str:
@@ -75,7 +66,8 @@ class LocalCluster:
         self.password = password
         self.host = "127.0.0.1"
         self.port = port or 0
-        self.bin_dir = Path(bin_dir) if bin_dir else find_pg_bin()
+        # Absolute: the binaries run with the cluster's own directory as their cwd.
+        self.bin_dir = Path(bin_dir).resolve() if bin_dir else find_pg_bin()
         self.base_dir: Path | None = None
         self.standbys: list[LocalCluster] = []
         self._is_standby = False
@@ -169,7 +161,8 @@ class LocalCluster:
         try:
             standby._make_base_dir()
             standby._run(
-                "pg_basebackup", "-D", str(standby.data_dir), "-R", "-X", "stream",
+                # A fast checkpoint: the default spreads it over seconds, for nothing here.
+                "pg_basebackup", "-D", str(standby.data_dir), "-R", "-X", "stream", "-c", "fast",
                 "-h", self.host, "-p", str(self.port), "-U", self.user, password=self.password,
             )
             standby.port = free_port()
@@ -242,10 +235,17 @@ class LocalCluster:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         if password is not None:
             env["PGPASSWORD"] = password
-        completed = subprocess.run(
-            [str(self.bin_dir / program), *args], user=self._run_as, env=env, cwd=self.base_dir,
-            capture_output=True, text=True,
-        )
+        try:
+            completed = subprocess.run(
+                [str(self.bin_dir / program), *args], user=self._run_as, env=env, cwd=self.base_dir,
+                capture_output=True, text=True,
+            )
+        except PermissionError:
+            # As root they run as `postgres`, which must reach them (a venv under /root it cannot).
+            raise RuntimeError(
+                f"the {self._run_as or 'current'} OS user cannot run {self.bin_dir / program}:"
+                " it needs read and execute access to that directory and every one above it"
+            ) from None
         if check and completed.returncode != 0:
             output = (completed.stderr or completed.stdout).strip()[-2000:]
             raise RuntimeError(f"{program} failed (exit {completed.returncode}): {output}")

@@ -13,6 +13,7 @@ from luna_db_tools.schemas import migrations_dir
 from tests.clirunner import ROOT, invoke
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", ["streams", "backport3"])
 def test_check_passes_on_the_projects_own_histories(fresh_db, schema):
     result = invoke("check", "--schema", schema, "--dsn", fresh_db.dsn, "--json")

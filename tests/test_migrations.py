@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from luna_db_tools.runtime import history as schema_history
 from tests.clirunner import ROOT, invoke
-from tests.pghelpers import pg_dump_schema
+from tests.pghelpers import pg_dump_schema, server_major
 
 SCHEMAS = ["streams", "backport3"]
 
@@ -37,8 +37,15 @@ def test_history_has_at_least_three_revisions_and_one_head(schema):
     assert len(schema_history.heads(schema)) == 1
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", SCHEMAS)
-def test_upgrade_head_from_empty_builds_what_create_builds(fresh_db, second_db, pg_server, schema):
+def test_upgrade_head_from_empty_builds_what_create_builds(fresh_db, second_db, pg_server, schema, request):
+    if schema == "backport3" and server_major(pg_server) >= 18:
+        # Strict: when b0002 is fixed this XPASSes and fails, so the mark goes.
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "PostgreSQL 18 names NOT NULL constraints, and b0002's rename of account_token.token_info"
+            " to token keeps the name account_token_token_info_not_null, which create names"
+            " account_token_token_not_null: drift on 18 only")))
     cli_ok("create", "--schema", schema, "--dsn", fresh_db.dsn)
     upgraded = cli_ok("upgrade", "--schema", schema, "--dsn", pg_server.dsn(second_db))
     for revision in revisions(schema):
@@ -51,6 +58,7 @@ def test_upgrade_head_from_empty_builds_what_create_builds(fresh_db, second_db, 
     assert created_dump == upgraded_dump
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_stairway_every_downgrade_restores_the_previous_shape(fresh_db, pg_server, schema):
     """Up one revision at a time recording the schema, then down one at a time
@@ -73,6 +81,7 @@ def test_stairway_every_downgrade_restores_the_previous_shape(fresh_db, pg_serve
     assert pg_dump_schema(pg_server, fresh_db.name) == shapes[ids[-1]]
 
 
+@pytest.mark.pgversions
 def test_streams_rows_survive_and_every_stream_gets_its_restart_row(fresh_db):
     ids = revisions("streams")
     cli_ok("upgrade", ids[0], "--schema", "streams", "--dsn", fresh_db.dsn)
@@ -217,6 +226,7 @@ def test_unknown_revision_is_bad_input(fresh_db, args):
     assert "nosuchrev" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.pgversions
 def test_a_failing_revision_leaves_the_database_at_the_last_completed_one(fresh_db):
     """A table in the way of a later revision makes that revision fail; PostgreSQL
     rolls it back and the database stays at the revision before."""

@@ -71,6 +71,7 @@ def test_fresh_db_is_empty_and_dropped_afterwards(gone_after_the_test, fresh_db,
     assert tables == [(0,)]
 
 
+@pytest.mark.pgversions
 def test_the_standby_is_read_only_and_replays_the_primary(pg_server, pg_standby, fresh_db):
     assert fetch_all(pg_standby, "postgres", "SELECT pg_is_in_recovery()") == [(True,)]
     assert fetch_all(pg_server, "postgres", "SELECT pg_is_in_recovery()") == [(False,)]
@@ -139,6 +140,7 @@ def test_find_pg_bin_prefers_the_pg_bin_variable(monkeypatch, tmp_path):
     assert find_pg_bin() == tmp_path
 
 
+@pytest.mark.pgversions
 def test_pg_dump_schema_compares_equal_shapes_and_tells_different_ones(pg_server, fresh_db, second_db):
     for database in (fresh_db.name, second_db):
         fetch_all(pg_server, database, "CREATE TABLE streams (id int PRIMARY KEY, name text NOT NULL)")
