@@ -78,7 +78,12 @@ def _from_docker():
     container = None
     try:
         # Without an engine the constructor itself raises docker.errors.DockerException.
-        container = PostgresContainer("postgres:16", username="luna", password=TEST_PASSWORD)
+        # The local binaries' major, so that their pg_dump (never older than the server) fits.
+        try:
+            major = select_binaries().major
+        except RuntimeError:
+            major = 16
+        container = PostgresContainer(f"postgres:{major}", username="luna", password=TEST_PASSWORD)
         container.start()
         server = PgServer(
             container.get_container_host_ip(), int(container.get_exposed_port(5432)), "luna",
@@ -101,7 +106,9 @@ def pg_server():
     if server:
         yield server
         return
-    server, container = _from_docker()
+    # A version asked for by name runs from its binaries, never from a container.
+    asked = any(os.environ.get(name) for name in ("LUNA_DB_TEST_PG", "LUNA_DB_TEST_PG_BIN"))
+    server, container = (None, None) if asked else _from_docker()
     if server:
         try:
             yield server

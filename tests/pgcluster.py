@@ -99,12 +99,26 @@ class LocalCluster:
         self._make_base_dir()
         try:
             self._initdb()
-            self.port = self.port or free_port()
-            self.start_again()
+            if self.port:
+                self.start_again()
+            else:
+                self._start_on_a_free_port()
         except BaseException:
             self.destroy()
             raise
         return self
+
+    def _start_on_a_free_port(self, attempts: int = 3) -> None:
+        # Another process (a second xdist worker's server) may take the free port
+        # between free_port() and the server's bind: then try another one.
+        for attempt in range(attempts):
+            self.port = free_port()
+            try:
+                self.start_again()
+                return
+            except RuntimeError as error:
+                if "already in use" not in str(error) or attempt == attempts - 1:
+                    raise
 
     def start_again(self) -> None:
         """Start the (stopped) server again, on its port, with its data."""
@@ -165,8 +179,7 @@ class LocalCluster:
                 "pg_basebackup", "-D", str(standby.data_dir), "-R", "-X", "stream", "-c", "fast",
                 "-h", self.host, "-p", str(self.port), "-U", self.user, password=self.password,
             )
-            standby.port = free_port()
-            standby.start_again()
+            standby._start_on_a_free_port()
         except BaseException:
             self.standbys.remove(standby)
             standby.destroy()

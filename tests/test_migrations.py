@@ -202,8 +202,8 @@ def test_stamp_records_a_revision_without_running_it(fresh_db):
         assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == ids[-1]
 
 
-def test_views_are_recreated(fresh_db):
-    cli_ok("create", "--schema", "streams", "--dsn", fresh_db.dsn)
+def test_views_are_recreated(head_db):
+    fresh_db = head_db("streams")
     with engine(fresh_db).begin() as connection:
         connection.execute(sa.text("DROP VIEW group_view"))
     result = cli_ok("views", "--schema", "streams", "--dsn", fresh_db.dsn)
