@@ -158,7 +158,7 @@ def test_find_pg_bin_prefers_the_pg_bin_variable(monkeypatch, tmp_path):
     assert find_pg_bin() == fake.resolve()
 
 
-def test_LUNA_DB_TEST_PG_BIN_comes_before_a_major_and_PG_BIN(tmp_path):
+def test_the_bin_variable_comes_before_a_major_and_pg_bin(tmp_path):
     real = _binaries_or_skip()
     fake = _fake_bin_dir(tmp_path, real.bin_dir)
     chosen = select_binaries({"LUNA_DB_TEST_PG_BIN": str(fake), "PG_BIN": "/nowhere", "LUNA_DB_TEST_PG": "99"})
