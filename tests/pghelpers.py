@@ -113,7 +113,9 @@ def wait_until_replicated(standby: PgServer, database: str, timeout: float = 15)
 
 def wait_for_replay(primary: PgServer, standby: PgServer, timeout: float = 15) -> None:
     """Wait until the standby has replayed everything the primary has written so far."""
-    (lsn,) = fetch_all(primary, primary.admin_database, "SELECT pg_current_wal_lsn()::text")[0]
+    # The insert position, not pg_current_wal_lsn() (the write position): with
+    # synchronous_commit=off a commit can be in the WAL buffers, not yet written.
+    (lsn,) = fetch_all(primary, primary.admin_database, "SELECT pg_current_wal_insert_lsn()::text")[0]
     deadline = time.monotonic() + timeout
     while not fetch_all(standby, "postgres", "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), %s) >= 0", (lsn,))[0][0]:
         if time.monotonic() > deadline:
