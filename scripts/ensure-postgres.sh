@@ -3,6 +3,7 @@
 # binaries. A fresh machine may have only the client: install the server
 # package (as root, from Debian's archive) when no initdb can be found.
 set -euo pipefail
+if [ -n "${LUNA_DB_TEST_PG_BIN:-}" ] && [ -x "$LUNA_DB_TEST_PG_BIN/initdb" ]; then exit 0; fi
 if [ -n "${PG_BIN:-}" ] && [ -x "$PG_BIN/initdb" ]; then exit 0; fi
 if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi
 if [ -n "${LUNA_DB_TEST_PG_DSN:-}" ]; then exit 0; fi

@@ -2,10 +2,15 @@
 
 1. `LUNA_DB_TEST_PG_DSN` (a `postgresql://user:pw@host:port/db` URL), when set;
 2. a testcontainers PostgresContainer, when a Docker engine answers;
-3. a throwaway cluster from the local binaries (`tests.pgcluster`).
+3. a throwaway cluster from the local binaries (`tests.pgcluster`),
+   of the PostgreSQL version the environment selects (`LUNA_DB_TEST_PG=15|17|18`
+   or `LUNA_DB_TEST_PG_BIN`, see tests/pgbinaries.py; default 15).
 
-Each test that writes gets its own fresh database (`fresh_db`). The helpers
-live in tests/pghelpers.py and are re-exported here.
+Each test that writes gets its own fresh database (`fresh_db`), or a copy of
+a template at a schema's head (`head_db`). Under pytest-xdist each worker
+process has its own session, hence its own cluster: tests on different
+workers share nothing. The helpers live in tests/pghelpers.py and are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from tests.pgbinaries import select_binaries
 from tests.pgcluster import LocalCluster, find_pg_bin
 from tests.pghelpers import (  # noqa: F401  (re-exported for the tests)
     TEST_PASSWORD,
+    HeadTemplates,
     PgServer,
     create_database,
     drop_database,
@@ -34,6 +41,18 @@ from tests.pghelpers import (  # noqa: F401  (re-exported for the tests)
 def pytest_configure(config):
     config.addinivalue_line("markers", "oracle: needs a live Oracle server (LUNA_DB_TEST_ORACLE_DSN or Docker)")
     config.addinivalue_line("markers", "alembic: pytest-alembic's built-in tests")
+    config.addinivalue_line(
+        "markers", "pgversions: also run on every supported PostgreSQL major (`make test-versions`)")
+
+
+def pytest_report_header(config):
+    """Which server the session runs on, so a CI log says which version was tested."""
+    if os.environ.get("LUNA_DB_TEST_PG_DSN"):
+        return "postgresql: LUNA_DB_TEST_PG_DSN"
+    try:
+        return f"postgresql: {select_binaries()}"
+    except RuntimeError as error:
+        return f"postgresql: {error}"
 
 
 def _from_environment() -> PgServer | None:
@@ -59,7 +78,12 @@ def _from_docker():
     container = None
     try:
         # Without an engine the constructor itself raises docker.errors.DockerException.
-        container = PostgresContainer("postgres:16", username="luna", password=TEST_PASSWORD)
+        # The local binaries' major, so that their pg_dump (never older than the server) fits.
+        try:
+            major = select_binaries().major
+        except RuntimeError:
+            major = 16
+        container = PostgresContainer(f"postgres:{major}", username="luna", password=TEST_PASSWORD)
         container.start()
         server = PgServer(
             container.get_container_host_ip(), int(container.get_exposed_port(5432)), "luna",
@@ -82,18 +106,51 @@ def pg_server():
     if server:
         yield server
         return
-    server, container = _from_docker()
+    # A version asked for by name runs from its binaries, never from a container.
+    asked = any(os.environ.get(name) for name in ("LUNA_DB_TEST_PG", "LUNA_DB_TEST_PG_BIN"))
+    server, container = (None, None) if asked else _from_docker()
     if server:
         try:
             yield server
         finally:
             container.stop()
         return
-    cluster = LocalCluster(user="luna", password=TEST_PASSWORD).start()
+    cluster = LocalCluster(user="luna", password=TEST_PASSWORD, bin_dir=select_binaries().bin_dir).start()
     try:
         yield PgServer.of(cluster, "local")
     finally:
         cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def head_templates(pg_server):
+    """Per session (so per xdist worker): one template database per schema at
+    its head, built once by `luna-db create`, and its schema dump."""
+    templates = HeadTemplates(pg_server)
+    try:
+        yield templates
+    finally:
+        templates.drop_all()
+
+
+@pytest.fixture
+def head_db(pg_server, head_templates):
+    """`head_db(schema)`: a new database at the schema's head (a copy of the
+    session's template, CREATE DATABASE ... TEMPLATE), dropped after the test;
+    for tests that start at head rather than test how it is reached."""
+    made: list[str] = []
+
+    def make(schema: str) -> SimpleNamespace:
+        name = f"lt_{uuid.uuid4().hex[:12]}"
+        made.append(name)
+        head_templates.copy(schema, name)
+        return SimpleNamespace(name=name, dsn=pg_server.dsn(name), url=pg_server.url(name), server=pg_server)
+
+    try:
+        yield make
+    finally:
+        for name in made:
+            drop_database(pg_server, name)
 
 
 @pytest.fixture
@@ -141,19 +198,23 @@ def private_cluster():
         find_pg_bin()
     except RuntimeError as error:
         pytest.skip(f"a private server needs the local PostgreSQL binaries: {error}")
-    cluster = LocalCluster(user="luna", password=TEST_PASSWORD).start()
+    cluster = LocalCluster(user="luna", password=TEST_PASSWORD, bin_dir=select_binaries().bin_dir).start()
     try:
         yield cluster
     finally:
         cluster.destroy()
 
 
-_ORACLE_TESTS: set[str] = set()
-
-
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
-    # By marker, not keyword: a parameter id such as [oracle] is a keyword too.
-    _ORACLE_TESTS.update(item.nodeid for item in items if item.get_closest_marker("oracle"))
+    for item in items:
+        # By marker, not keyword: a parameter id such as [oracle] is a keyword too. A user
+        # property travels in the reports, to the xdist controller that writes the summary.
+        if item.get_closest_marker("oracle"):
+            item.user_properties.append(("marker", "oracle"))
+        # The standby replays every later write of its worker's primary: one worker has it.
+        if "pg_standby" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("standby"))
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -161,7 +222,9 @@ def pytest_terminal_summary(terminalreporter):
     ran, skipped, reasons = set(), set(), set()
     for reports in terminalreporter.stats.values():
         for report in reports:
-            if getattr(report, "nodeid", None) not in _ORACLE_TESTS:
+            if not isinstance(report, pytest.TestReport):  # e.g. deselected items
+                continue
+            if not any(tuple(p) == ("marker", "oracle") for p in report.user_properties):
                 continue
             if report.skipped:
                 skipped.add(report.nodeid)

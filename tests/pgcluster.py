@@ -13,7 +13,6 @@ from __future__ import annotations
 import atexit
 import os
 import pwd
-import re
 import shutil
 import socket
 import subprocess
@@ -23,6 +22,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psycopg2
+
+from tests.pgbinaries import select_binaries
 
 # Clusters started and not yet destroyed, for the atexit clean-up.
 _alive: list["LocalCluster"] = []
@@ -39,19 +40,9 @@ _HBA_LINES = (
 
 
 def find_pg_bin() -> Path:
-    """PG_BIN, else the newest /usr/lib/postgresql/*/bin, else where pg_ctl is on PATH."""
-    if os.environ.get("PG_BIN"):
-        return Path(os.environ["PG_BIN"])
-    installed = [p for p in Path("/usr/lib/postgresql").glob("*/bin") if (p / "initdb").exists()]
-    if installed:
-        return max(installed, key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.name)] or [0])
-    pg_ctl = shutil.which("pg_ctl")
-    if pg_ctl:
-        return Path(pg_ctl).resolve().parent
-    raise RuntimeError(
-        "no PostgreSQL server binaries found (no /usr/lib/postgresql/*/bin, no pg_ctl on PATH):"
-        " install the 'postgresql' package or set PG_BIN"
-    )
+    """The server binaries' directory the environment selects (see pgbinaries:
+    LUNA_DB_TEST_PG_BIN or PG_BIN, LUNA_DB_TEST_PG=15|17|18, else the system's)."""
+    return select_binaries().bin_dir
 
 
 def luna_dsn(user: str, password: str, host: str, port: int, database: str) -> str:
@@ -75,7 +66,8 @@ class LocalCluster:
         self.password = password
         self.host = "127.0.0.1"
         self.port = port or 0
-        self.bin_dir = Path(bin_dir) if bin_dir else find_pg_bin()
+        # Absolute: the binaries run with the cluster's own directory as their cwd.
+        self.bin_dir = Path(bin_dir).resolve() if bin_dir else find_pg_bin()
         self.base_dir: Path | None = None
         self.standbys: list[LocalCluster] = []
         self._is_standby = False
@@ -107,12 +99,26 @@ class LocalCluster:
         self._make_base_dir()
         try:
             self._initdb()
-            self.port = self.port or free_port()
-            self.start_again()
+            if self.port:
+                self.start_again()
+            else:
+                self._start_on_a_free_port()
         except BaseException:
             self.destroy()
             raise
         return self
+
+    def _start_on_a_free_port(self, attempts: int = 3) -> None:
+        # Another process (a second xdist worker's server) may take the free port
+        # between free_port() and the server's bind: then try another one.
+        for attempt in range(attempts):
+            self.port = free_port()
+            try:
+                self.start_again()
+                return
+            except RuntimeError as error:
+                if "already in use" not in str(error) or attempt == attempts - 1:
+                    raise
 
     def start_again(self) -> None:
         """Start the (stopped) server again, on its port, with its data."""
@@ -169,11 +175,11 @@ class LocalCluster:
         try:
             standby._make_base_dir()
             standby._run(
-                "pg_basebackup", "-D", str(standby.data_dir), "-R", "-X", "stream",
+                # A fast checkpoint (the default spreads it over seconds) and no flush to disk.
+                "pg_basebackup", "-D", str(standby.data_dir), "-R", "-X", "stream", "-c", "fast", "--no-sync",
                 "-h", self.host, "-p", str(self.port), "-U", self.user, password=self.password,
             )
-            standby.port = free_port()
-            standby.start_again()
+            standby._start_on_a_free_port()
         except BaseException:
             self.standbys.remove(standby)
             standby.destroy()
@@ -194,8 +200,9 @@ class LocalCluster:
             stream.write(self.password + "\n")
         self._own(password_file)
         try:
+            # --no-sync: flushing the new files to disk costs seconds, and the data is thrown away.
             self._run("initdb", "-D", str(self.data_dir), "-U", self.user, "--auth=scram-sha-256",
-                      f"--pwfile={password_file}", "-E", "UTF8", "--locale=C")
+                      f"--pwfile={password_file}", "-E", "UTF8", "--locale=C", "--no-sync")
         finally:
             password_file.unlink()
         # initdb's own pg_hba.conf has these lines today; make sure of it.
@@ -242,10 +249,17 @@ class LocalCluster:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         if password is not None:
             env["PGPASSWORD"] = password
-        completed = subprocess.run(
-            [str(self.bin_dir / program), *args], user=self._run_as, env=env, cwd=self.base_dir,
-            capture_output=True, text=True,
-        )
+        try:
+            completed = subprocess.run(
+                [str(self.bin_dir / program), *args], user=self._run_as, env=env, cwd=self.base_dir,
+                capture_output=True, text=True,
+            )
+        except PermissionError:
+            # As root they run as `postgres`, which must reach them (a venv under /root it cannot).
+            raise RuntimeError(
+                f"the {self._run_as or 'current'} OS user cannot run {self.bin_dir / program}:"
+                " it needs read and execute access to that directory and every one above it"
+            ) from None
         if check and completed.returncode != 0:
             output = (completed.stderr or completed.stdout).strip()[-2000:]
             raise RuntimeError(f"{program} failed (exit {completed.returncode}): {output}")

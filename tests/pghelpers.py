@@ -7,8 +7,10 @@ conftest re-exports them for the tests that import them from there.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -36,6 +38,11 @@ class PgServer:
     @classmethod
     def of(cls, cluster: LocalCluster, kind: str) -> "PgServer":
         return cls(cluster.host, cluster.port, cluster.user, cluster.password, kind, cluster=cluster)
+
+    @property
+    def bin_dir(self):
+        """The directory of this server's own client programs (pg_dump), when known."""
+        return self.cluster.bin_dir if self.cluster is not None else None
 
     def dsn(self, database: str = "postgres") -> str:
         """The LUNA DSN `user:pw@host:port/database` (percent-encoded)."""
@@ -86,6 +93,11 @@ def fetch_all(server, database: str, sql: str, params=None) -> list[tuple]:
         connection.close()
 
 
+def server_major(server) -> int:
+    """The server's major version (15, 17, 18, ...)."""
+    return int(fetch_all(server, server.admin_database, "SHOW server_version_num")[0][0]) // 10000
+
+
 def wait_until_replicated(standby: PgServer, database: str, timeout: float = 15) -> None:
     """Wait until a database created on the primary can be opened on the standby."""
     deadline = time.monotonic() + timeout
@@ -101,7 +113,9 @@ def wait_until_replicated(standby: PgServer, database: str, timeout: float = 15)
 
 def wait_for_replay(primary: PgServer, standby: PgServer, timeout: float = 15) -> None:
     """Wait until the standby has replayed everything the primary has written so far."""
-    (lsn,) = fetch_all(primary, primary.admin_database, "SELECT pg_current_wal_lsn()::text")[0]
+    # The insert position, not pg_current_wal_lsn() (the write position): with
+    # synchronous_commit=off a commit can be in the WAL buffers, not yet written.
+    (lsn,) = fetch_all(primary, primary.admin_database, "SELECT pg_current_wal_insert_lsn()::text")[0]
     deadline = time.monotonic() + timeout
     while not fetch_all(standby, "postgres", "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), %s) >= 0", (lsn,))[0][0]:
         if time.monotonic() > deadline:
@@ -123,6 +137,22 @@ def wait_until_waiting_on_a_lock(server, database: str = "postgres", timeout: fl
     pytest.fail("luna-db never waited on the lock")
 
 
+def wait_until_a_lock_wait_lasted(server, database: str, seconds: float, timeout: float = 60) -> None:
+    """Wait until a luna-db statement on `server` has waited on a lock for `seconds`
+    (by the server's clock, from the statement's start)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waited = fetch_all(
+            server, database,
+            "SELECT max(extract(epoch FROM clock_timestamp() - query_start)) FROM pg_stat_activity"
+            " WHERE application_name = 'luna-db' AND wait_event_type = 'Lock'",
+        )[0][0]
+        if waited is not None and waited >= seconds:
+            return
+        time.sleep(0.1 if waited is None else min(0.5, max(0.02, seconds - float(waited))))
+    pytest.fail(f"no luna-db statement waited on a lock for {seconds}s")
+
+
 # pg_dump's lines that differ between two dumps of the same schema, or say nothing about it
 # (\restrict carries a random key since 15.14).
 _NOISE = ("--", "SET ", "SELECT pg_catalog.set_config", "\\restrict", "\\unrestrict")
@@ -131,11 +161,13 @@ _NOISE = ("--", "SET ", "SELECT pg_catalog.set_config", "\\restrict", "\\unrestr
 def pg_dump_schema(server, database: str) -> str:
     """`pg_dump --schema-only` without its noise, so two databases' dumps compare with ==.
 
-    pg_dump is a client: it runs as any OS user. It must be at least the server's
-    major version, so the local server's own pg_dump is preferred.
+    pg_dump is a client: it runs as any OS user. It refuses a server of a newer
+    major, and its output changes between versions, so it is the server's own:
+    from the cluster's bin directory, else from the selected binaries.
     """
+    bin_dir = getattr(server, "bin_dir", None)
     try:
-        pg_dump = str(find_pg_bin() / "pg_dump")
+        pg_dump = str((bin_dir or find_pg_bin()) / "pg_dump")
     except RuntimeError:
         pg_dump = shutil.which("pg_dump") or "pg_dump"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
@@ -148,3 +180,69 @@ def pg_dump_schema(server, database: str) -> str:
     if dump.returncode != 0:
         raise RuntimeError(f"pg_dump of {database} failed: {dump.stderr.strip()}")
     return "\n".join(line for line in dump.stdout.splitlines() if line.strip() and not line.startswith(_NOISE))
+
+
+class HeadTemplates:
+    """Template databases at each schema's head, built once by `luna-db create`
+    and copied per test with CREATE DATABASE ... TEMPLATE (a file copy, far
+    cheaper than running the DDL again), with their schema dumps."""
+
+    def __init__(self, server: PgServer):
+        self.server = server
+        self._names: dict[str, str] = {}
+        self._dumps: dict[str, str] = {}
+
+    def template(self, schema: str) -> str:
+        if schema not in self._names:
+            from tests.clirunner import invoke  # the CLI, as in the tests
+
+            name = f"lt_head_{schema}"
+            drop_database(self.server, name)
+            create_database(self.server, name)
+            self._names[schema] = name
+            result = invoke("create", "--schema", schema, "--dsn", self.server.dsn(name))
+            if result.exit_code != 0:
+                raise RuntimeError(f"luna-db create of the {schema} template failed: {result.stderr}")
+        return self._names[schema]
+
+    def copy(self, schema: str, name: str) -> None:
+        _administer(self.server, f'CREATE DATABASE "{name}" TEMPLATE "{self.template(schema)}"')
+
+    def dump(self, schema: str) -> str:
+        """pg_dump_schema of a database that `luna-db create` built: the shape every
+        way to head must end in."""
+        if schema not in self._dumps:
+            self._dumps[schema] = pg_dump_schema(self.server, self.template(schema))
+        return self._dumps[schema]
+
+    def drop_all(self) -> None:
+        for name in self._names.values():
+            drop_database(self.server, name)
+        self._names.clear()
+
+
+def read_until(stream, text: str, timeout: float = 30) -> str:
+    """Read a running process's pipe line by line until a line holds `text`;
+    returns what was read (the rest stays in the pipe). Fails after `timeout`."""
+    lines: queue.Queue = queue.Queue()
+
+    def reader():
+        for line in iter(stream.readline, ""):
+            lines.put(line)
+            if text in line:
+                return
+        lines.put(None)  # end of the stream
+
+    threading.Thread(target=reader, daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            pytest.fail(f"{text!r} not seen in {timeout}s; read: {''.join(seen)!r}")
+        if line is None:
+            pytest.fail(f"the stream ended before {text!r}; read: {''.join(seen)!r}")
+        seen.append(line)
+        if text in line:
+            return "".join(seen)

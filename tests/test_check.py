@@ -13,6 +13,7 @@ from luna_db_tools.schemas import migrations_dir
 from tests.clirunner import ROOT, invoke
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", ["streams", "backport3"])
 def test_check_passes_on_the_projects_own_histories(fresh_db, schema):
     result = invoke("check", "--schema", schema, "--dsn", fresh_db.dsn, "--json")
@@ -49,8 +50,8 @@ def test_check_can_create_its_scratch_database(pg_server):
         drop_database(pg_server, name)
 
 
-def test_check_refuses_a_non_empty_scratch_database(fresh_db):
-    assert invoke("create", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
+def test_check_refuses_a_non_empty_scratch_database(head_db):
+    fresh_db = head_db("streams")
     result = invoke("check", "--schema", "streams", "--dsn", fresh_db.dsn)
     assert result.exit_code == 2
     assert "empty scratch database" in result.stderr
@@ -166,8 +167,8 @@ def test_a_model_column_without_a_migration_is_found(fresh_db):
     assert [(f["object"], f["message"]) for f in mismatches] == [("stream.priority", "missing column")]
 
 
-def test_status_names_a_column_added_by_hand_and_a_dropped_index(fresh_db):
-    assert invoke("create", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
+def test_status_names_a_column_added_by_hand_and_a_dropped_index(head_db):
+    fresh_db = head_db("streams")  # built by `luna-db create`, copied from the session's template
     assert invoke("status", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
     engine = sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool)
     with engine.begin() as connection:

@@ -20,6 +20,7 @@ def engine(db):
     return sa.create_engine(db.url, poolclass=sa.pool.NullPool)
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_create_builds_the_schema_exactly_as_the_models_say(fresh_db, schema):
     result = invoke("create", "--schema", schema, "--dsn", fresh_db.dsn)

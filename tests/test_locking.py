@@ -7,15 +7,16 @@ import time
 from collections import Counter
 
 import psycopg2
+import pytest
 import sqlalchemy as sa
 
 from luna_db_tools.db.lock import MIGRATION_LOCK_KEY
 from luna_db_tools.runtime import history as schema_history
 from tests.clirunner import invoke, run_process
-from tests.pghelpers import pg_dump_schema
+from tests.pghelpers import pg_dump_schema, read_until
 
 
-def test_eight_replicas_upgrading_at_once_apply_each_revision_once(fresh_db, second_db, pg_server):
+def test_eight_replicas_upgrading_at_once_apply_each_revision_once(fresh_db, head_templates, pg_server):
     processes = [
         run_process("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn, background=True)
         for _ in range(8)
@@ -31,8 +32,8 @@ def test_eight_replicas_upgrading_at_once_apply_each_revision_once(fresh_db, sec
         audited = connection.execute(sa.text("SELECT revision FROM luna_db_audit WHERE direction = 'up' AND outcome = 'done'")).scalars().all()
     assert Counter(audited) == applied
 
-    assert invoke("create", "--schema", "streams", "--dsn", pg_server.dsn(second_db)).exit_code == 0
-    assert pg_dump_schema(pg_server, fresh_db.name) == pg_dump_schema(pg_server, second_db)
+    # The same shape as `luna-db create` builds.
+    assert pg_dump_schema(pg_server, fresh_db.name) == head_templates.dump("streams")
 
 
 def _hold_lock(server, database):
@@ -45,6 +46,7 @@ def _hold_lock(server, database):
     return holder
 
 
+@pytest.mark.pgversions
 def test_a_held_lock_makes_a_short_wait_fail_in_bounded_time_naming_the_holder(fresh_db, pg_server):
     holder = _hold_lock(pg_server, fresh_db.name)
     try:
@@ -60,20 +62,29 @@ def test_a_held_lock_makes_a_short_wait_fail_in_bounded_time_naming_the_holder(f
     assert invoke("current", "--schema", "backport3", "--dsn", fresh_db.dsn).stdout.startswith("base")
 
 
+@pytest.mark.pgversions
 def test_a_waiter_reports_the_holder_once_and_proceeds_when_it_is_released(fresh_db, pg_server):
     holder = _hold_lock(pg_server, fresh_db.name)
     waiter = run_process(
         "upgrade", "--schema", "backport3", "--dsn", fresh_db.dsn, "--lock-timeout", "60", background=True,
     )
-    time.sleep(2)
-    assert waiter.poll() is None, "the waiter should still be waiting"
-    holder.close()  # the session ends: the lock dies with it
-    stdout, stderr = waiter.communicate(timeout=60)
+    try:
+        # Waiting, it says so (click flushes each line) and goes on waiting.
+        stdout = read_until(waiter.stdout, "waiting for the migration lock")
+        assert waiter.poll() is None, "the waiter should still be waiting"
+    finally:
+        holder.close()  # the session ends: the lock dies with it
+    # Not communicate(): it reads the raw pipes, past what read_until buffered. The
+    # rest is far smaller than a pipe's buffer, so wait() cannot block on it.
+    waiter.wait(timeout=60)
+    stdout += waiter.stdout.read()
+    stderr = waiter.stderr.read()
     assert waiter.returncode == 0, stderr
     assert stdout.count("waiting for the migration lock, held by 'test lock holder'") == 1
     assert "upgraded to b0004" in stdout
 
 
+@pytest.mark.pgversions
 def test_concurrent_creates_build_once_and_refuse_the_rest(fresh_db):
     """create holds the lock on its own connection: the others wait, then
     find the schema there and refuse, changing nothing."""

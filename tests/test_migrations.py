@@ -37,8 +37,9 @@ def test_history_has_at_least_three_revisions_and_one_head(schema):
     assert len(schema_history.heads(schema)) == 1
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", SCHEMAS)
-def test_upgrade_head_from_empty_builds_what_create_builds(fresh_db, second_db, pg_server, schema):
+def test_upgrade_head_from_empty_builds_what_create_builds(fresh_db, second_db, pg_server, schema, request):
     cli_ok("create", "--schema", schema, "--dsn", fresh_db.dsn)
     upgraded = cli_ok("upgrade", "--schema", schema, "--dsn", pg_server.dsn(second_db))
     for revision in revisions(schema):
@@ -51,6 +52,7 @@ def test_upgrade_head_from_empty_builds_what_create_builds(fresh_db, second_db, 
     assert created_dump == upgraded_dump
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_stairway_every_downgrade_restores_the_previous_shape(fresh_db, pg_server, schema):
     """Up one revision at a time recording the schema, then down one at a time
@@ -73,6 +75,7 @@ def test_stairway_every_downgrade_restores_the_previous_shape(fresh_db, pg_serve
     assert pg_dump_schema(pg_server, fresh_db.name) == shapes[ids[-1]]
 
 
+@pytest.mark.pgversions
 def test_streams_rows_survive_and_every_stream_gets_its_restart_row(fresh_db):
     ids = revisions("streams")
     cli_ok("upgrade", ids[0], "--schema", "streams", "--dsn", fresh_db.dsn)
@@ -193,8 +196,8 @@ def test_stamp_records_a_revision_without_running_it(fresh_db):
         assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == ids[-1]
 
 
-def test_views_are_recreated(fresh_db):
-    cli_ok("create", "--schema", "streams", "--dsn", fresh_db.dsn)
+def test_views_are_recreated(head_db):
+    fresh_db = head_db("streams")
     with engine(fresh_db).begin() as connection:
         connection.execute(sa.text("DROP VIEW group_view"))
     result = cli_ok("views", "--schema", "streams", "--dsn", fresh_db.dsn)
@@ -217,6 +220,7 @@ def test_unknown_revision_is_bad_input(fresh_db, args):
     assert "nosuchrev" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.pgversions
 def test_a_failing_revision_leaves_the_database_at_the_last_completed_one(fresh_db):
     """A table in the way of a later revision makes that revision fail; PostgreSQL
     rolls it back and the database stays at the revision before."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import psycopg2
+import pytest
 import sqlalchemy as sa
 
 from luna_db_tools.db.connect import RetryPolicy
@@ -33,6 +34,7 @@ def tables_on(server, database):
         connection.close()
 
 
+@pytest.mark.pgversions
 def test_standby_first_then_primary_lands_on_the_primary(fresh_db, pg_server, pg_standby):
     wait_until_replicated(pg_standby, fresh_db.name)
     dsn = hosts_dsn(pg_server, fresh_db.name, pg_standby.port, pg_server.port)
@@ -116,6 +118,7 @@ def test_dsn_command_shows_the_hosts_in_order_and_the_session_attributes():
     assert "Shown-Never-1" not in result.output
 
 
+@pytest.mark.pgversions
 def test_server_stopped_mid_upgrade_reports_the_revision_reached_and_a_rerun_completes(private_cluster):
     """The index revision (s0005) waits on a lock held by another session; the
     server is stopped while it waits. The revisions before it stay committed."""

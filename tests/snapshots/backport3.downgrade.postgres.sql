@@ -80,6 +80,8 @@ ALTER TABLE account_token RENAME CONSTRAINT uq_account_token_token TO uq_account
 
 ALTER TABLE account_token RENAME token TO token_info;
 
+DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'account_token_token_not_null' AND conrelid = 'account_token'::regclass) THEN ALTER TABLE account_token RENAME CONSTRAINT account_token_token_not_null TO account_token_token_info_not_null; END IF; END $$;
+
 ALTER TABLE account ADD COLUMN password VARCHAR(128) DEFAULT '*' NOT NULL;
 
 COMMENT ON COLUMN account.password IS 'password hash';

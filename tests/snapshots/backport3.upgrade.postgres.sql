@@ -204,6 +204,8 @@ ALTER TABLE account DROP COLUMN organization_name;
 
 ALTER TABLE account_token RENAME token_info TO token;
 
+DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'account_token_token_info_not_null' AND conrelid = 'account_token'::regclass) THEN ALTER TABLE account_token RENAME CONSTRAINT account_token_token_info_not_null TO account_token_token_not_null; END IF; END $$;
+
 ALTER TABLE account_token RENAME CONSTRAINT uq_account_token_token_info TO uq_account_token_token;
 
 UPDATE alembic_version SET version_num='b0002' WHERE alembic_version.version_num = 'b0001';

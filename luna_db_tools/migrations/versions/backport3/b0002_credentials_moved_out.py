@@ -117,6 +117,19 @@ def _rename_unique(old: str, new: str) -> None:
         op.execute(f"ALTER INDEX {old} RENAME TO {new}")
 
 
+def _rename_not_null(table: str, old_column: str, new_column: str) -> None:
+    """PostgreSQL 18 names NOT NULL constraints after their column, and a column rename keeps
+    the old name: rename it too, so that an upgraded database matches a created one."""
+    if op.get_context().dialect.name != "postgresql":
+        return
+    old, new = f"{table}_{old_column}_not_null", f"{table}_{new_column}_not_null"
+    op.execute(
+        f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '{old}'"
+        f" AND conrelid = '{table}'::regclass) THEN"
+        f" ALTER TABLE {table} RENAME CONSTRAINT {old} TO {new}; END IF; END $$"
+    )
+
+
 def upgrade() -> None:
     _keep_credentials()
     op.drop_constraint(op.f("uq_account_email"), "account", type_="unique")
@@ -125,6 +138,7 @@ def upgrade() -> None:
     op.drop_column("account", "organization_name")
     op.alter_column("account_token", "token_info", new_column_name="token",
                     existing_type=sa.String(128), existing_nullable=False)
+    _rename_not_null("account_token", "token_info", "token")
     _rename_unique("uq_account_token_token_info", "uq_account_token_token")
 
 
@@ -157,6 +171,7 @@ def downgrade() -> None:
     _rename_unique("uq_account_token_token", "uq_account_token_token_info")
     op.alter_column("account_token", "token", new_column_name="token_info",
                     existing_type=sa.String(128), existing_nullable=False)
+    _rename_not_null("account_token", "token", "token_info")
     # NOT NULL needs a value for existing rows: '*' for a while, then the old
     # shape (no default) again. Not '': that is NULL on Oracle.
     op.add_column("account", sa.Column("password", sa.String(128), nullable=False,
