@@ -70,7 +70,8 @@ def test_a_waiter_reports_the_holder_once_and_proceeds_when_it_is_released(fresh
     holder.close()  # the session ends: the lock dies with it
     stdout, stderr = waiter.communicate(timeout=60)
     assert waiter.returncode == 0, stderr
-    assert stdout.count("waiting for the migration lock, held by 'test lock holder'") == 1
+    assert stderr.count("waiting for the migration lock, held by 'test lock holder'") == 1
+    assert "waiting" not in stdout  # progress goes to stderr (CLI.md)
     assert "upgraded to b0003" in stdout
 
 
