@@ -7,8 +7,8 @@ import click
 from ..config.settings import SCHEMA_NAMES, ConnectionOptions, resolve_schema
 from ..errors import EXIT_FAILED, EXIT_OK
 from .group import main
-from .options import connection_options, database_options, retry_policy, settings_from
 from .json_output import emit_json
+from .options import connection_options, database_options, retry_policy, settings_from
 from .output import complain, reported
 from .render import dsn_lines, history_lines, status_lines
 

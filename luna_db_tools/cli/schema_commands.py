@@ -8,6 +8,8 @@ import click
 
 from ..config.settings import resolve_db_type, resolve_schema
 from .group import main
+from .json_output import emit_json
+from .option_checks import refuse_sql_with
 from .options import (
     connection_options,
     database_options,
@@ -17,8 +19,6 @@ from .options import (
     timeout_options,
     timeouts,
 )
-from .json_output import emit_json
-from .option_checks import refuse_sql_with
 from .output import Output, reported
 
 
