@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 import click
@@ -12,7 +11,7 @@ from .. import __version__
 from ..errors import EXIT_OK
 from ..redact import RedactingFilter
 from .json_output import wants_json
-from .output import Output, complain, print_json_error
+from .output import Output, closed_pipe, complain, print_json_error
 from .secrets import register_given_passwords
 
 log = logging.getLogger("luna_db_tools")
@@ -85,30 +84,16 @@ class LunaGroup(click.Group):
             complain("error", "interrupted")
             code = 130
         except BrokenPipeError:
-            code = _closed_pipe()
+            code = closed_pipe()
         _flush_or_quiet()
         sys.exit(code)
-
-
-def _closed_pipe() -> int:
-    """`luna-db history | head -1`: the reader has what it wanted; exit 0 without a word.
-
-    stdout is pointed at /dev/null so that Python's own flush at exit does not
-    complain about the pipe again.
-    """
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # not a real file (click's test runner)
-        pass
-    return EXIT_OK
 
 
 def _flush_or_quiet() -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        _closed_pipe()
+        closed_pipe()
     except (OSError, ValueError):
         pass
 

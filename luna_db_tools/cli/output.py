@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import traceback
 
 import click
@@ -62,7 +63,10 @@ def reported(function):
         except LunaDbError as error:
             print_error(context, error)
             context.exit(error.exit_code)
-        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, BrokenPipeError):
+        except BrokenPipeError:
+            closed_pipe()
+            context.exit(EXIT_OK)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
             raise
         except Exception as error:  # a bug or an unexpected driver error: still one line
             print_error(context, error, prefix=f"unexpected {type(error).__name__}: ")
@@ -70,6 +74,20 @@ def reported(function):
         context.exit(result if isinstance(result, int) else EXIT_OK)
 
     return wrapper
+
+
+def closed_pipe() -> int:
+    """`luna-db history | head -1`: the reader has what it wanted; exit 0 without a word.
+
+    stdout is pointed at /dev/null so that the flush at exit does not meet
+    the closed pipe again.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (click's test runner)
+        pass
+    return EXIT_OK
 
 
 def print_error(context, error: BaseException, prefix: str = "") -> None:
