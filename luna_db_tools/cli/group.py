@@ -116,5 +116,8 @@ def main(context, traceback, verbose, quiet):
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    # Levels are process-wide: an earlier in-process run's -v must not leak.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    log.setLevel(logging.NOTSET)
     if verbose:
         verbose_logging()
