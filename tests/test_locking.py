@@ -69,18 +69,19 @@ def test_a_waiter_reports_the_holder_once_and_proceeds_when_it_is_released(fresh
         "upgrade", "--schema", "backport3", "--dsn", fresh_db.dsn, "--lock-timeout", "60", background=True,
     )
     try:
-        # Waiting, it says so (click flushes each line) and goes on waiting.
-        stdout = read_until(waiter.stdout, "waiting for the migration lock")
+        # Waiting, it says so on stderr (click flushes each line) and goes on waiting.
+        waited = read_until(waiter.stderr, "waiting for the migration lock")
         assert waiter.poll() is None, "the waiter should still be waiting"
     finally:
         holder.close()  # the session ends: the lock dies with it
     # Not communicate(): it reads the raw pipes, past what read_until buffered. The
     # rest is far smaller than a pipe's buffer, so wait() cannot block on it.
     waiter.wait(timeout=60)
-    stdout += waiter.stdout.read()
-    stderr = waiter.stderr.read()
+    stdout = waiter.stdout.read()
+    stderr = waited + waiter.stderr.read()
     assert waiter.returncode == 0, stderr
-    assert stdout.count("waiting for the migration lock, held by 'test lock holder'") == 1
+    assert stderr.count("waiting for the migration lock, held by 'test lock holder'") == 1
+    assert "waiting" not in stdout  # progress goes to stderr (CLI.md)
     assert "upgraded to b0004" in stdout
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..config.settings import SCHEMA_NAMES
 from ..errors import EXIT_FAILED, EXIT_OK
 from .group import main
+from .json_output import emit_json
 from .options import connection_options, database_options, retry_policy, settings_from
 from .output import reported
 
@@ -38,7 +37,7 @@ def check(out, json_output, migrations_dir, create_database, junit_file, **kwarg
 
         Path(junit_file).write_text(junit_xml(result), encoding="utf-8")
     if json_output:
-        click.echo(json.dumps(result.as_dict(), indent=2))
+        emit_json(result.as_dict())
     else:
         for finding in result.findings:
             click.echo(str(finding))
@@ -62,6 +61,8 @@ def diagram(out, schema, output):
 
     written = write_diagram(schema, output)
     out.progress(f"wrote {written}")
+    if out.json:
+        emit_json({"schema": schema, "written": str(written)})
 
 
 @main.command()

@@ -8,13 +8,102 @@ import sys
 import click
 
 from .. import __version__
+from ..errors import EXIT_OK
 from ..redact import RedactingFilter
-from .output import Output
+from .json_output import wants_json
+from .output import Output, closed_pipe, complain, print_json_error
+from .secrets import register_given_passwords
 
 log = logging.getLogger("luna_db_tools")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _set_quiet(context, _param, value):
+    if value:
+        context.find_root().obj.quiet = True
+
+
+def _set_verbose(context, _param, value):
+    if value:
+        verbose_logging()
+
+
+def _set_traceback(context, _param, value):
+    if value:
+        context.find_root().params["traceback"] = True
+
+
+def _set_json(context, _param, value):
+    if value:
+        context.find_root().obj.json = True
+
+
+def _global_options_after_the_command() -> list[click.Option]:
+    """-q, -v and --traceback after the command name too (CLI.md); hidden to keep --help short."""
+    return [
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, hidden=True, callback=_set_quiet),
+        click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, hidden=True, callback=_set_verbose),
+        click.Option(["--traceback"], is_flag=True, expose_value=False, hidden=True, callback=_set_traceback),
+    ]
+
+
+class LunaGroup(click.Group):
+    """click's Group, plus: every command takes the global options and --json,
+    usage errors are one line (JSON under --json), and a closed pipe ends quietly."""
+
+    def add_command(self, cmd, name=None):
+        taken = {opt for param in cmd.params for opt in getattr(param, "opts", [])}
+        cmd.params += [option for option in _global_options_after_the_command() if option.opts[0] not in taken]
+        if "--json" not in taken:
+            # Commands that print JSON on their own declare --json (json_output);
+            # the others read Output.json, which this option sets.
+            cmd.params.append(click.Option(
+                ["--json"], is_flag=True, expose_value=False, callback=_set_json,
+                help="Print one JSON document on stdout (errors too).",
+            ))
+        super().add_command(cmd, name)
+
+    def main(self, args=None, prog_name=None, **extra):
+        args = list(sys.argv[1:] if args is None else args)
+        register_given_passwords(args)
+        try:
+            # Not standalone: click then returns a command's exit code (ctx.exit)
+            # and leaves its errors to the handlers below.
+            result = super().main(args, prog_name, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else EXIT_OK
+        except click.exceptions.Exit as done:
+            code = done.exit_code
+        except click.ClickException as error:
+            code = error.exit_code
+            line = error.format_message()
+            if isinstance(error, click.UsageError) and error.ctx is not None:
+                line += f" (see '{error.ctx.command_path} --help')"
+            if wants_json(args):
+                print_json_error(line, code)
+            complain("error", line)
+        except click.exceptions.Abort:
+            complain("error", "interrupted")
+            code = 130
+        except BrokenPipeError:
+            code = closed_pipe()
+        _flush_or_quiet()
+        sys.exit(code)
+
+
+def _flush_or_quiet() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        closed_pipe()
+    except (OSError, ValueError):
+        pass
+
+
+def verbose_logging() -> None:
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+    log.setLevel(logging.INFO)
+
+
+@click.group(cls=LunaGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="luna-db")
 @click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")
 @click.option("-v", "--verbose", is_flag=True, help="Log the SQL statements sent (passwords hidden).")
@@ -26,7 +115,9 @@ def main(context, traceback, verbose, quiet):
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    # Levels are process-wide: an earlier in-process run's -v must not leak.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    log.setLevel(logging.NOTSET)
     if verbose:
-        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
-        log.setLevel(logging.INFO)
+        verbose_logging()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..config.settings import SCHEMA_NAMES, ConnectionOptions, resolve_schema
 from ..errors import EXIT_FAILED, EXIT_OK
 from .group import main
+from .json_output import emit_json
 from .options import connection_options, database_options, retry_policy, settings_from
 from .output import complain, reported
 from .render import dsn_lines, history_lines, status_lines
@@ -25,19 +24,24 @@ def current(out, **kwargs):
 
     settings = settings_from(connection_options(kwargs))
     revisions = current_revisions(settings, policy=retry_policy(kwargs))
-    head_ids = set(heads(settings.schema)) if settings.schema else set()
+    head_ids = heads(settings.schema) if settings.schema else []
+    if out.json:
+        emit_json({"schema": settings.schema, "current": revisions, "heads": head_ids,
+                   "at_head": bool(revisions) and sorted(revisions) == sorted(head_ids)})
+        return
     if not revisions:
-        click.echo("base (no revision: empty or not under migration control)")
+        out.result("base (no revision: empty or not under migration control)")
     for revision in revisions:
-        click.echo(f"{revision}{' (head)' if revision in head_ids else ''}")
+        out.result(f"{revision}{' (head)' if revision in head_ids else ''}")
 
 
 @main.command()
 @database_options
 @click.option("--json", "json_output", is_flag=True, help="Revisions as JSON, oldest first.")
 @click.option("--audit", is_flag=True, help="Also show the database's audit trail (connects).")
+@click.pass_obj
 @reported
-def history(json_output, audit, **kwargs):
+def history(out, json_output, audit, **kwargs):
     """List the schema's revisions (text: newest first, like Alembic)."""
     from ..command.status import audit_trail
     from ..runtime.history import history as revisions_of
@@ -46,21 +50,27 @@ def history(json_output, audit, **kwargs):
     revisions = revisions_of(resolve_schema(options))
     trail = audit_trail(settings_from(options), policy=retry_policy(kwargs)) if audit else None
     if json_output:
-        click.echo(json.dumps(revisions if trail is None else {"revisions": revisions, "audit": trail}, indent=2))
+        emit_json(revisions if trail is None else {"revisions": revisions, "audit": trail})
         return
     for line in history_lines(revisions, trail):
-        click.echo(line)
+        out.result(line)
 
 
 @main.command()
 @click.option("--schema", type=click.Choice(SCHEMA_NAMES), help="[env LUNA_DB_SCHEMA]")
+@click.pass_obj
 @reported
-def heads(schema):
+def heads(out, schema):
     """Show the head revision(s) of the schema's history."""
     from ..runtime.history import heads as heads_of
 
-    for head in heads_of(resolve_schema(ConnectionOptions(schema=schema))):
-        click.echo(f"{head} (head)")
+    chosen = resolve_schema(ConnectionOptions(schema=schema))
+    found = heads_of(chosen)
+    if out.json:
+        emit_json({"schema": chosen, "heads": found})
+        return
+    for head in found:
+        out.result(f"{head} (head)")
 
 
 @main.command()
@@ -74,10 +84,10 @@ def status(out, json_output, **kwargs):
 
     report = status_of(settings_from(connection_options(kwargs)), policy=retry_policy(kwargs))
     if json_output:
-        click.echo(json.dumps(report.as_dict(), indent=2))
+        emit_json(report.as_dict())
     else:
         for line in status_lines(report):
-            click.echo(line)
+            out.result(line)
     for mismatch in report.checksum_mismatches:
         complain(
             "warning",
@@ -90,13 +100,14 @@ def status(out, json_output, **kwargs):
 @main.command()
 @database_options
 @click.option("--json", "json_output", is_flag=True, help="Print the connection as JSON.")
+@click.pass_obj
 @reported
-def dsn(json_output, **kwargs):
+def dsn(out, json_output, **kwargs):
     """Show the resolved connection (hosts, session attributes), password hidden."""
     kwargs.pop("connect_retries"), kwargs.pop("retry_delay")
     described = settings_from(connection_options(kwargs)).describe()
     if json_output:
-        click.echo(json.dumps(described, indent=2))
+        emit_json(described)
         return
     for line in dsn_lines(described):
-        click.echo(line)
+        out.result(line)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import click
 
-from ..config.settings import DB_TYPES, DEFAULT_PASSWORD, SCHEMA_NAMES, ConnectionOptions, resolve_settings
-from ..redact import register_secret
+from ..config.driver_options import check_driver_options
+from ..config.settings import DB_TYPES, SCHEMA_NAMES, ConnectionOptions, resolve_settings
+from ..redact import is_password_key, register_secret
+from .option_checks import refuse_contradictions
 
 
 def database_options(function):
@@ -70,17 +72,21 @@ def connection_options(kwargs: dict) -> ConnectionOptions:
         config=kwargs.pop("config_file"),
         password_file=kwargs.pop("password_file"),
     )
-    if options.db_password != DEFAULT_PASSWORD:
-        register_secret(options.db_password)
+    register_secret(options.db_password)
+    refuse_contradictions(options)
     return options
 
 
 def settings_from(options: ConnectionOptions):
     settings = resolve_settings(options)
-    # The documented default (luna) is no secret, and hiding it would blank
-    # out every "luna" in the output (luna_streams, the user name).
-    if settings.password not in (DEFAULT_PASSWORD, settings.user):
+    # A password equal to the user name would blank out the user everywhere;
+    # the DSN masking hides it where it appears as a password.
+    if settings.password != settings.user:
         register_secret(settings.password)
+    for key, value in settings.options.items():
+        if is_password_key(key):
+            register_secret(value)
+    check_driver_options(settings.db_type, settings.options)
     return settings
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from ..config.settings import resolve_db_type, resolve_schema
 from .group import main
+from .json_output import emit_json
+from .option_checks import refuse_sql_with
 from .options import (
     connection_options,
     database_options,
@@ -32,16 +33,43 @@ def create(out: Output, create_database, sql, **kwargs):
     """Create the schema on an empty database and stamp its migration head."""
     options = connection_options(kwargs)
     if sql:
+        if create_database:
+            refuse_sql_with("--sql", "--create-database", "--sql connects to nothing; run the script on a database you created")
         from ..runtime.offline import create_sql
 
-        click.echo(create_sql(resolve_schema(options), resolve_db_type(options)), nl=False)
+        schema, db_type = resolve_schema(options), resolve_db_type(options)
+        print_script(out, schema, db_type, create_sql(schema, db_type))
         return
     from ..command.create import create as create_schema
 
-    create_schema(
+    created = create_schema(
         settings_from(options), create_database=create_database, policy=retry_policy(kwargs),
-        lock_timeout=kwargs.pop("lock_timeout"), report=out.say,
+        lock_timeout=kwargs.pop("lock_timeout"), report=reporter(out),
     )
+    if out.json:
+        emit_json(created.as_dict())
+
+
+def print_script(out: Output, schema: str, db_type: str, script: str) -> None:
+    """An offline script: as it is, or under --json as {"schema", "db_type", "sql"}."""
+    if out.json:
+        emit_json({"schema": schema, "db_type": db_type, "sql": script})
+    else:
+        click.echo(script, nl=False)
+
+
+def reporter(out: Output):
+    """The report callback of a command: its lines to `out.say`, waiting lines to stderr.
+
+    The lock (db/lock.py) reports waiting through `report.progress` when the
+    callback has one, so it never mixes into stdout's results.
+    """
+
+    def report(line: str) -> None:
+        out.say(line)
+
+    report.progress = out.progress
+    return report
 
 
 def _migration_command(direction: str):
@@ -52,12 +80,14 @@ def _migration_command(direction: str):
 
         options = connection_options(kwargs)
         if sql:
+            if dry_run:
+                refuse_sql_with("--sql", "--dry-run", "--sql prints the script, --dry-run the plan; choose one")
+            from ..command.guards import check_sql_range
             from ..runtime.offline import migration_sql
 
-            script = migration_sql(
-                resolve_schema(options), resolve_db_type(options), revision, direction, timeouts(kwargs)
-            )
-            click.echo(script, nl=False)
+            schema, db_type = resolve_schema(options), resolve_db_type(options)
+            check_sql_range(schema, revision, direction)
+            print_script(out, schema, db_type, migration_sql(schema, db_type, revision, direction, timeouts(kwargs)))
             return
         settings = settings_from(options)
         if dry_run:
@@ -65,7 +95,7 @@ def _migration_command(direction: str):
             if json_output:
                 document = {"schema": settings.schema, "direction": direction, "target": revision,
                             "steps": [step.as_dict() for step in steps]}
-                click.echo(json.dumps(document, indent=2))
+                emit_json(document)
             elif not steps:
                 out.say(f"nothing to {direction}: the database is already at {revision}")
             else:
@@ -80,12 +110,25 @@ def _migration_command(direction: str):
             ticker.finished()  # the ticker's line goes before the step's own
             out.say(line)
 
-        getattr(migrate, direction)(
+        say.progress = out.progress
+        run = getattr(migrate, direction)(
             settings, revision, policy=retry_policy(kwargs), lock_timeout=kwargs.pop("lock_timeout"),
             timeouts=timeouts(kwargs), report=say, ticker=None if out.quiet else ticker,
         )
+        if json_output:
+            emit_json(run_document(settings.schema, direction, revision, run))
 
     return run
+
+
+def run_document(schema: str, direction: str, target: str, run) -> dict:
+    """The JSON of a real upgrade or downgrade: each step with its time, and the revision reached."""
+    return {
+        "schema": schema, "direction": direction, "target": target,
+        "steps": [{"revision": s.revision, "message": s.message, "direction": s.direction,
+                   "seconds": round(s.seconds, 3)} for s in run.steps],
+        "reached": run.reached,
+    }
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -95,7 +138,7 @@ def _migration_command(direction: str):
 @timeout_options
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default base:REV) for --db-type; no database needed.")
 @click.option("--dry-run", is_flag=True, help="Print the revisions that would run; change nothing.")
-@click.option("--json", "json_output", is_flag=True, help="With --dry-run: the plan as JSON.")
+@click.option("--json", "json_output", is_flag=True, help="The plan (--dry-run), the run, or the script (--sql) as one JSON document.")
 @click.pass_obj
 @reported
 def upgrade(out, **kwargs):
@@ -110,7 +153,7 @@ def upgrade(out, **kwargs):
 @timeout_options
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default head:REV) for --db-type; no database needed.")
 @click.option("--dry-run", is_flag=True, help="Print the revisions that would be reverted; change nothing.")
-@click.option("--json", "json_output", is_flag=True, help="With --dry-run: the plan as JSON.")
+@click.option("--json", "json_output", is_flag=True, help="The plan (--dry-run), the run, or the script (--sql) as one JSON document.")
 @click.pass_obj
 @reported
 def downgrade(out, **kwargs):
@@ -129,8 +172,13 @@ def stamp(out, revision, lock_timeout, **kwargs):
     from ..command.stamp import stamp as stamp_revision
 
     settings = settings_from(connection_options(kwargs))
-    reached = stamp_revision(settings, revision, policy=retry_policy(kwargs), lock_timeout=lock_timeout, report=out.say)
-    out.say(f"stamped {settings.schema} at {', '.join(reached) or 'base'}")
+    reached = stamp_revision(
+        settings, revision, policy=retry_policy(kwargs), lock_timeout=lock_timeout, report=reporter(out),
+    )
+    if out.json:
+        emit_json({"schema": settings.schema, "stamped": reached})
+    else:
+        out.say(f"stamped {settings.schema} at {', '.join(reached) or 'base'}")
 
 
 @main.command()
@@ -143,5 +191,8 @@ def views(out, lock_timeout, **kwargs):
     from ..command.stamp import recreate_views
 
     settings = settings_from(connection_options(kwargs))
-    names = recreate_views(settings, policy=retry_policy(kwargs), lock_timeout=lock_timeout, report=out.say)
-    out.say(f"recreated views: {', '.join(names) or '(none)'}")
+    names = recreate_views(settings, policy=retry_policy(kwargs), lock_timeout=lock_timeout, report=reporter(out))
+    if out.json:
+        emit_json({"schema": settings.schema, "views": names})
+    else:
+        out.say(f"recreated views: {', '.join(names) or '(none)'}")

@@ -24,11 +24,41 @@ from .common import Report, refuse_non_empty, schema_of, silent
 
 
 @dataclass(frozen=True)
+class CreateStep:
+    name: str
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Created:
     schema: str
     revision: str
     database_created: bool
     seconds: float
+    steps: tuple[CreateStep, ...] = ()
+
+    def as_dict(self) -> dict:
+        """The JSON of `luna-db create --json`."""
+        return {
+            "schema": self.schema, "revision": self.revision, "database_created": self.database_created,
+            "seconds": round(self.seconds, 3),
+            "steps": [{"step": step.name, "seconds": round(step.seconds, 3)} for step in self.steps],
+        }
+
+
+class _StepClock:
+    """Times each step of `create` and reports it as upgrade reports a revision."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        self.steps: list[CreateStep] = []
+        self.mark = time.monotonic()
+
+    def done(self, name: str) -> None:
+        now = time.monotonic()
+        self.steps.append(CreateStep(name, now - self.mark))
+        self.mark = now
+        self.report(f"{name}  ({self.steps[-1].seconds:.2f} s)")
 
 
 def create(
@@ -59,15 +89,19 @@ def create(
         )
         # One transaction: on PostgreSQL a failure leaves nothing behind.
         started = audit.utc_now()
+        steps = _StepClock(report)
         models.metadata.create_all(connection, checkfirst=False)
+        steps.done(f"created {len(models.metadata.tables)} tables with their indexes, comments and views")
         insert_primal_rows(connection, models)
+        steps.done("inserted the primal rows")
         write_version(connection, head)
         audit.ensure_audit_table(connection)
         audit.record(connection, head, "create", started, None)
         connection.commit()
+        steps.done(f"stamped {head} and committed")
     seconds = time.monotonic() - clock
     report(f"created {schema} at {settings.masked_dsn()}, revision {head} (head)  ({seconds:.2f} s)")
-    return Created(schema, head, database_created, seconds)
+    return Created(schema, head, database_created, seconds, tuple(steps.steps))
 
 
 def ensure_database(settings: DbSettings, policy: RetryPolicy | None, report: Report) -> bool:

@@ -23,6 +23,7 @@ from ..runtime.history import PlannedStep, check_revision_argument, describe, pl
 from ..runtime.steps import Timeouts, run_step, set_session_timeouts
 from ..runtime.unfinished import part_applied_steps
 from .common import Report, schema_of, silent
+from .guards import check_plan
 
 __all__ = ["AppliedStep", "MigrationRun", "Timeouts", "downgrade", "plan", "upgrade"]
 
@@ -80,6 +81,7 @@ def plan(settings: DbSettings, revision: str, direction: str) -> list[PlannedSte
     check_revision_argument(schema, revision)
     with connect(settings) as connection:
         current = current_revisions(connection)
+    check_plan(schema, revision, direction, current)
     return plan_steps(schema, revision, direction, current)
 
 
@@ -130,6 +132,7 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
     with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
             connect(settings, policy) as connection:
         start = current_revisions(connection)
+        check_plan(schema, revision, direction, start)  # before anything is written
         set_session_timeouts(connection, timeouts)
         audit.ensure_audit_table(connection)
         connection.commit()  # hand Alembic a connection outside a transaction

@@ -12,6 +12,7 @@ from ..db.tool_tables import current_revisions
 from ..runtime.history import check_revision_argument, script_directory, user_errors_from_alembic
 from ..schemas import load_models
 from .common import Report, schema_of, silent
+from .guards import check_version_rows
 
 
 def stamp(
@@ -24,6 +25,7 @@ def stamp(
     check_revision_argument(schema, revision)
     with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
             connect(settings, policy) as connection:
+        check_version_rows(schema, current_revisions(connection))
         started = audit.utc_now()
         with user_errors_from_alembic():
             MigrationContext.configure(connection).stamp(script_directory(schema), revision)

@@ -14,6 +14,7 @@ from ..runtime.unfinished import ROLLED_BACK, unfinished_steps
 from ..schemas import load_models
 from .common import schema_of
 from .credentials import KeptCredentials, kept_credentials
+from .guards import check_foreign_revisions
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status
     head_ids = list(script.get_heads())
     with connect(settings, policy) as connection:
         now = current_revisions(connection)
+        check_foreign_revisions(schema, now)
         pending = [step.revision for step in plan_steps(schema, "heads", "upgrade", now)]
         at_head = not pending and sorted(now) == sorted(head_ids)
         # Drift is measured against the models, which describe the head: a

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
 from ..errors import DsnError
+from ..redact import is_password_key
 
 SCHEMES = {
     "postgres": "postgres",
@@ -256,6 +257,7 @@ def masked(parsed: ParsedDsn) -> str:
         text += "/" + quote(parsed.database, safe="")
     if parsed.options:
         text += "?" + "&".join(
-            f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in parsed.options.items()
+            f"{quote(k, safe='')}={'***' if is_password_key(k) else quote(v, safe='')}"
+            for k, v in parsed.options.items()
         )
     return text

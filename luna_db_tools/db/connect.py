@@ -21,10 +21,12 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from ..config.driver_options import check_driver_options
 from ..config.dsn import format_host
 from ..config.settings import DbSettings
 from ..errors import DatabaseUnreachable, DsnError
 from ..extras import require
+from .connect_errors import name_read_only_hosts, only_read_only_primaries, refusal
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,7 @@ def engine_for(settings: DbSettings, **engine_options):
     """An Engine for these settings; no connection is made yet."""
 
     engine_options.setdefault("poolclass", NullPool)
+    check_driver_options(settings.db_type, settings.options)
     if settings.db_type == "oracle":
         connect_args = _oracle_connect_options(settings)
         connect_args["dsn"] = oracle_descriptor(settings)
@@ -133,8 +136,9 @@ def connect(
     """Open a Connection on a usable host, retrying the whole host list in rounds.
 
     Raises DatabaseUnreachable (exit code 3) with one line per host when every
-    round failed, or at once when authentication failed (retrying a wrong
-    password only locks accounts).
+    round failed (at once when every host is a read-only primary), and
+    BadInput (exit code 2) at once for what retrying cannot mend: rejected
+    credentials, a missing database, a refused option (db/connect_errors.py).
     """
     policy = policy or RetryPolicy()
     engine = engine_for(settings, **engine_options)
@@ -147,7 +151,13 @@ def connect(
             if not isinstance(error, DBAPIError):
                 raise
             reasons = host_failures(settings, error)
-            final = round_number == policy.rounds or _retrying_cannot_help(reasons)
+            refused = refusal(settings, reasons)
+            if refused is not None:
+                engine.dispose()
+                raise refused from None
+            if settings.db_type == "postgres":
+                reasons = name_read_only_hosts(settings, reasons)
+            final = round_number == policy.rounds or only_read_only_primaries(reasons)
             if final:
                 engine.dispose()
                 raise DatabaseUnreachable(_unreachable_message(settings, reasons, round_number)) from None
@@ -221,14 +231,6 @@ def _reason(why: str) -> str:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "failed"
-
-
-def _retrying_cannot_help(reasons: dict[str, str]) -> bool:
-    """A wrong password or a missing database will be the same in the next round."""
-    return any(
-        reason == "authentication failed" or reason.startswith("database ")
-        for reason in reasons.values()
-    )
 
 
 def _unreachable_message(settings: DbSettings, reasons: dict[str, str], rounds: int) -> str:

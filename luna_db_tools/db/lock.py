@@ -119,7 +119,8 @@ def _poll(try_lock: Callable[[], bool], holder: Callable[[], str], settings: DbS
                 f"held by {holder()}"
             )
         if not announced:
-            report(f"waiting for the migration lock, held by {holder()}")
+            # A waiting line is progress, not a result: stderr when the caller says where.
+            getattr(report, "progress", report)(f"waiting for the migration lock, held by {holder()}")
             announced = True
         time.sleep(min(POLL_INTERVAL, max(deadline - time.monotonic(), 0)))
 
