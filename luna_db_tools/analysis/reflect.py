@@ -137,6 +137,14 @@ AND {_NOT_EXTENSION.format(catalog='pg_type', oid='t.oid')}
 """
 
 
+# Vacuum tuning is how a table is looked after, not what it is: never drift.
+_TUNING = ("autovacuum_", "toast.", "vacuum_", "log_autovacuum_")
+
+
+def _storage(options) -> tuple[str, ...]:
+    return tuple(sorted(o for o in options if not o.startswith(_TUNING)))
+
+
 def _identity(kind, start, increment, minimum, maximum, cache, cycle) -> str | None:
     if not kind:
         return None
@@ -183,7 +191,7 @@ def reflect(connection, schema: str | None = None) -> Snapshot:
     def ours(table: str) -> bool:
         return table not in TOOL_TABLES
 
-    tables = [Table(r[0], r[1], r[2], r[3], r[4], tuple(sorted(r[5])), r[6]) for r in rows(_TABLES) if ours(r[0])]
+    tables = [Table(r[0], r[1], r[2], r[3], r[4], _storage(r[5]), r[6]) for r in rows(_TABLES) if ours(r[0])]
     columns = [
         Column(r[0], r[1], r[2], r[3], unqualified(r[4]), r[5], _identity(*r[6:13]), unqualified(r[13]), r[14])
         for r in rows(_COLUMNS) if ours(r[0])
@@ -206,7 +214,7 @@ def reflect(connection, schema: str | None = None) -> Snapshot:
         )
         include = tuple(texts[key_count:])
         indexes.append(Index(table, name, method, unique, keys, include, unqualified(r[9]), bool(r[10]), r[11],
-                             r[12], tuple(sorted(r[13]))))
+                             r[12], _storage(r[13])))
     views = [View(r[0], unqualified(r[1]), r[2], r[3]) for r in rows(_VIEWS)]
     triggers = [
         Trigger(r[0], r[1], unqualified(r[2].replace(f"TRIGGER {r[4]} ", "TRIGGER ", 1)), r[3])
