@@ -129,3 +129,63 @@ def test_renames_are_quoted_where_needed():
     assert Rename("index", "stream", "stream_status_idx", "ix_stream_status").sql() == (
         "ALTER INDEX stream_status_idx RENAME TO ix_stream_status")
     assert Index("t", "a", "btree", False, ("x",)).key == Index("t", "b", "btree", False, ("x",)).key
+
+
+# --- the operation (command/adopt.py), on an open connection -----------------------
+
+
+def test_adopt_renames_stamps_and_audits_an_exact_match(fresh_db):
+    from luna_db_tools.command.adopt import adopt_connection, needs_adoption
+
+    engine = build(fresh_db, "backport3", "b0001")  # the pre-0.4.0 shape, credentials in account
+    with engine.connect() as connection:
+        assert needs_adoption(connection)
+        dry = adopt_connection(connection, "backport3", dry_run=True)
+        assert (dry.ok, dry.revision, dry.stamped) == (True, "b0001", False)
+        assert "alembic_version" not in sa.inspect(connection).get_table_names()
+        done = adopt_connection(connection, "backport3")
+        assert done.stamped and done.revision == "b0001" and "exactly" in done.reason
+        assert {r.live for r in done.renames} >= {"account_pkey", "person_account_id_fkey"}
+        assert not needs_adoption(connection)
+        row = connection.execute(sa.text("SELECT revision, direction, outcome, error FROM luna_db_audit")).one()
+        assert tuple(row) == ("b0001", "adopt", "done", None)
+    engine.dispose()
+    result = invoke("upgrade", "--schema", "backport3", "--dsn", fresh_db.dsn)
+    assert result.exit_code == 0, result.stderr
+    assert invoke("status", "--schema", "backport3", "--dsn", fresh_db.dsn).exit_code == 0
+
+
+def test_adopt_writes_nothing_without_a_match_unless_forced(fresh_db):
+    from luna_db_tools.command.adopt import adopt_connection
+
+    engine = build(fresh_db, "streams", "s0003")
+    with engine.connect() as connection:
+        connection.execute(sa.text("ALTER TABLE stream ALTER version SET DEFAULT 2"))
+        connection.commit()
+        refused = adopt_connection(connection, "streams")
+        assert not refused.ok and not refused.stamped and refused.revision is None
+        assert "nearest is s0003" in refused.reason
+        assert [str(d) for d in refused.differences] == ["default: stream.version (1 in the models, 2 in the database)"]
+        assert "alembic_version" not in sa.inspect(connection).get_table_names()
+        forced = adopt_connection(connection, "streams", force=True)
+        assert forced.stamped and forced.revision == "s0003"
+        error = connection.execute(sa.text("SELECT error FROM luna_db_audit WHERE direction = 'adopt'")).scalar_one()
+        assert error.startswith("forced with 1 difference(s): default: stream.version")
+    engine.dispose()
+
+
+def test_adopt_tells_an_empty_or_controlled_database_apart(fresh_db):
+    from luna_db_tools.command.adopt import adopt_connection
+    from luna_db_tools.errors import BadInput, OperationFailed
+
+    engine = sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        with pytest.raises(OperationFailed, match="luna-db create"):
+            adopt_connection(connection, "streams")
+        with pytest.raises(BadInput, match="not a revision"):
+            adopt_connection(connection, "streams", revision="b0001")
+    assert invoke("create", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
+    with engine.connect() as connection:
+        with pytest.raises(OperationFailed, match="luna-db upgrade"):
+            adopt_connection(connection, "streams")
+    engine.dispose()
