@@ -107,6 +107,9 @@ def report(ours: dict, theirs: dict) -> None:
             print(f"luna-db missed {case.id}: {[str(d) for d in ours[case.id]]}")
         if not rows["migra --with-privileges"](case):
             print(f"migra missed {case.id}" + (f" ({theirs[case.id]['error']})" if "error" in theirs[case.id] else ""))
+    errors = [c.id for c in CHANGES + BENIGN if "error" in theirs[c.id]]
+    if errors:
+        print(f"migra failed on {len(errors)} case(s): {', '.join(errors)}")
     for case in BENIGN:
         if ours[case.id]:
             print(f"luna-db false positive {case.id}: {[str(d) for d in ours[case.id]]}")

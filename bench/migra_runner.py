@@ -8,11 +8,13 @@ import json
 import sys
 
 from migra import Migration
+from sqlalchemy.pool import NullPool
 from sqlbag import S
 
 
 def diff(url_from: str, url_to: str, privileges: bool) -> str:
-    with S(url_from) as before, S(url_to) as after:
+    # NullPool: sqlbag keeps an engine per call, whose pooled connections would pile up.
+    with S(url_from, poolclass=NullPool) as before, S(url_to, poolclass=NullPool) as after:
         migration = Migration(before, after, schema="public")
         migration.set_safety(False)
         migration.add_all_changes(privileges=privileges)
