@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .catalog import Snapshot
-from .compare import excerpt
+from .compare import changed, describe_index, excerpt
 from .difference import Difference, both
 from .fingerprint import load
 
@@ -109,14 +109,14 @@ def match_revision(expected: Snapshot, live: Snapshot, revision: str) -> Revisio
                   lambda c: c.definition)
     for e, a in pairs:
         if e.definition != a.definition:  # same key (a primary or foreign key), other options
-            found.append(Difference(e.kind, f"{e.table}.{e.name}", both(e.definition, a.definition)))
+            found.append(Difference(e.kind, f"{e.table}.{e.name}", changed(e.definition, a.definition)))
         if e.name != a.name:
             renames.append(Rename("constraint", e.table, a.name, e.name))
 
     # Indexes behind a constraint go with it (renaming the constraint renames its index).
     pairs = _pair([i for i in expected.indexes if i.table in tables and not i.constraint],
                   [i for i in live.indexes if i.table in tables and not i.constraint], found, "index",
-                  lambda i: f"{i.method} ({', '.join(i.keys)})" + (f" WHERE {i.predicate}" if i.predicate else ""))
+                  describe_index)
     renames += [Rename("index", e.table, a.name, e.name) for e, a in pairs if e.name != a.name]
 
     pairs = _pair([t for t in expected.triggers if t.table in tables],

@@ -40,6 +40,47 @@ def excerpt(expected: str, actual: str, width: int = 40) -> str:
     return both(f"'{cut(expected)}'", f"'{cut(actual)}'")
 
 
+_FLAGS = {"unique": ("UNIQUE", "not unique"), "nulls_not_distinct": ("NULLS NOT DISTINCT", "NULLS DISTINCT"),
+          "partitioned": ("partitioned", "not partitioned"), "materialized": ("materialized", "a plain view")}
+
+
+def changed(expected: str, actual: str, short: int = 100) -> str:
+    """Both texts when short, else where they part."""
+    if len(expected) + len(actual) <= short:
+        return both(expected, actual)
+    return excerpt(expected, actual)
+
+
+def identity_change(expected: str | None, actual: str | None) -> str:
+    """Only the identity options that differ: 'increment 1 in the models, increment 2 in the database'."""
+    if expected is None or actual is None:
+        return both(_text(expected, "identity"), _text(actual, "identity"))
+
+    def parts(text: str) -> dict:
+        kind, _, options = text.partition(" (")
+        words = options.rstrip(")").split()
+        found = {"generated": kind}
+        while words:
+            key = words.pop(0)
+            found[key] = words.pop(0) if key != "cycle" and words else "yes"
+        return found
+
+    e, a = parts(expected), parts(actual)
+    keys = [k for k in dict.fromkeys([*e, *a]) if e.get(k) != a.get(k)]
+
+    def say(values: dict) -> str:
+        return ", ".join(f"{k} {values.get(k, 'no')}" if k != "generated" else f"generated {values[k]}" for k in keys)
+
+    return both(say(e), say(a))
+
+
+def describe_index(index) -> str:
+    text = ("UNIQUE " if index.unique else "") + f"{index.method} ({', '.join(index.keys)})"
+    text += f" INCLUDE ({', '.join(index.include)})" if index.include else ""
+    text += " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
+    return text + (f" WHERE {index.predicate}" if index.predicate else "")
+
+
 def _by_name(items, qualified=True) -> dict:
     return {(f"{item.table}.{item.name}" if qualified and hasattr(item, "table") else item.name): item
             for item in items}
@@ -51,8 +92,9 @@ def _properties(found: list, kind: str, obj: str, expected, actual, names: tuple
         if want != have:
             label = name.replace("_", " ")
             if isinstance(want, bool):
+                yes, no = _FLAGS.get(name, ("yes", "no"))
                 found.append(Difference(f"{kind} {label}" if kind else label, obj,
-                                        both("yes" if want else "no", "yes" if have else "no")))
+                                        both(yes if want else no, yes if have else no)))
             else:
                 found.append(Difference(f"{kind} {label}" if kind else label, obj,
                                         both(_text(want, name), _text(have, name))))
@@ -64,6 +106,10 @@ def _presence(found, kind, expected: dict, actual: dict, describe=lambda item: "
     for name in sorted(actual.keys() - expected.keys()):
         found.append(Difference(f"extra {kind}", name, describe(actual[name])))
     return sorted(expected.keys() & actual.keys())
+
+
+def _grant(grant) -> str:
+    return f"{grant.privilege} to {grant.grantee}" + (" WITH GRANT OPTION" if grant.grantable else "")
 
 
 def compare_snapshots(expected: Snapshot, actual: Snapshot) -> list[Difference]:
@@ -90,7 +136,9 @@ def compare_snapshots(expected: Snapshot, actual: Snapshot) -> list[Difference]:
         _properties(found, "", name, e, a, ("type",))
         if e.not_null != a.not_null:
             found.append(Difference("nullable", name, both(*("NOT NULL" if c.not_null else "NULL" for c in (e, a)))))
-        _properties(found, "", name, e, a, ("default", "collation", "identity", "generated", "comment"))
+        _properties(found, "", name, e, a, ("default", "collation", "generated", "comment"))
+        if e.identity != a.identity:
+            found.append(Difference("identity", name, identity_change(e.identity, a.identity)))
 
     want = {k: v for k, v in _by_name(expected.constraints).items() if v.table in present}
     have = {k: v for k, v in _by_name(actual.constraints).items() if v.table in present}
@@ -98,12 +146,12 @@ def compare_snapshots(expected: Snapshot, actual: Snapshot) -> list[Difference]:
         e, a = want[name], have[name]
         if e.definition != a.definition:
             found.append(Difference(e.kind if e.kind == a.kind else "constraint", name,
-                                    both(e.definition, a.definition)))
+                                    changed(e.definition, a.definition)))
 
     # An index behind a constraint is the constraint's: compared there, by its definition.
     want = {k: v for k, v in _by_name(expected.indexes).items() if v.table in present and not v.constraint}
     have = {k: v for k, v in _by_name(actual.indexes).items() if v.table in present and not v.constraint}
-    for name in _presence(found, "index", want, have, lambda i: f"{i.method} {_text(i.keys, 'keys')}"):
+    for name in _presence(found, "index", want, have, describe_index):
         e, a = want[name], have[name]
         if e.keys != a.keys:
             found.append(Difference("index keys", name, both(_text(e.keys, "keys"), _text(a.keys, "keys"))))
@@ -131,9 +179,9 @@ def compare_snapshots(expected: Snapshot, actual: Snapshot) -> list[Difference]:
     want = {(g.table, g.grantee, g.privilege): g for g in expected.grants}
     have = {(g.table, g.grantee, g.privilege): g for g in actual.grants}
     for key in sorted(want.keys() - have.keys()):
-        found.append(Difference("missing grant", key[0], f"{key[2]} to {key[1]}"))
+        found.append(Difference("missing grant", key[0], _grant(want[key])))
     for key in sorted(have.keys() - want.keys()):
-        found.append(Difference("extra grant", key[0], f"{key[2]} to {key[1]}"))
+        found.append(Difference("extra grant", key[0], _grant(have[key])))
     for key in sorted(want.keys() & have.keys()):
         if want[key].grantable != have[key].grantable:
             found.append(Difference("grant option", key[0], f"{key[2]} to {key[1]}: " + both(
