@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 import psycopg2  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from luna_db_tools.drift import compare_database  # noqa: E402
-from luna_db_tools.pgcluster import LocalCluster  # noqa: E402
+from luna_db_tools.analysis.drift import compare_database  # noqa: E402
 from luna_db_tools.schemas import load_models  # noqa: E402
 from tests.drift_cases import BENIGN, CHANGES  # noqa: E402
+from tests.pgcluster import LocalCluster  # noqa: E402
 
 MIGRA_PYTHON = os.environ.get("MIGRA_PYTHON", str(ROOT / ".venv-migra" / "bin" / "python"))
 

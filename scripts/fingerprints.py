@@ -24,7 +24,7 @@ def fingerprints_of(schema: str, dsn: str, url: str) -> dict[str, str]:
 
     from luna_db_tools.analysis.fingerprint import to_json
     from luna_db_tools.analysis.reflect import reflect
-    from luna_db_tools.commands import history
+    from luna_db_tools.runtime.history import history
 
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     found = {}
@@ -45,7 +45,7 @@ def main() -> None:
     import psycopg2
 
     from luna_db_tools.analysis.fingerprint import FINGERPRINTS_DIR
-    from luna_db_tools.pgcluster import LocalCluster
+    from tests.pgcluster import LocalCluster
 
     with LocalCluster(user="luna", password="luna") as cluster:
         admin = psycopg2.connect(host=cluster.host, port=cluster.port, user="luna", password="luna", dbname="postgres")

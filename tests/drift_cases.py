@@ -77,7 +77,7 @@ CHANGES = [
        "ALTER TABLE stream ADD COLUMN doubled int GENERATED ALWAYS AS (version * 2) STORED"),
     _c("column-comment", S, ("comment", "stream.name"), "COMMENT ON COLUMN stream.name IS 'the name'"),
     _c("column-comment-dropped", S, ("comment", "log.error"), "COMMENT ON COLUMN log.error IS NULL"),
-    _c("b3-type-int", B, ("type", "handler.type"), "ALTER TABLE handler ALTER type TYPE integer"),
+    _c("b3-type-int", B, ("type", "handler.type"), "ALTER TABLE handler ALTER type TYPE bigint"),
     _c("b3-extra-column", B, ("extra column", "account.login"), "ALTER TABLE account ADD COLUMN login varchar(128)"),
     _c("b3-default", B, ("default", "account.active"), "ALTER TABLE account ALTER active SET DEFAULT false"),
     _c("b3-default-utc", B, ("default", "person.create_time"), "ALTER TABLE person ALTER create_time SET DEFAULT now()"),

@@ -20,7 +20,7 @@ from luna_db_tools.analysis.catalog import Constraint, Index, Snapshot
 from luna_db_tools.analysis.compare import compare_snapshots
 from luna_db_tools.analysis.fingerprint import load
 from luna_db_tools.analysis.reflect import reflect
-from luna_db_tools.revisions import history_order
+from luna_db_tools.runtime.revisions import history_order
 from tests.clirunner import invoke
 
 REVISIONS = [(schema, revision) for schema in ("streams", "backport3") for revision in history_order(schema)]

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 
 from luna_db_tools.analysis.catalog import Index
 from luna_db_tools.analysis.compare import compare_snapshots
+from luna_db_tools.analysis.drift import Difference, compare_database
 from luna_db_tools.analysis.fingerprint import from_json, load, to_json
 from luna_db_tools.analysis.reflect import reflect
-from luna_db_tools.drift import Difference, compare_database
-from luna_db_tools.revisions import head_revision
+from luna_db_tools.runtime.revisions import head_revision
 from luna_db_tools.schemas import load_models
 from tests.clirunner import invoke
 from tests.drift_cases import BENIGN, CHANGES, Case

@@ -166,7 +166,7 @@ def match_history(live: Snapshot, schema: str, revisions: list[str]) -> Adoption
 
 def plan_adoption(connection, schema: str, pg_schema: str | None = None) -> Adoption:
     """Reflect the database behind `connection` and match it against the whole history of `schema`."""
-    from ..revisions import history_order
+    from ..runtime.revisions import history_order
     from .reflect import reflect
 
     return match_history(reflect(connection, pg_schema), schema, history_order(schema))

@@ -22,8 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# Tables that belong to luna-db, not to the models.
-TOOL_TABLES = ("alembic_version", "luna_db_audit", "luna_db_lock")
+from ..db.tool_tables import TOOL_TABLES  # noqa: F401  (luna-db's own tables, left out of snapshots)
 
 
 def normalise_sql(text: str | None) -> str | None:

@@ -14,7 +14,18 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from .catalog import (
-    CATEGORIES, Column, Constraint, Grant, Index, Routine, Sequence, Snapshot, Table, Trigger, TypeDef, View,
+    CATEGORIES,
+    Column,
+    Constraint,
+    Grant,
+    Index,
+    Routine,
+    Sequence,
+    Snapshot,
+    Table,
+    Trigger,
+    TypeDef,
+    View,
 )
 
 FINGERPRINTS_DIR = Path(__file__).resolve().parent.parent / "fingerprints"

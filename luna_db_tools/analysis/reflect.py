@@ -11,8 +11,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from .catalog import (
-    TOOL_TABLES, Column, Constraint, Grant, Index, Routine, Sequence, Snapshot, Table, Trigger,
-    TypeDef, View, normalise_sql,
+    TOOL_TABLES,
+    Column,
+    Constraint,
+    Grant,
+    Index,
+    Routine,
+    Sequence,
+    Snapshot,
+    Table,
+    Trigger,
+    TypeDef,
+    View,
+    normalise_sql,
 )
 
 _ACTIONS = {"a": None, "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}

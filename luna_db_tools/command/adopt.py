@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 
 from ..analysis.adopt import Adoption, Rename, RevisionMatch, match_history
 from ..analysis.difference import Difference
+from ..db import audit
+from ..db.tool_tables import TOOL_TABLES, has_version_rows, write_version
 from ..errors import BadInput, OperationFailed
-from ..revisions import VERSION_TABLE_DDL, history_order
+from ..runtime.revisions import history_order
 
 # A rename waits for no one for long: it needs a short exclusive lock on its table.
 RENAME_LOCK_TIMEOUT = "5s"
@@ -54,19 +56,13 @@ class AdoptResult:
 
 
 def has_history(connection) -> bool:
-    import sqlalchemy as sa
-
-    if "alembic_version" not in sa.inspect(connection).get_table_names():
-        return False
-    return connection.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar_one() > 0
+    return has_version_rows(connection)
 
 
 def needs_adoption(connection) -> bool:
     """A database with tables of its own but no migration history: `status` and `upgrade`
     must say "not under migration control: run `luna-db adopt`" instead of planning from base."""
     import sqlalchemy as sa
-
-    from ..analysis.catalog import TOOL_TABLES
 
     if has_history(connection):
         return False
@@ -96,7 +92,6 @@ def choose(adoption: Adoption, revision: str | None) -> tuple[RevisionMatch, str
 def adopt_connection(connection, schema: str, *, revision: str | None = None, force: bool = False,
                      dry_run: bool = False, pg_schema: str | None = None) -> AdoptResult:
     """The whole of adopt on an open connection (the caller holds the migration lock)."""
-    from .. import audit
     from ..analysis.reflect import reflect
 
     if connection.dialect.name != "postgresql":
@@ -122,12 +117,11 @@ def adopt_connection(connection, schema: str, *, revision: str | None = None, fo
 
     import sqlalchemy as sa
 
-    started = audit.utcnow()
+    started = audit.utc_now()
     connection.execute(sa.text(f"SET LOCAL lock_timeout = '{RENAME_LOCK_TIMEOUT}'"))
     for rename in chosen.renames:
         connection.execute(sa.text(rename.sql()))
-    connection.execute(sa.text(VERSION_TABLE_DDL))
-    connection.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:r)"), {"r": chosen.revision})
+    write_version(connection, chosen.revision)
     connection.commit()
     audit.ensure_audit_table(connection)
     _record(connection, chosen, started, forced=not chosen.exact)
@@ -138,9 +132,7 @@ def adopt_connection(connection, schema: str, *, revision: str | None = None, fo
 
 def _record(connection, chosen: RevisionMatch, started, forced: bool) -> None:
     """The audit row; a forced adoption keeps its differences in `error` (500 characters)."""
-    from .. import audit
-
-    finished = audit.utcnow()
+    finished = audit.utc_now()
     note = None
     if forced:
         note = (f"forced with {len(chosen.differences)} difference(s): "
@@ -154,11 +146,11 @@ def _record(connection, chosen: RevisionMatch, started, forced: bool) -> None:
 def adopt(settings, *, revision: str | None = None, force: bool = False, dry_run: bool = False,
           policy=None, lock_timeout: float | None = None, report=lambda line: None) -> AdoptResult:
     """`luna-db adopt` on the database `settings` point at, under the migration lock."""
-    from ..connection import connect
-    from ..locking import DEFAULT_LOCK_TIMEOUT, migration_lock
-    from ..settings import require_schema
+    from ..db.connect import connect
+    from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
+    from .common import schema_of
 
-    schema = require_schema(settings.schema)
+    schema = schema_of(settings)
     timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
     with migration_lock(settings, policy, timeout=timeout, report=report), connect(settings, policy) as connection:
         return adopt_connection(connection, schema, revision=revision, force=force, dry_run=dry_run)
