@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from ..analysis.adopt import Adoption, Rename, RevisionMatch, match_history
 from ..analysis.difference import Difference
 from ..db import audit
-from ..db.tool_tables import TOOL_TABLES, has_version_rows, write_version
+from ..db.tool_tables import AUDIT_TABLE, TOOL_TABLES, has_version_rows, write_version
 from ..errors import BadInput, OperationFailed
 from ..runtime.revisions import history_order
 
@@ -66,10 +66,20 @@ def needs_adoption(connection) -> bool:
 
     if has_history(connection):
         return False
-    return any(name not in TOOL_TABLES for name in sa.inspect(connection).get_table_names())
+    tables = set(sa.inspect(connection).get_table_names())
+    # An audit trail means luna-db has run here: a first revision left part-applied
+    # (Oracle) is for `upgrade` to complete, not for adopt.
+    return AUDIT_TABLE not in tables and bool(tables - TOOL_TABLES)
 
 
 NOT_UNDER_CONTROL = "not under migration control: run `luna-db adopt`"
+
+
+def refuse_without_history(connection, current: list[str]) -> None:
+    """For `status` and `upgrade`: a database with a schema but no history is not at base.
+    Planning from base would fail half-way on `relation ... already exists`."""
+    if not current and needs_adoption(connection):
+        raise OperationFailed(NOT_UNDER_CONTROL)
 
 
 def choose(adoption: Adoption, revision: str | None) -> tuple[RevisionMatch, str]:
