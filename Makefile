@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := pyproject.toml $(shell find luna_db_tools -name '*.py' -o -name '*.mako')
 
-.PHONY: install system-packages postgres graphviz lint demo sandbox test test-main test-versions bench fuzz diagrams clean
+.PHONY: install system-packages postgres graphviz lint demo sandbox test test-main test-versions bench fuzz diagrams fingerprints drift-bench clean
 
 # A real (non-editable) install, as users get it; tests import the checkout.
 $(VENV)/.installed: $(SOURCES)
@@ -67,6 +67,15 @@ diagrams: install graphviz
 	  $(BIN)/luna-db -q diagram --schema $$schema -o docs/diagrams/$$schema.svg; \
 	  $(BIN)/luna-db -q diagram --schema $$schema -o docs/diagrams/$$schema.dot; \
 	done
+
+# Each revision's catalog snapshot, which drift and adopt compare with (a test keeps them current).
+fingerprints: install postgres
+	$(BIN)/python scripts/fingerprints.py
+
+# luna-db's drift against migra on tests/drift_cases.py (migra in a venv of its own).
+drift-bench: install postgres
+	test -x .venv-migra/bin/python || ($(PYTHON) -m venv .venv-migra && .venv-migra/bin/pip install --quiet migra psycopg2-binary)
+	$(BIN)/python bench/drift_vs_migra.py
 
 # Figures as ratios against reference runs on this machine; writes bench/results.md
 # (the README's "Performance" section includes it). BENCH_STREAMS / BENCH_LOGS set the sizes.

@@ -27,7 +27,7 @@ def test_alembic_n_sees_one_schema_history_at_a_time():
     assert streams.returncode == 0, streams.stderr
     assert "s0001" in streams.stdout and "b0001" not in streams.stdout
     assert backport3.returncode == 0, backport3.stderr
-    assert backport3.stdout.split() == ["b0003", "(backport3)", "(head)"]
+    assert backport3.stdout.split() == ["b0004", "(backport3)", "(head)"]
 
 
 def test_alembic_n_and_x_schema_must_agree():

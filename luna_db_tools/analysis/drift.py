@@ -1,19 +1,30 @@
 """Differences between a live database and the models: drift.
 
-Alembic's own comparison covers tables, columns, types, nullability, server
-defaults, indexes, unique and foreign keys, and comments; what it leaves out
-(named CHECK constraints, views) is compared here.
+Alembic's own comparison is the base: tables, columns, types, nullability,
+indexes, unique and foreign keys, comments, against the models themselves.
+On PostgreSQL, what it leaves out or gets wrong is compared with the head
+revision's fingerprint (analysis/fingerprint.py), a catalog snapshot of the
+database the migrations build: CHECK bodies, primary keys and their column
+order, index methods, keys, sort orders, predicates and INCLUDE columns,
+view definitions, triggers, collations, identity options, defaults as the
+server prints them, persistence, row-level security, grants, functions,
+sequences, types and extensions. Each difference is one readable line.
+Elsewhere (Oracle), named CHECK constraints and views are compared by name.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import warnings
+from dataclasses import replace
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from ..db.tool_tables import is_schema_object
+from .difference import Difference, both
+
+__all__ = ["Difference", "compare_database", "kept_tables", "schema_objects_of"]
 
 
 def kept_tables(metadata) -> dict[str, str]:
@@ -34,38 +45,85 @@ def schema_objects_of(metadata):
     return include
 
 
-@dataclass(frozen=True)
-class Difference:
-    kind: str  # e.g. "missing column", "extra index", "type", "nullable"
-    object: str  # e.g. "stream.status"
-    detail: str = ""
+def compare_database(connection, metadata, schema: str | None = None) -> list[Difference]:
+    """Every difference between the database behind `connection` and `metadata`.
 
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.object}" + (f" ({self.detail})" if self.detail else "")
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def compare_database(connection, metadata) -> list[Difference]:
-    """Every difference between the database behind `connection` and `metadata`."""
-
+    `schema` ("streams", "backport3") picks the fingerprint; found from
+    `metadata` when not given.
+    """
+    expected = _head_fingerprint(metadata, schema) if connection.dialect.name == "postgresql" else None
     context = MigrationContext.configure(
         connection,
         opts={
             "compare_type": True,
-            "compare_server_default": True,
+            # The fingerprint compares defaults as the server prints them, which
+            # Alembic does not (timezone('utc', now()) and now() pass as equal).
+            "compare_server_default": expected is None,
             "include_object": schema_objects_of(metadata),
         },
     )
     empty_strings = empty_string_columns(metadata)
-    differences = [
-        _describe(diff) for diff in _flatten(compare_metadata(context, metadata))
+    with warnings.catch_warnings():
+        # Alembic warns about reflected index options it cannot place (INCLUDE,
+        # NOT VALID, ...): noise on stderr; the fingerprint reports the difference.
+        warnings.simplefilter("ignore")
+        diffs = list(_flatten(compare_metadata(context, metadata)))
+    alembic_found = [
+        _describe(diff, connection.dialect) for diff in diffs
         if not is_false_alarm(connection.dialect, diff, empty_strings)
     ]
-    differences += _compare_checks(connection, metadata)
-    differences += _compare_views(connection, metadata)
-    return sorted(set(differences), key=lambda d: (d.object, d.kind))
+    if expected is None:
+        differences = alembic_found + _compare_checks(connection, metadata) + _compare_views(connection, metadata)
+        return sorted(set(differences), key=lambda d: (d.object, d.kind))
+
+    from .compare import compare_snapshots
+    from .reflect import reflect
+
+    live = _without_kept_tables(reflect(connection), expected, kept_tables(metadata))
+    return _merge(compare_snapshots(expected, live), alembic_found)
+
+
+def _without_kept_tables(live, expected, kept: dict):
+    """The live snapshot without the kept tables that the fingerprint does not have."""
+    gone = set(kept) - {t.name for t in expected.tables}
+    if not gone:
+        return live
+
+    def keep(items):
+        return tuple(i for i in items if getattr(i, "table", getattr(i, "name", "")).split(".")[0] not in gone)
+
+    return replace(live, tables=keep(live.tables), columns=keep(live.columns), constraints=keep(live.constraints),
+                   indexes=keep(live.indexes), triggers=keep(live.triggers), grants=keep(live.grants))
+
+
+def _head_fingerprint(metadata, schema: str | None):
+    from ..runtime.revisions import head_revision
+    from ..schemas import load_models
+    from . import fingerprint
+
+    if schema is None:
+        schema = next((s for s in ("streams", "backport3") if load_models(s).metadata is metadata), None)
+    if schema is None:
+        return None
+    return fingerprint.load(schema, head_revision(schema))
+
+
+def _merge(found: list[Difference], alembic_found: list[Difference]) -> list[Difference]:
+    """The fingerprint's lines, and Alembic's on what they do not already say.
+
+    Alembic reports a changed index or foreign key as the same name missing
+    and extra; the fingerprint says what changed, so such a pair is dropped.
+    """
+    said = {(d.kind, d.object) for d in found}
+    objects = {d.object for d in found}
+    # A missing or extra table says it all: not each of its indexes and keys again.
+    tables = {d.object for d in found if d.kind in ("missing table", "extra table")}
+    alembic_found = [d for d in alembic_found if d.object.split(".")[0] not in tables or "." not in d.object]
+    pairs = {d.object for d in alembic_found if d.kind.startswith("missing ")} & {
+        d.object for d in alembic_found if d.kind.startswith("extra ")}
+    extra = [d for d in alembic_found
+             if (d.kind, d.object) not in said and not (d.object in pairs and d.object in objects)]
+    return sorted(set(found + extra), key=lambda d: (d.object, d.kind))
 
 
 def _flatten(diffs):
@@ -118,7 +176,7 @@ def empty_string_columns(metadata) -> set[tuple[str, str]]:
     }
 
 
-def _describe(diff) -> Difference:
+def _describe(diff, dialect=None) -> Difference:
     action = diff[0]
     if action in ("add_table", "remove_table"):
         kind = "missing table" if action == "add_table" else "extra table"
@@ -138,10 +196,29 @@ def _describe(diff) -> Difference:
         # ("modify_type", schema, table, column, existing, old, new)
         what = action.removeprefix("modify_").replace("_", " ")
         _, _, table, column, _, old, new = diff
-        return Difference(what, f"{table}.{column}", f"database: {old!s}, models: {new!s}")
+        return Difference(what, f"{table}.{column}", both(_readable(what, new, dialect), _readable(what, old, dialect)))
     if action in ("add_table_comment", "remove_table_comment"):
-        return Difference("table comment", diff[1].name)
+        table = diff[1]
+        return Difference("table comment", table.name, both(
+            _readable("comment", table.comment, dialect), _readable("comment", diff[2], dialect)))
     return Difference(action.replace("_", " "), str(diff[1:]))
+
+
+def _readable(what: str, value, dialect) -> str:
+    """SQL text, not a Python repr: VARCHAR(16), NOT NULL, now(), 'a comment'."""
+    if what == "nullable":
+        return "NULL" if value else "NOT NULL"
+    if value is None:
+        return {"default": "no default", "comment": "no comment"}.get(what, "none")
+    if what == "comment":
+        return f"'{value}'"
+    arg = getattr(value, "arg", value)  # a server default holds its SQL in .arg
+    if hasattr(arg, "compile"):
+        try:
+            return str(arg.compile(dialect=dialect))
+        except Exception:  # a type this dialect cannot render: its generic name
+            return str(arg)
+    return str(arg)
 
 
 def _compare_checks(connection, metadata) -> list[Difference]:

@@ -5,7 +5,13 @@ modules only; SQLAlchemy, Alembic and the drivers load inside the commands
 that need them (`--help`, `--version` and `dsn` never do).
 """
 
-from . import ci_commands, credentials_commands, info_commands, schema_commands  # noqa: F401  (register the commands)
+from . import (  # noqa: F401  (register the commands)
+    adopt_commands,
+    ci_commands,
+    credentials_commands,
+    info_commands,
+    schema_commands,
+)
 from .group import main
 
 __all__ = ["main"]

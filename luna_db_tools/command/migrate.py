@@ -22,6 +22,7 @@ from ..runtime.environment import make_config
 from ..runtime.history import PlannedStep, check_revision_argument, describe, plan_steps, revision_after
 from ..runtime.steps import Timeouts, run_step, set_session_timeouts
 from ..runtime.unfinished import part_applied_steps
+from .adopt import refuse_without_history
 from .common import Report, schema_of, silent
 from .guards import check_plan
 
@@ -81,6 +82,7 @@ def plan(settings: DbSettings, revision: str, direction: str) -> list[PlannedSte
     check_revision_argument(schema, revision)
     with connect(settings) as connection:
         current = current_revisions(connection)
+        refuse_without_history(connection, current)
     check_plan(schema, revision, direction, current)
     return plan_steps(schema, revision, direction, current)
 
@@ -132,6 +134,7 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
     with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
             connect(settings, policy) as connection:
         start = current_revisions(connection)
+        refuse_without_history(connection, start)
         check_plan(schema, revision, direction, start)  # before anything is written
         set_session_timeouts(connection, timeouts)
         audit.ensure_audit_table(connection)

@@ -12,6 +12,7 @@ from ..db.tool_tables import current_revisions
 from ..runtime.history import plan_steps, revisions_below, script_directory
 from ..runtime.unfinished import ROLLED_BACK, unfinished_steps
 from ..schemas import load_models
+from .adopt import refuse_without_history
 from .common import schema_of
 from .credentials import KeptCredentials, kept_credentials
 from .guards import check_foreign_revisions
@@ -54,6 +55,7 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status
     head_ids = list(script.get_heads())
     with connect(settings, policy) as connection:
         now = current_revisions(connection)
+        refuse_without_history(connection, now)
         check_foreign_revisions(schema, now)
         pending = [step.revision for step in plan_steps(schema, "heads", "upgrade", now)]
         at_head = not pending and sorted(now) == sorted(head_ids)

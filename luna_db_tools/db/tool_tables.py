@@ -50,3 +50,10 @@ def schema_tables(connection) -> list[str]:
 def is_schema_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic's `include_object` hook: everything but luna-db's own tables."""
     return not (type_ == "table" and name in TOOL_TABLES)
+
+
+def has_version_rows(connection) -> bool:
+    """Whether the database holds a migration history (a version table with a row)."""
+    if VERSION_TABLE not in sa.inspect(connection).get_table_names():
+        return False
+    return connection.execute(sa.select(sa.func.count()).select_from(version_table())).scalar_one() > 0

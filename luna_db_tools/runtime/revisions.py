@@ -36,3 +36,15 @@ def _declared(path: Path) -> tuple[str | None, tuple[str, ...]]:
     down = values.get("down_revision")
     downs = tuple(down) if isinstance(down, (tuple, list)) else ((down,) if down else ())
     return values.get("revision"), downs
+
+
+def history_order(schema: str) -> list[str]:
+    """Every revision of a linear history, oldest first (read like head_revision, without Alembic)."""
+    declared = [_declared(path) for path in sorted(versions_dir(schema).glob("*.py"))]
+    below = {revision: downs for revision, downs in declared if revision}
+    order, current = [], head_revision(schema)
+    while current:
+        order.append(current)
+        downs = below.get(current, ())
+        current = downs[0] if downs else None
+    return order[::-1]

@@ -1,0 +1,128 @@
+"""Drift on real PostgreSQL: every single-object change to a database made by
+`luna-db create` is reported, readably; benign changes report nothing.
+
+Each case runs on its own copy of a database `luna-db create` made (CREATE
+DATABASE ... TEMPLATE, so the suite stays quick); the cases are in
+tests/drift_cases.py, shared with bench/drift_vs_migra.py.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from luna_db_tools.analysis.catalog import Index
+from luna_db_tools.analysis.compare import compare_snapshots
+from luna_db_tools.analysis.drift import Difference, compare_database
+from luna_db_tools.analysis.fingerprint import from_json, load, to_json
+from luna_db_tools.analysis.reflect import reflect
+from luna_db_tools.runtime.revisions import head_revision
+from luna_db_tools.schemas import load_models
+from tests.clirunner import invoke
+from tests.drift_cases import BENIGN, CHANGES, Case
+from tests.pghelpers import create_database, drop_database, fetch_all
+
+# What a Python repr looks like in a line meant for people.
+_REPR = re.compile(r"<[A-Za-z_.]+ object|[A-Z][a-z]+\(|TextClause|DefaultClause|\\n")
+
+
+@pytest.fixture(scope="session")
+def role(pg_server):
+    name = f"lt_role_{uuid.uuid4().hex[:8]}"
+    fetch_all(pg_server, pg_server.admin_database, f"CREATE ROLE {name}")
+    yield name
+    # The grants died with the case databases; the role can go now.
+    fetch_all(pg_server, pg_server.admin_database, f"DROP ROLE IF EXISTS {name}")
+
+
+@pytest.fixture(scope="session")
+def templates(pg_server):
+    """{schema: database made by `luna-db create`}, copied by each case."""
+    made = {}
+    for schema in ("streams", "backport3"):
+        name = f"lt_tpl_{schema}_{uuid.uuid4().hex[:6]}"
+        create_database(pg_server, name)
+        result = invoke("create", "--schema", schema, "--dsn", pg_server.dsn(name))
+        assert result.exit_code == 0, result.stderr
+        made[schema] = name
+    yield made
+    for name in made.values():
+        drop_database(pg_server, name)
+
+
+@pytest.fixture
+def case_db(pg_server, templates, role):
+    """A function that makes a copy of the schema's template with a case's change applied."""
+    made = []
+
+    def make(case: Case) -> str:
+        name = f"lt_{uuid.uuid4().hex[:12]}"
+        fetch_all(pg_server, pg_server.admin_database, f'CREATE DATABASE "{name}" TEMPLATE "{templates[case.schema]}"')
+        made.append(name)
+        for statement in case.statements:
+            fetch_all(pg_server, name, statement.format(role=role, database=name))
+        return name
+
+    yield make
+    for name in made:
+        drop_database(pg_server, name)
+    fetch_all(pg_server, pg_server.admin_database, "DROP SCHEMA IF EXISTS lt_other CASCADE")
+
+
+def drift(server, database: str, schema: str) -> list[Difference]:
+    engine = sa.create_engine(server.url(database), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return compare_database(connection, load_models(schema).metadata)
+    finally:
+        engine.dispose()
+
+
+def test_there_are_many_cases_of_every_kind_in_both_schemas():
+    assert len(CHANGES) > 100 and len(BENIGN) >= 30
+    assert {c.schema for c in CHANGES} == {c.schema for c in BENIGN} == {"streams", "backport3"}
+    assert len({c.id for c in CHANGES + BENIGN}) == len(CHANGES + BENIGN)
+
+
+@pytest.mark.parametrize("case", CHANGES, ids=lambda c: c.id)
+def test_a_change_is_reported_in_one_readable_line(pg_server, case_db, case):
+    found = drift(pg_server, case_db(case), case.schema)
+    assert case.expect in {(d.kind, d.object) for d in found}, [str(d) for d in found]
+    for difference in found:
+        line = str(difference)
+        assert "\n" not in line and not _REPR.search(line), line
+
+
+@pytest.mark.parametrize("case", BENIGN, ids=lambda c: c.id)
+def test_a_benign_change_reports_nothing(pg_server, case_db, case):
+    assert drift(pg_server, case_db(case), case.schema) == []
+
+
+def test_the_default_of_the_issue_reads_as_sql(pg_server, case_db):
+    case = next(c for c in CHANGES if c.id == "default-now")
+    found = {(d.kind, d.object): d.detail for d in drift(pg_server, case_db(case), case.schema)}
+    assert found[("default", "stream.create_time")] == (
+        "timezone('utc'::text, now()) in the models, now() in the database")
+
+
+@pytest.mark.parametrize("schema", ["streams", "backport3"])
+def test_a_fresh_database_matches_its_head_fingerprint_exactly(pg_server, templates, schema):
+    engine = sa.create_engine(pg_server.url(templates[schema]), poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        live = reflect(connection)
+    engine.dispose()
+    expected = load(schema, head_revision(schema))
+    assert compare_snapshots(expected, live) == []
+    assert to_json(live) == to_json(expected)
+    # The round trip through JSON keeps every field, tuples included.
+    assert from_json(to_json(live), live.schema) == live
+
+
+def test_the_structural_key_of_an_index_ignores_its_name():
+    one = Index("stream", "ix_stream_status", "btree", False, ("status",))
+    other = Index("stream", "stream_status_idx", "btree", False, ("status",))
+    assert one.key == other.key and one != other
+    assert Index("stream", "x", "hash", False, ("status",)).key != one.key
