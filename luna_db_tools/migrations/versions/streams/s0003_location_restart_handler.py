@@ -1,8 +1,12 @@
 """location, autorestart and handler of streams
 
 Every existing stream gets its `restart` row (autorestart off, the default
-settings) by one set-based INSERT ... SELECT, so it scales to millions of
-streams.
+settings). On PostgreSQL the new tables (whose foreign keys lock `stream`
+in SHARE ROW EXCLUSIVE mode, which blocks its writers) are created in a
+short transaction of their own, and the rows are filled afterwards in
+batches of their own, so no writer of `stream` waits for the fill. A run
+killed half-way resumes where it stopped. Oracle (no transactional DDL)
+keeps one set-based INSERT ... SELECT.
 
 Revision ID: s0003
 Revises: s0002
@@ -11,6 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from luna_db_tools.models.base import Bool, bool_check, bool_literal, utcnow
+from luna_db_tools.runtime.batched import backfill, catalog_step
 
 revision = "s0003"
 down_revision = "s0002"
@@ -25,7 +30,14 @@ def _stream_key():
     )
 
 
-def upgrade() -> None:
+def _postgresql() -> bool:
+    return op.get_context().dialect.name == "postgresql"
+
+
+def _tables() -> None:
+    # IF NOT EXISTS on PostgreSQL: a run killed after this step committed
+    # finds the tables there and goes on to the fill.
+    again = {"if_not_exists": True} if _postgresql() else {}
     op.create_table(
         "location",
         _stream_key(),
@@ -37,6 +49,7 @@ def upgrade() -> None:
         sa.Column("geo_position_latitude", sa.Float, comment="latitude, -90..90"),
         sa.Column("geo_position_longitude", sa.Float, comment="longitude, -180..180"),
         comment="Where the camera of a stream is",
+        **again,
     )
     op.create_table(
         "restart",
@@ -49,6 +62,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), comment="state of the current autorestart"),
         bool_check("restart"),
         comment="Autorestart settings and state of a stream",
+        **again,
     )
     op.create_table(
         "handler",
@@ -59,8 +73,35 @@ def upgrade() -> None:
             comment="date: last feedback from the handler (UTC); a silent handler makes the stream handler_lost",
         ),
         comment="Which stream handler (worker) processes a stream",
+        **again,
     )
-    op.create_index(None, "handler", ["handler_id"])
+    op.create_index(None, "handler", ["handler_id"], **again)
+
+
+# One batch of restart rows, by stream_id: FOR KEY SHARE keeps a stream deleted
+# meanwhile out of the batch (its row would fail the foreign key), ON CONFLICT
+# makes a repeated batch harmless.
+RESTART_BATCH = (
+    "WITH batch AS (SELECT stream_id FROM stream WHERE stream_id > {after}"
+    " ORDER BY stream_id LIMIT {limit} FOR KEY SHARE),"
+    " moved AS (INSERT INTO restart (stream_id) SELECT stream_id FROM batch ON CONFLICT DO NOTHING RETURNING 1)"
+    " SELECT (SELECT max(stream_id) FROM batch), (SELECT count(*) FROM moved)"
+)
+
+
+def upgrade() -> None:
+    if not _postgresql():
+        _tables()
+        _fill_at_once()
+        return
+    catalog_step(_tables)
+    backfill(
+        "restart rows for existing streams", RESTART_BATCH,
+        resume_sql="SELECT max(stream_id) FROM restart", estimate_table="stream",
+    )
+
+
+def _fill_at_once() -> None:
     # Set-based: one statement for all streams, the columns' defaults fill the
     # rest. NOT EXISTS: on Oracle a rerun of a part-applied revision repeats it.
     op.execute(

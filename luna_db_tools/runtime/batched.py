@@ -1,0 +1,148 @@
+"""Revision building blocks that keep every writer of a busy PostgreSQL table moving.
+
+The pattern (README, "Writing migrations"): a strong lock only for a step
+that changes the catalog and moves no rows, in a short transaction of its
+own with a short lock timeout (retried); rows moved in bounded batches, each
+batch its own transaction, idempotent and resumable; constraints NOT VALID,
+validated later; indexes CONCURRENTLY (runtime/online.py).
+
+On any other dialect (Oracle) each helper does the plain operation, so an
+Oracle script renders exactly as it did before the pattern.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from typing import Callable
+
+from alembic import op
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+#: A catalog step waits at most this long for its lock: every writer that
+#: queues behind the waiting migration waits no longer (issue 20: < 0.5 s).
+CATALOG_LOCK_TIMEOUT_MS = 200
+#: Attempts of a catalog step that did not get its lock, with backoff (~1 min in all).
+CATALOG_ATTEMPTS = 40
+#: Rows per backfill batch: a batch's transaction stays well under a second.
+BATCH_ROWS = 5000
+#: The marker comment an offline script carries before a batched backfill
+#: (analysis/impact.py reads it: the DO block's rows move in batches).
+BACKFILL_MARK = "-- luna-db: batched backfill"
+
+
+def _postgresql() -> bool:
+    return op.get_context().dialect.name == "postgresql"
+
+
+def catalog_step(build: Callable[[], None], *, lock_timeout_ms: int = CATALOG_LOCK_TIMEOUT_MS,
+                 attempts: int = CATALOG_ATTEMPTS) -> None:
+    """Run `build` (catalog-only DDL) in a transaction of its own with a short lock timeout.
+
+    A migration waiting for a lock holds up every writer queued behind it,
+    so it waits `lock_timeout_ms` at most, rolls back, and tries again after
+    a pause (a long reader ends sooner or later). `build` must be rerunnable:
+    a kill after this commit and before the revision is stamped runs it again
+    (CREATE ... IF NOT EXISTS).
+    """
+    context = op.get_context()
+    if not _postgresql():
+        build()
+        return
+    with context.autocommit_block():
+        if context.as_sql:
+            _once(build, lock_timeout_ms)
+            return
+        for attempt in range(attempts):
+            try:
+                _once(build, lock_timeout_ms)
+                return
+            except DBAPIError as error:
+                op.execute("ROLLBACK")
+                if getattr(error.orig, "pgcode", None) != "55P03" or attempt == attempts - 1:
+                    raise
+            # Backoff with jitter: replicas of a busy service do not retry in step.
+            pause = min(0.05 * 2**attempt, 2.0) * (0.5 + random.random())
+            _say(f"waiting for a table lock (held by another session); attempt {attempt + 2} of {attempts} "
+                 f"in {pause:.1f} s")
+            time.sleep(pause)
+
+
+def _once(build: Callable[[], None], lock_timeout_ms: int) -> None:
+    op.execute("BEGIN")
+    op.execute(f"SET LOCAL lock_timeout = '{lock_timeout_ms}ms'")
+    build()
+    op.execute("COMMIT")
+
+
+def backfill(what: str, batch_sql: str, *, resume_sql: str, start: str = "",
+             estimate_table: str | None = None, batch_rows: int = BATCH_ROWS) -> None:
+    """Move rows in batches, each committed on its own, by keyset over `key`.
+
+    `batch_sql` is one statement with the placeholders {after} and {limit}
+    (SQL literals are filled in) that moves the next batch of rows whose key
+    is greater than {after} and returns one row: the batch's last key (NULL
+    when there was nothing left) and the number of rows it moved. It must be
+    idempotent (NOT EXISTS / ON CONFLICT DO NOTHING). `resume_sql` returns
+    the key to continue after (a run killed half-way resumes there), NULL to
+    start at `start`. Progress goes to stderr.
+
+    Offline, the same batches are one DO block that commits after each batch.
+    """
+    context = op.get_context()
+    with context.autocommit_block():
+        if context.as_sql:
+            op.execute(_do_block(what, batch_sql, resume_sql, start, batch_rows))
+            return
+        connection = op.get_bind()
+        after = connection.execute(text(resume_sql)).scalar()
+        resumed = after is not None
+        after = start if after is None else after
+        total = _estimate(connection, estimate_table)
+        moved, batches, shown, began = 0, 0, time.monotonic(), time.monotonic()
+        if resumed:
+            _say(f"{what}: resuming after key {after!r} (an earlier run stopped half-way)")
+        while True:
+            row = connection.execute(text(batch_sql.format(after=_literal(after), limit=int(batch_rows)))).one()
+            last, count = row[0], row[1] or 0
+            if last is None:
+                break
+            after, moved, batches = last, moved + count, batches + 1
+            if time.monotonic() - shown >= 2.0:
+                shown = time.monotonic()
+                share = f" of ~{total:,}" if total else ""
+                _say(f"{what}: {moved:,}{share} rows in {batches:,} batches, {shown - began:.0f} s")
+        if batches:
+            _say(f"{what}: {moved:,} rows in {batches:,} batches, {time.monotonic() - began:.1f} s")
+
+
+def _do_block(what: str, batch_sql: str, resume_sql: str, start: str, batch_rows: int) -> str:
+    """The batches for a DBA's script: a PL/pgSQL loop that commits after each (PostgreSQL 11+, outside BEGIN)."""
+    statement = batch_sql.format(after="after_key", limit=int(batch_rows))
+    return (
+        f"{BACKFILL_MARK}: {what}, {int(batch_rows)} rows a batch\n"
+        "DO $luna$\nDECLARE\n  after_key text;\n  batch_count bigint;\nBEGIN\n"
+        f"  after_key := coalesce(({resume_sql}), {_literal(start)});\n"
+        "  LOOP\n"
+        f"    {statement} INTO after_key, batch_count;\n"
+        "    EXIT WHEN after_key IS NULL;\n"
+        "    COMMIT;\n"
+        "  END LOOP;\nEND\n$luna$"
+    )
+
+
+def _estimate(connection, table: str | None) -> int:
+    if not table:
+        return 0
+    value = connection.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table}).scalar()
+    return max(int(value or 0), 0)
+
+
+def _literal(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _say(line: str) -> None:
+    print(f"  {line}", file=sys.stderr, flush=True)

@@ -1,0 +1,151 @@
+"""Writers keep moving while a revision runs (issue 20): s0003's catalog step and batched fill.
+
+Real PostgreSQL, real concurrent sessions: a long reader holds `stream`,
+a writer inserts while the migration waits for its lock, and a run that
+stopped half-way through the fill is completed by the next one.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+
+import sqlalchemy as sa
+
+from tests.clirunner import invoke, run_process
+from tests.pgcluster import find_pg_bin
+from tests.pghelpers import pg_dump_schema
+
+
+def engine(db):
+    return sa.create_engine(db.url, poolclass=sa.pool.NullPool)
+
+
+def cli_ok(*args):
+    result = invoke(*args)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def add_streams(db, count: int, prefix: str = "s") -> None:
+    with engine(db).begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO stream (stream_id, account_id, data, event_handler, policies, status)"
+            " SELECT :prefix || lpad(i::text, 8, '0'), 'acc', '{}', '{}', '{}', 'pending'"
+            " FROM generate_series(1, :count) AS i"), {"prefix": prefix, "count": count})
+
+
+def test_a_run_stopped_half_way_through_the_fill_is_completed_by_the_next(fresh_db, second_db, pg_server):
+    cli_ok("upgrade", "s0002", "--schema", "streams", "--dsn", fresh_db.dsn)
+    add_streams(fresh_db, 12_000)
+    cli_ok("upgrade", "s0003", "--schema", "streams", "--dsn", fresh_db.dsn)
+    # What a kill during the fill leaves: the tables committed, the batches up
+    # to some key committed (they commit in key order), the version not stamped.
+    with engine(fresh_db).begin() as connection:
+        connection.execute(sa.text("DELETE FROM restart WHERE stream_id > 's00007000'"))
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = 's0002'"))
+
+    result = cli_ok("upgrade", "s0003", "--schema", "streams", "--dsn", fresh_db.dsn)
+
+    assert "resuming after key 's00007000'" in result.stderr
+    with engine(fresh_db).connect() as connection:
+        missing = connection.execute(sa.text(
+            "SELECT count(*) FROM stream WHERE NOT EXISTS (SELECT 1 FROM restart r WHERE r.stream_id = stream.stream_id)"
+        )).scalar()
+        restarts = connection.execute(sa.text("SELECT count(*) FROM restart WHERE NOT restart AND delay = 60")).scalar()
+    assert (missing, restarts) == (0, 12_000)
+    cli_ok("upgrade", "s0003", "--schema", "streams", "--dsn", pg_server.dsn(second_db))
+    assert pg_dump_schema(pg_server, fresh_db.name) == pg_dump_schema(pg_server, second_db)
+
+
+def test_writers_of_stream_wait_under_half_a_second_while_a_long_transaction_holds_up_the_migration(fresh_db):
+    cli_ok("upgrade", "s0002", "--schema", "streams", "--dsn", fresh_db.dsn)
+    add_streams(fresh_db, 100)
+    # A service's long transaction that wrote to stream: ROW EXCLUSIVE until it
+    # ends, which the foreign keys' SHARE ROW EXCLUSIVE must wait for.
+    reader = engine(fresh_db).connect()
+    reader.execute(sa.text("UPDATE stream SET version = version + 1 WHERE stream_id = 's00000001'"))
+    upgrade = run_process("upgrade", "s0003", "--schema", "streams", "--dsn", fresh_db.dsn, background=True)
+    waits: list[float] = []
+    try:
+        with engine(fresh_db).connect() as writer:
+            writer.execution_options(isolation_level="AUTOCOMMIT")
+            _until_a_session_waits_for_a_lock(writer)
+            deadline = time.monotonic() + 3.0
+            number = 0
+            while time.monotonic() < deadline:
+                number += 1
+                started = time.monotonic()
+                writer.execute(sa.text(
+                    "INSERT INTO stream (stream_id, account_id, data, event_handler, policies, status)"
+                    " VALUES (:id, 'acc', '{}', '{}', '{}', 'pending')"), {"id": f"w{number:06d}"})
+                waits.append(time.monotonic() - started)
+                time.sleep(0.01)
+        assert upgrade.poll() is None, "the migration should still be waiting for the reader"
+    finally:
+        reader.rollback()
+        reader.close()
+    stdout, stderr = upgrade.communicate(timeout=120)
+    assert upgrade.returncode == 0, stderr
+    assert "waiting for a table lock" in stderr
+    assert len(waits) > 50
+    assert max(waits) < 0.5, f"a writer waited {max(waits):.2f} s"
+    with engine(fresh_db).connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM restart")).scalar() >= 100
+
+
+def _until_a_session_waits_for_a_lock(connection, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if connection.execute(sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+            return
+        time.sleep(0.02)
+    raise AssertionError("the migration never waited for its lock")
+
+
+def test_the_offline_script_fills_in_batches_when_run_by_psql(fresh_db, pg_server):
+    cli_ok("upgrade", "s0002", "--schema", "streams", "--dsn", fresh_db.dsn)
+    add_streams(fresh_db, 12_001)
+    script = cli_ok("upgrade", "--sql", "s0002:s0003", "--schema", "streams").stdout
+    assert "DO $luna$" in script and "COMMIT;\n  END LOOP" in script
+    environ = {**os.environ, "PGPASSWORD": pg_server.password}
+    done = subprocess.run(
+        [str(find_pg_bin() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", pg_server.host,
+         "-p", str(pg_server.port), "-U", pg_server.user, "-d", fresh_db.name],
+        input=script, capture_output=True, text=True, env=environ, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    with engine(fresh_db).connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM restart")).scalar() == 12_001
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "s0003"
+
+
+def test_inserts_go_on_during_the_fill(fresh_db):
+    """Each batch is its own short transaction holding no lock a writer of stream needs."""
+    cli_ok("upgrade", "s0002", "--schema", "streams", "--dsn", fresh_db.dsn)
+    add_streams(fresh_db, 60_000)
+    stop = threading.Event()
+    waits: list[float] = []
+
+    def write():
+        with engine(fresh_db).connect() as writer:
+            writer.execution_options(isolation_level="AUTOCOMMIT")
+            number = 0
+            while not stop.is_set():
+                number += 1
+                started = time.monotonic()
+                writer.execute(sa.text(
+                    "UPDATE stream SET version = version + 1 WHERE stream_id = :id"), {"id": f"s{number % 60_000 + 1:08d}"})
+                waits.append(time.monotonic() - started)
+                time.sleep(0.005)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        cli_ok("upgrade", "s0003", "--schema", "streams", "--dsn", fresh_db.dsn)
+    finally:
+        stop.set()
+        thread.join()
+    assert waits and max(waits) < 0.5, f"a writer waited {max(waits):.2f} s"
