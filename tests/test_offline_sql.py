@@ -17,7 +17,7 @@ from tests.sqlscripts import DIALECTS, SCHEMAS, statements
 
 
 def created_tables(script: str) -> set[str]:
-    return {name.strip('"').lower() for name in re.findall(r"CREATE TABLE (\"?\w+\"?)", script)}
+    return {name.strip('"').lower() for name in re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\"?\w+\"?)", script)}
 
 
 @pytest.mark.parametrize("db_type", DIALECTS)

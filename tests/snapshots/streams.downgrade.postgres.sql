@@ -24,11 +24,38 @@ DROP VIEW IF EXISTS group_view;
 
 DROP VIEW IF EXISTS stream_view;
 
-UPDATE stream SET status = 'restart' WHERE status = 'handler_lost';
+COMMIT;
 
-ALTER TABLE stream DROP CONSTRAINT ck_stream_status;
+BEGIN;
+
+SET LOCAL lock_timeout = '200ms';
+
+ALTER TABLE stream DROP CONSTRAINT IF EXISTS ck_stream_status;
 
 ALTER TABLE stream ADD CONSTRAINT ck_stream_status CHECK (status IN ('pending', 'in_progress', 'done', 'restart', 'cancel', 'failure', 'pause')) NOT VALID;
+
+COMMIT;
+
+BEGIN;
+
+COMMIT;
+
+-- luna-db: batched backfill: streams back from handler_lost to restart, 5000 rows a batch
+DO $luna$
+DECLARE
+  after_key text;
+  batch_count bigint;
+BEGIN
+  after_key := coalesce((SELECT NULL), '');
+  LOOP
+    WITH batch AS (SELECT stream_id FROM stream WHERE status = 'handler_lost' AND stream_id > after_key ORDER BY stream_id LIMIT 5000), moved AS (UPDATE stream SET status = 'restart' FROM batch WHERE stream.stream_id = batch.stream_id AND stream.status = 'handler_lost' RETURNING 1) SELECT (SELECT max(stream_id) FROM batch), (SELECT count(*) FROM moved) INTO after_key, batch_count;
+    EXIT WHEN after_key IS NULL;
+    COMMIT;
+  END LOOP;
+END
+$luna$;
+
+BEGIN;
 
 COMMIT;
 

@@ -147,7 +147,13 @@ BEGIN;
 
 -- Running upgrade s0002 -> s0003
 
-CREATE TABLE location (
+COMMIT;
+
+BEGIN;
+
+SET LOCAL lock_timeout = '200ms';
+
+CREATE TABLE IF NOT EXISTS location (
     stream_id VARCHAR(36) NOT NULL, 
     city VARCHAR(128), 
     area VARCHAR(128), 
@@ -178,7 +184,7 @@ COMMENT ON COLUMN location.geo_position_latitude IS 'latitude, -90..90';
 
 COMMENT ON COLUMN location.geo_position_longitude IS 'longitude, -180..180';
 
-CREATE TABLE restart (
+CREATE TABLE IF NOT EXISTS restart (
     stream_id VARCHAR(36) NOT NULL, 
     restart BOOLEAN DEFAULT false NOT NULL, 
     attempt_count INTEGER DEFAULT 10 NOT NULL, 
@@ -206,7 +212,7 @@ COMMENT ON COLUMN restart.last_attempt_time IS 'date: last autorestart attempt (
 
 COMMENT ON COLUMN restart.status IS 'state of the current autorestart';
 
-CREATE TABLE handler (
+CREATE TABLE IF NOT EXISTS handler (
     stream_id VARCHAR(36) NOT NULL, 
     handler_id VARCHAR(36) NOT NULL, 
     last_feedback_time TIMESTAMP WITHOUT TIME ZONE DEFAULT timezone('utc', now()) NOT NULL, 
@@ -222,9 +228,30 @@ COMMENT ON COLUMN handler.handler_id IS 'uuid4: id of the stream handler';
 
 COMMENT ON COLUMN handler.last_feedback_time IS 'date: last feedback from the handler (UTC); a silent handler makes the stream handler_lost';
 
-CREATE INDEX ix_handler_handler_id ON handler (handler_id);
+CREATE INDEX IF NOT EXISTS ix_handler_handler_id ON handler (handler_id);
 
-INSERT INTO restart (stream_id) SELECT stream_id FROM stream WHERE NOT EXISTS (SELECT 1 FROM restart WHERE restart.stream_id = stream.stream_id);
+COMMIT;
+
+BEGIN;
+
+COMMIT;
+
+-- luna-db: batched backfill: restart rows for existing streams, 5000 rows a batch
+DO $luna$
+DECLARE
+  after_key text;
+  batch_count bigint;
+BEGIN
+  after_key := coalesce((SELECT max(stream_id) FROM restart), '');
+  LOOP
+    WITH batch AS (SELECT stream_id FROM stream WHERE stream_id > after_key ORDER BY stream_id LIMIT 5000 FOR KEY SHARE), moved AS (INSERT INTO restart (stream_id) SELECT stream_id FROM batch ON CONFLICT DO NOTHING RETURNING 1) SELECT (SELECT max(stream_id) FROM batch), (SELECT count(*) FROM moved) INTO after_key, batch_count;
+    EXIT WHEN after_key IS NULL;
+    COMMIT;
+  END LOOP;
+END
+$luna$;
+
+BEGIN;
 
 UPDATE alembic_version SET version_num='s0003' WHERE alembic_version.version_num = 's0002';
 
@@ -234,21 +261,35 @@ BEGIN;
 
 -- Running upgrade s0003 -> s0004
 
-ALTER TABLE stream DROP CONSTRAINT ck_stream_status;
+COMMIT;
+
+BEGIN;
+
+SET LOCAL lock_timeout = '200ms';
+
+ALTER TABLE stream DROP CONSTRAINT IF EXISTS ck_stream_status;
 
 ALTER TABLE stream ADD CONSTRAINT ck_stream_status CHECK (status IN ('pending', 'in_progress', 'done', 'restart', 'cancel', 'failure', 'pause', 'handler_lost')) NOT VALID;
 
-COMMIT;
+DROP VIEW IF EXISTS group_view;
 
-ALTER TABLE stream VALIDATE CONSTRAINT ck_stream_status;
-
-BEGIN;
+DROP VIEW IF EXISTS stream_view;
 
 CREATE VIEW stream_view AS SELECT stream.stream_id, stream.account_id, stream.name, stream.description, stream.data, stream.event_handler, stream.policies, stream.status, stream.version, stream.create_time, stream.last_update_time, location.city, location.area, location.district, location.street, location.house_number, location.geo_position_latitude, location.geo_position_longitude, restart.restart, restart.attempt_count, restart.delay, restart.current_attempt, restart.last_attempt_time, restart.status AS restart_status, handler.handler_id, handler.last_feedback_time 
 FROM stream LEFT OUTER JOIN location ON location.stream_id = stream.stream_id LEFT OUTER JOIN restart ON restart.stream_id = stream.stream_id LEFT OUTER JOIN handler ON handler.stream_id = stream.stream_id;
 
 CREATE VIEW group_view AS SELECT "group".group_id, "group".account_id, "group".group_name, "group".description, "group".create_time, count(group_stream.stream_id) AS stream_count 
 FROM "group" LEFT OUTER JOIN group_stream ON group_stream.group_id = "group".group_id GROUP BY "group".group_id, "group".account_id, "group".group_name, "group".description, "group".create_time;
+
+COMMIT;
+
+BEGIN;
+
+COMMIT;
+
+ALTER TABLE stream VALIDATE CONSTRAINT ck_stream_status;
+
+BEGIN;
 
 UPDATE alembic_version SET version_num='s0004' WHERE alembic_version.version_num = 's0003';
 
