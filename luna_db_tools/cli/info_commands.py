@@ -94,6 +94,12 @@ def status(out, json_output, **kwargs):
             f"revision {mismatch['revision']}'s file changed after it was applied "
             f"(checksum {mismatch['recorded'][:12]} then, {mismatch['current'][:12]} now)",
         )
+    for change in report.rewritten:
+        complain(
+            "note",
+            f"revision {change['revision']} ran in an earlier form of its file (as of {change['commit']}); "
+            f"rewritten since: {change['reason']}",
+        )
     return EXIT_OK if report.ok else EXIT_FAILED
 
 

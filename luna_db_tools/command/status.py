@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from ..analysis.drift import Difference, compare_database
 from ..config.settings import DbSettings
@@ -10,6 +10,7 @@ from ..db import audit
 from ..db.connect import RetryPolicy, connect
 from ..db.tool_tables import current_revisions
 from ..runtime.history import plan_steps, revisions_below, script_directory
+from ..runtime.known_checksums import rewritten_revisions
 from ..runtime.unfinished import ROLLED_BACK, unfinished_steps
 from ..schemas import load_models
 from .adopt import refuse_without_history
@@ -32,6 +33,8 @@ class Status:
     unfinished: list[dict]
     #: backport3: the credentials b0002 keeps until removed on request (not drift); None: none kept.
     kept_credentials: KeptCredentials | None = None
+    # Applied in a known earlier form of the file (runtime/known_checksums.py): explained, not tampering.
+    rewritten: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -77,6 +80,7 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status
         audit=trail[-10:],
         unfinished=unfinished,
         kept_credentials=kept,
+        rewritten=rewritten_revisions(trail, script, revisions_below(schema, now)),
     )
 
 

@@ -201,21 +201,35 @@ def earlier_release(revision: str, checksum: str) -> str | None:
 
 
 def checksum_mismatches(rows: list[dict], script, applied: list[str]) -> list[dict]:
-    """Applied revisions whose file differs from the checksum recorded when applied
-    (an earlier shipped wording, KNOWN_EARLIER_CHECKSUMS, is not a mismatch)."""
+    """Applied revisions whose file differs from the checksum recorded when applied.
+
+    A recorded checksum of a known earlier form of the file (an earlier
+    shipped wording, KNOWN_EARLIER_CHECKSUMS, or a rewrite that kept the
+    revision's end schema, runtime/known_checksums.py) is no mismatch:
+    runtime.known_checksums.rewritten_revisions lists those with the reason.
+    """
+    from ..runtime.known_checksums import earlier_form
+
+    return [change for change in changed_revisions(rows, script, applied)
+            if earlier_release(change["revision"], change["recorded"]) is None
+            and earlier_form(change["revision"], change["recorded"]) is None]
+
+
+def changed_revisions(rows: list[dict], script, applied: list[str]) -> list[dict]:
+    """Every applied revision whose file differs from the checksum recorded when it was last applied."""
     latest_up: dict[str, str] = {}
     for row in rows:
         if row["direction"] == "up" and row["checksum"]:
             latest_up[row["revision"]] = row["checksum"]
-    mismatches = []
+    changed = []
     for revision in applied:
         recorded = latest_up.get(revision)
         if recorded is None:
             continue
         current = file_checksum(script.get_revision(revision).path)
-        if current != recorded and earlier_release(revision, recorded) is None:
-            mismatches.append({"revision": revision, "recorded": recorded, "current": current})
-    return mismatches
+        if current != recorded:
+            changed.append({"revision": revision, "recorded": recorded, "current": current})
+    return changed
 
 
 class AuditRecorder:

@@ -1,0 +1,80 @@
+"""Earlier forms of landed revision files: checksums the audit trail may hold, and why they changed.
+
+A revision may be rewritten after databases ran it, when the schema it ends
+in stays exactly the same (a test compares pg_dump of every revision's end
+shape): e.g. to stop blocking writers. A database that ran the earlier form
+recorded that form's sha256 in `luna_db_audit`; `status` and `check` must
+not call that tampering. Each earlier form is listed here with the commit it
+was last shipped in and the reason for the rewrite. Any other difference is
+still reported.
+
+Listed: every form since the audit trail began recording checksums
+(commit a678c59). (db.audit.KNOWN_EARLIER_CHECKSUMS holds b0002's wordings before issue 16;
+both tables are consulted.) Add a line whenever a landed revision file changes (`git show
+<commit>:<path> | sha256sum`, CRLF normalised as db.audit.file_checksum does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EarlierForm:
+    revision: str
+    checksum: str  # sha256 of the earlier file
+    commit: str    # the commit whose tree last held that form
+    reason: str    # what changed, and that the end schema did not
+
+
+_ORACLE_EMPTY_STRING = "Oracle: EmptyString for NOT NULL DEFAULT '' columns; PostgreSQL SQL unchanged"
+_LINT = "downgrade without blocking (NOT VALID + VALIDATE, DROP INDEX CONCURRENTLY), issue 15; same end schema"
+_LAYOUT = "imports moved to luna_db_tools.runtime (issue 14); same SQL"
+_S0003 = ("the restart rows were filled in the transaction that created the foreign keys to stream, "
+          "so writers of stream waited for the whole fill; now a short catalog step, then batches (issue 20); "
+          "same end schema")
+_S0004 = ("CHECK swaps in a catalog step of their own with a short lock timeout, the downgrade's "
+          "UPDATE in batches (issue 20); same end schema")
+
+EARLIER_FORMS: tuple[EarlierForm, ...] = (
+    EarlierForm("s0001", "b1fff695c54965ac06891183d29470d72a89cc61d8cb093d1cf68e7002879fec", "0c3bf33", _ORACLE_EMPTY_STRING),
+    EarlierForm("s0002", "a9e57c42587442a8c022c59dab64f08ec6a63e5ddbdc1868ae8d0321c10be823", "0c3bf33", _ORACLE_EMPTY_STRING),
+    EarlierForm("s0003", "3c637621aac8947a675753e97409784f37ea18e19b6cee64146217c97b4c7d94", "0c3bf33", _ORACLE_EMPTY_STRING),
+    EarlierForm("s0003", "eeea970b67ceeb68cf11b7d35db1b2c178c471499cc770a465326d317a5e8df5", "d5f166e", _S0003),
+    EarlierForm("s0004", "cc76c31eabf52f1ea5352e6e66ba3efe19edf74767415e984fb950b9753fcc84", "0b1d74c", _LINT),
+    EarlierForm("s0004", "f918a7f628342d674efa2e938553618de64613adacd589bbc868a3b9068b0e66", "1650266", _LAYOUT),
+    EarlierForm("s0004", "9210c35b7b6836ac8381d9beb83582eea76cdec4780fba0952b55fa5d8ebc2bd", "9a371ea", _LINT),
+    EarlierForm("s0004", "99d906a3cca137541b20df2e2d542bba2a0e9328252ae9fecbe88b1fc3ba592d", "d5f166e", _S0004),
+    EarlierForm("s0005", "6041728a5a1a9522e98cdfab82e6b05399849c39c38def3e1baf24c29614f2b5", "0b1d74c", _LINT),
+    EarlierForm("s0005", "1ccc71be25431430e7801f861350450712abf1732a086bb0ec7fb74baac930d5", "1650266", _LAYOUT),
+    EarlierForm("s0005", "f3f8e0344b5f5098fb20d7cd34c8afc7ac098715cda896f577c8023dbbca62cc", "9a371ea", _LINT),
+    EarlierForm("b0001", "3117fed23b9dbe0b94090ba465a8929549e1b511af2c7f8947e90e96fe66cafe", "aa2b973", _ORACLE_EMPTY_STRING),
+    EarlierForm("b0003", "0a0f3feb7dacdd23e19047fac0c5ce8df6174d99c52c719c6038f58405df989b", "0b1d74c", _LINT),
+    EarlierForm("b0003", "e004b68f12dedc522bb9f5abce8aeb030c0026b8235a781e756b7a7695b0f9f0", "1650266", _LAYOUT),
+    EarlierForm("b0003", "7d2fc4495ab7539b9e7ad66ba7e52215d72b488bee2e8a4af9b740ee4727e44e", "9a371ea", _LINT),
+)
+
+_BY_KEY = {(form.revision, form.checksum): form for form in EARLIER_FORMS}
+
+
+def earlier_form(revision: str, checksum: str) -> EarlierForm | None:
+    """The known earlier form of `revision` whose file had `checksum`, if there is one."""
+    return _BY_KEY.get((revision, checksum))
+
+
+def rewritten_revisions(rows: list[dict], script, applied: list[str]) -> list[dict]:
+    """Applied revisions that ran in a known earlier form: revision, recorded, current, commit, reason."""
+    from ..db.audit import changed_revisions
+
+    from ..db.audit import earlier_release
+
+    explained = []
+    for change in changed_revisions(rows, script, applied):
+        form = earlier_form(change["revision"], change["recorded"])
+        if form is not None:
+            explained.append({**change, "commit": form.commit, "reason": form.reason})
+        elif (reason := earlier_release(change["revision"], change["recorded"])) is not None:
+            # Listed by db.audit.KNOWN_EARLIER_CHECKSUMS (issue 16); the reason names the commit.
+            explained.append({**change, "commit": reason.split(":")[0].removeprefix(f"{change['revision']} as of "),
+                              "reason": reason})
+    return explained
