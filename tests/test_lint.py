@@ -290,8 +290,11 @@ def test_a_downgrade_is_linted_and_may_undo_what_its_upgrade_created():
     downgrade = "DROP INDEX ix_log_n; ALTER TABLE log DROP COLUMN n; DROP TABLE note;"
     findings = lint_revision("s9", upgrade, downgrade)
     assert [(f.source, f.rule, f.object) for f in findings] == [
+        # ADD/DROP COLUMN: ACCESS EXCLUSIVE on log, requested without a short lock timeout (txn_rules)
+        ("s9 upgrade", "blocking-lock-without-short-timeout", "log"),
         ("s9 upgrade", "require-concurrent-index-creation", "log.ix_log_n"),
         ("s9 downgrade", "require-concurrent-index-deletion", "log.ix_log_n"),
+        ("s9 downgrade", "blocking-lock-without-short-timeout", "log"),
     ]
 
 

@@ -32,6 +32,7 @@ from .oracle_rules import oracle_hits
 from .pg_rules import added_column_definition, default_is_stable, pg_hits, target_table
 from .rule import Hit, ScriptState
 from .sqltext import DIALECTS, NAME, QNAME, Statement, bare, split_statements
+from .txn_rules import TransactionWatch
 
 ENGINES = ("squawk", "luna-db")
 
@@ -162,22 +163,25 @@ def lint_revision(
     in either direction. Sources read "REV upgrade" and "REV downgrade".
     """
     accepted = list(accepted)
-    up, state = _lint(upgrade_sql, dialect, f"{revision} upgrade", accepted, ScriptState(), squawk=squawk)
-    down, _ = _lint(downgrade_sql, dialect, f"{revision} downgrade", accepted, state.seeded(), squawk=squawk)
+    # The revision pattern (txn_rules) is judged here only: it is about how a revision is built.
+    up, state = _lint(upgrade_sql, dialect, f"{revision} upgrade", accepted, ScriptState(), squawk=squawk, pattern=True)
+    down, _ = _lint(downgrade_sql, dialect, f"{revision} downgrade", accepted, state.seeded(), squawk=squawk, pattern=True)
     return up + down
 
 
-def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool):
+def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, pattern: bool = False):
     if dialect not in DIALECTS:
         raise BadInput(f"unknown dialect {dialect!r}: choose {' or '.join(DIALECTS)}")
     statements = split_statements(sql, dialect)
     rules = pg_hits if dialect == "postgresql" else oracle_hits
     own: list[list[Hit]] = []
     keep_squawk: list = []
+    watch = TransactionWatch() if pattern and dialect == "postgresql" else None
     for number, statement in enumerate(statements):
         if dialect == "postgresql":
             keep_squawk.append(_squawk_filter(statement, state, statements[number + 1:]))
-        own.append(rules(statement, state))
+        across = watch.feed(statement, state) if watch is not None else []  # state as before the statement
+        own.append(rules(statement, state) + across)
 
     from_squawk: list[list[tuple[str, str]]] = [[] for _ in statements]
     if squawk and dialect == "postgresql" and statements:

@@ -70,6 +70,39 @@ def catalog_step(build: Callable[[], None], *, lock_timeout_ms: int = CATALOG_LO
             time.sleep(pause)
 
 
+def catalog_only(build: Callable[[], None], *, lock_timeout_ms: int = CATALOG_LOCK_TIMEOUT_MS,
+                 attempts: int = CATALOG_ATTEMPTS) -> None:
+    """For a revision that only changes the catalog: `build` in the revision's own transaction.
+
+    The version is stamped in the same transaction, so a kill leaves all or
+    nothing; the lock wait is bounded by SET LOCAL lock_timeout, and online a
+    wait that runs out is rolled back to a savepoint (which releases what it
+    locked) and tried again after a pause.
+    """
+    context = op.get_context()
+    if not _postgresql():
+        build()
+        return
+    op.execute(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'")
+    if context.as_sql:
+        build()
+        return
+    for attempt in range(attempts):
+        op.execute("SAVEPOINT luna_db_catalog")
+        try:
+            build()
+            op.execute("RELEASE SAVEPOINT luna_db_catalog")
+            return
+        except DBAPIError as error:
+            op.execute("ROLLBACK TO SAVEPOINT luna_db_catalog")
+            if getattr(error.orig, "pgcode", None) != "55P03" or attempt == attempts - 1:
+                raise
+        pause = min(0.05 * 2**attempt, 2.0) * (0.5 + random.random())
+        _say(f"waiting for a table lock (held by another session); attempt {attempt + 2} of {attempts} "
+             f"in {pause:.1f} s")
+        time.sleep(pause)
+
+
 def _once(build: Callable[[], None], lock_timeout_ms: int) -> None:
     op.execute("BEGIN")
     op.execute(f"SET LOCAL lock_timeout = '{lock_timeout_ms}ms'")

@@ -33,12 +33,15 @@ _LAYOUT = "imports moved to luna_db_tools.runtime (issue 14); same SQL"
 _S0003 = ("the restart rows were filled in the transaction that created the foreign keys to stream, "
           "so writers of stream waited for the whole fill; now a short catalog step, then batches (issue 20); "
           "same end schema")
+_CATALOG_ONLY = ("catalog-only steps given a short lock timeout (SET LOCAL lock_timeout, retried from a savepoint), "
+                 "issue 20; same end schema")
 _S0004 = ("CHECK swaps in a catalog step of their own with a short lock timeout, the downgrade's "
           "UPDATE in batches (issue 20); same end schema")
 
 EARLIER_FORMS: tuple[EarlierForm, ...] = (
     EarlierForm("s0001", "b1fff695c54965ac06891183d29470d72a89cc61d8cb093d1cf68e7002879fec", "0c3bf33", _ORACLE_EMPTY_STRING),
     EarlierForm("s0002", "a9e57c42587442a8c022c59dab64f08ec6a63e5ddbdc1868ae8d0321c10be823", "0c3bf33", _ORACLE_EMPTY_STRING),
+    EarlierForm("s0002", "6b1ff87fda53e9cc034fd94ace64095be79b522eec73e4ab68c988ca7ceb3f74", "d5f166e", _CATALOG_ONLY),
     EarlierForm("s0003", "3c637621aac8947a675753e97409784f37ea18e19b6cee64146217c97b4c7d94", "0c3bf33", _ORACLE_EMPTY_STRING),
     EarlierForm("s0003", "eeea970b67ceeb68cf11b7d35db1b2c178c471499cc770a465326d317a5e8df5", "d5f166e", _S0003),
     EarlierForm("s0004", "cc76c31eabf52f1ea5352e6e66ba3efe19edf74767415e984fb950b9753fcc84", "0b1d74c", _LINT),
@@ -50,6 +53,7 @@ EARLIER_FORMS: tuple[EarlierForm, ...] = (
     EarlierForm("s0005", "f3f8e0344b5f5098fb20d7cd34c8afc7ac098715cda896f577c8023dbbca62cc", "9a371ea", _LINT),
     EarlierForm("b0001", "3117fed23b9dbe0b94090ba465a8929549e1b511af2c7f8947e90e96fe66cafe", "aa2b973", _ORACLE_EMPTY_STRING),
     EarlierForm("b0003", "0a0f3feb7dacdd23e19047fac0c5ce8df6174d99c52c719c6038f58405df989b", "0b1d74c", _LINT),
+    EarlierForm("b0002", "f074639425873991ff6dc152790237a7e5230ed5df33c5fa538a8a6d21e9e1ce", "d5f166e", _CATALOG_ONLY),
     EarlierForm("b0003", "e004b68f12dedc522bb9f5abce8aeb030c0026b8235a781e756b7a7695b0f9f0", "1650266", _LAYOUT),
     EarlierForm("b0003", "7d2fc4495ab7539b9e7ad66ba7e52215d72b488bee2e8a4af9b740ee4727e44e", "9a371ea", _LINT),
 )

@@ -76,6 +76,8 @@ BEGIN;
 
 -- Running downgrade b0002 -> b0001
 
+SET LOCAL lock_timeout = '200ms';
+
 ALTER TABLE account_token RENAME CONSTRAINT uq_account_token_token TO uq_account_token_token_info;
 
 ALTER TABLE account_token RENAME token TO token_info;

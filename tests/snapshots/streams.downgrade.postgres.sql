@@ -71,6 +71,8 @@ BEGIN;
 
 -- Running downgrade s0003 -> s0002
 
+SET LOCAL lock_timeout = '200ms';
+
 DROP TABLE handler;
 
 DROP TABLE restart;
@@ -84,6 +86,8 @@ COMMIT;
 BEGIN;
 
 -- Running downgrade s0002 -> s0001
+
+SET LOCAL lock_timeout = '200ms';
 
 DROP TABLE group_stream;
 

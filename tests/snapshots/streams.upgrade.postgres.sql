@@ -101,6 +101,8 @@ BEGIN;
 
 -- Running upgrade s0001 -> s0002
 
+SET LOCAL lock_timeout = '200ms';
+
 CREATE TABLE "group" (
     group_id VARCHAR(36) NOT NULL, 
     account_id VARCHAR(36) NOT NULL, 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from luna_db_tools.models.base import EmptyString, utcnow
+from luna_db_tools.runtime.batched import catalog_only
 
 revision = "s0002"
 down_revision = "s0001"
@@ -15,6 +16,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # catalog only; on PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only)
+    catalog_only(_upgrade)
+
+
+def _upgrade() -> None:
     op.create_table(
         "group",
         sa.Column("group_id", sa.String(36), primary_key=True, comment="uuid4: group id"),
@@ -35,5 +41,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # catalog only; on PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only)
+    catalog_only(_downgrade)
+
+
+def _downgrade() -> None:
     op.drop_table("group_stream")
     op.drop_table("group")

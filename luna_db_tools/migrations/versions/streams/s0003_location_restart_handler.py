@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from luna_db_tools.models.base import Bool, bool_check, bool_literal, utcnow
-from luna_db_tools.runtime.batched import backfill, catalog_step
+from luna_db_tools.runtime.batched import backfill, catalog_only, catalog_step
 
 revision = "s0003"
 down_revision = "s0002"
@@ -111,6 +111,11 @@ def _fill_at_once() -> None:
 
 
 def downgrade() -> None:
+    # catalog only; on PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only)
+    catalog_only(_downgrade)
+
+
+def _downgrade() -> None:
     op.drop_table("handler")
     op.drop_table("restart")
     op.drop_table("location")
