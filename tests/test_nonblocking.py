@@ -149,3 +149,24 @@ def test_inserts_go_on_during_the_fill(fresh_db):
         stop.set()
         thread.join()
     assert waits and max(waits) < 0.5, f"a writer waited {max(waits):.2f} s"
+
+
+def test_dry_run_names_each_lock_table_and_rows_from_the_live_statistics(fresh_db):
+    import json
+
+    cli_ok("upgrade", "s0002", "--schema", "streams", "--dsn", fresh_db.dsn)
+    add_streams(fresh_db, 1_500)
+    with engine(fresh_db).connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE stream"))
+    plan = json.loads(cli_ok("upgrade", "--dry-run", "--json", "--schema", "streams", "--dsn", fresh_db.dsn).stdout)
+    assert [step["revision"] for step in plan["steps"]] == ["s0003", "s0004", "s0005"]
+    assert set(plan["steps"][0]) == {"revision", "message", "direction", "impact"}
+    s0003 = plan["steps"][0]["impact"]
+    on_stream = [(i["lock"], i["effect"], i["rows"], i["lock_timeout_ms"]) for i in s0003 if i["table"] == "stream"]
+    assert ("SHARE ROW EXCLUSIVE", "catalog only", 1_500, 200) in on_stream
+    fill = next(i for i in s0003 if i["table"] == "restart")
+    assert (fill["effect"], fill["batched"], fill["rows"], fill["held_while"]) == ("moves rows", True, 1_500, None)
+    assert not any(i["held_while"] for step in plan["steps"] for i in step["impact"])
+    text = cli_ok("upgrade", "--dry-run", "--schema", "streams", "--dsn", fresh_db.dsn).stdout
+    assert "s0003: ROW EXCLUSIVE on restart (a table created by this step) while 1.5k rows are moved" in text
+    assert "s0005: SHARE UPDATE EXCLUSIVE on log while" in text

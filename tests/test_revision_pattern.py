@@ -94,3 +94,14 @@ def test_a_batched_backfill_is_read_from_its_do_block():
     locks = statement_locks(statement.code, statement.text)
     assert locks.batched and locks.moves_rows
     assert [(lock.table, lock.mode) for lock in locks.locks] == [("restart", "ROW EXCLUSIVE"), ("stream", "ROW SHARE")]
+
+
+def test_the_impact_of_the_old_s0003_names_the_stall_before_it_happens():
+    from luna_db_tools.analysis.impact import statement_impacts
+
+    impacts = statement_impacts("s0003", OLD_S0003, {"stream": 200_000, "restart": None})
+    stalls = [i.summary for i in impacts if i.held_while]
+    assert stalls == ["s0003: SHARE ROW EXCLUSIVE on stream while 200k rows are copied (ROW EXCLUSIVE on restart)"]
+    first = impacts[0]
+    assert (first.table, first.lock, first.blocks_writers, first.effect, first.rows) == (
+        "stream", "SHARE ROW EXCLUSIVE", True, "catalog only", 200_000)

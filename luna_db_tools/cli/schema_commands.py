@@ -91,16 +91,24 @@ def _migration_command(direction: str):
             return
         settings = settings_from(options)
         if dry_run:
+            from ..analysis.impact import plan_impact
+            from ..command.common import schema_of
+
             steps = migrate.plan(settings, revision, direction)
+            # Per statement: the lock, on which table, and the rows involved (issue 20).
+            impact = plan_impact(settings, schema_of(settings), steps)
             if json_output:
                 document = {"schema": settings.schema, "direction": direction, "target": revision,
-                            "steps": [step.as_dict() for step in steps]}
+                            "steps": [{**step.as_dict(), "impact": [i.as_dict() for i in impact.get(step.revision, [])]}
+                                      for step in steps]}
                 emit_json(document)
             elif not steps:
                 out.say(f"nothing to {direction}: the database is already at {revision}")
             else:
                 for step in steps:
                     out.say(f"would {'apply' if step.direction == 'up' else 'revert'} {step.revision}  {step.message}")
+                    for line in impact.get(step.revision, []):
+                        out.say(f"  {'!' if line.held_while else '-'} {line.summary}")
             return
         from ..runtime.progress import StepTicker, index_build_probe
 
