@@ -4,7 +4,9 @@ Machines here are noisy, so every figure is a ratio against a reference run
 interleaved with ours (median of several), never an absolute target. Starts
 its own throwaway PostgreSQL, like the tests. Writes bench/results.md.
 
-Sizes: BENCH_STREAMS (default 1,000,000) and BENCH_LOGS (5,000,000).
+Sizes: BENCH_STREAMS (default 1,000,000) and BENCH_LOGS (5,000,000);
+the writer-stall run has its own, BENCH_STALL_STREAMS (200,000) and
+BENCH_STALL_LOGS (1,000,000). BENCH_ONLY=stalls,check runs just those parts.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ ALEMBIC = str(BIN / "alembic") if (BIN / "alembic").exists() else shutil.which("
 STREAMS = int(os.environ.get("BENCH_STREAMS", 1_000_000))
 LOGS = int(os.environ.get("BENCH_LOGS", 5_000_000))
 RUNS = int(os.environ.get("BENCH_RUNS", 5))
+STALL_STREAMS = int(os.environ.get("BENCH_STALL_STREAMS", 200_000))
+STALL_LOGS = int(os.environ.get("BENCH_STALL_LOGS", 1_000_000))
+ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 
 rows: list[tuple[str, str, str, str, str]] = []  # what, ours, reference, ratio, target
 
@@ -233,19 +238,119 @@ def bench_check(databases: Databases) -> None:
     print(f"check of both schemas: {took:.2f} s", flush=True)
 
 
+# --- writer stalls per revision (issue 20) ---------------------------------------------
+
+
+def bench_stalls(databases: Databases) -> None:
+    """Two clients insert into stream and log every 10 ms while each revision runs; the worst wait per revision."""
+    name = databases.fresh()
+    dsn = databases.dsn(name)
+    subprocess.run([LUNA_DB, "-q", "upgrade", "s0002", "--schema", "streams", "--dsn", dsn], check=True)
+    connection = psycopg2.connect(host="127.0.0.1", port=databases.cluster.port, user="luna", password="luna", dbname=name)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO stream (stream_id, account_id, data, event_handler, policies, status)"
+            " SELECT md5(i::text), md5((i %% 1000)::text), '{}', '{}', '{}', 'pending' FROM generate_series(1, %s) AS i",
+            (STALL_STREAMS,))
+        cursor.execute(
+            "INSERT INTO log (stream_id, time, status) SELECT md5((i %% %s)::text),"
+            " timestamp '2026-01-01' + i * interval '1 second', 'pending' FROM generate_series(1, %s) AS i",
+            (STALL_STREAMS, STALL_LOGS))
+        cursor.execute("VACUUM ANALYZE")
+    connection.close()
+    samples: list[tuple[float, float, str]] = []  # (start, wait, table)
+    stop = threading.Event()
+
+    def writer(table: str) -> None:
+        own = psycopg2.connect(host="127.0.0.1", port=databases.cluster.port, user="luna", password="luna", dbname=name)
+        own.autocommit = True
+        statement = (
+            "INSERT INTO stream (stream_id, account_id, data, event_handler, policies, status)"
+            " VALUES (md5(random()::text), 'bench', '{}', '{}', '{}', 'pending')" if table == "stream"
+            else "INSERT INTO log (stream_id, status) VALUES (md5(random()::text), 'pending')")
+        with own.cursor() as cursor:
+            while not stop.is_set():
+                started = time.perf_counter()
+                cursor.execute(statement)
+                samples.append((started, time.perf_counter() - started, table))
+                time.sleep(0.01)
+        own.close()
+
+    threads = [threading.Thread(target=writer, args=(table,)) for table in ("stream", "log")]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    try:
+        for revision in ("s0003", "s0004", "s0005"):
+            started = time.perf_counter()
+            subprocess.run([LUNA_DB, "-q", "upgrade", revision, "--schema", "streams", "--dsn", dsn], check=True,
+                           stderr=subprocess.DEVNULL)
+            ended = time.perf_counter()
+            time.sleep(0.3)  # an insert that was waiting finishes after the revision
+            during = [(wait, table) for start, wait, table in samples if started - 0.05 <= start <= ended]
+            worst = {t: max((w for w, tt in during if tt == t), default=0.0) for t in ("stream", "log")}
+            took = ended - started
+            verdict = "met" if max(worst.values()) < 0.5 else "MISSED"
+            rows.append((f"upgrade {revision} under two writers ({STALL_STREAMS:,} streams, {STALL_LOGS:,} logs): worst writer wait",
+                         f"stream {worst['stream']:.3f} s, log {worst['log']:.3f} s", f"wall {took:.2f} s",
+                         f"{max(worst.values()) / took:.2f}x of wall", f"< 0.5 s: {verdict}"))
+            print(f"{revision}: wall {took:.2f} s, worst wait stream {worst['stream']:.3f} s, log {worst['log']:.3f} s "
+                  f"over {len(during)} inserts", flush=True)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
+# --- check vs pytest-alembic's built-in tests ----------------------------------------------
+
+
+def bench_check_vs_pytest_alembic(databases: Databases) -> None:
+    """`luna-db check` of both schemas against pytest-alembic's four built-ins on the same histories."""
+    environ = {**os.environ, "LUNA_DB_TEST_PG_DSN": f"postgresql://luna:luna@127.0.0.1:{databases.cluster.port}/postgres"}
+
+    def ours() -> float:
+        started = time.perf_counter()
+        for schema in ("streams", "backport3"):
+            subprocess.run([LUNA_DB, "check", "--schema", schema, "--dsn", databases.dsn(databases.fresh())],
+                           check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - started
+
+    def reference() -> float:
+        return timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_pytest_alembic.py"],
+                     cwd=ROOT, env=environ)
+
+    mine, theirs = interleaved(ours, reference, runs=max(1, min(RUNS, 3)))
+    add_row("luna-db check, both schemas, vs pytest-alembic's 4 built-in tests (same histories)", mine, theirs, 0.8)
+
+
 def main() -> None:
+    if ONLY:
+        with LocalCluster(user="luna", password="luna") as cluster:
+            databases = Databases(cluster)
+            if "stalls" in ONLY:
+                bench_stalls(databases)
+            if "check" in ONLY:
+                bench_check_vs_pytest_alembic(databases)
+            if "create" in ONLY:
+                bench_create(databases)
+        write_results([], name="results-partial.md")
+        return
     imports = bench_startup()
     with LocalCluster(user="luna", password="luna") as cluster:
         databases = Databases(cluster)
         bench_create(databases)
         bench_check(databases)
+        bench_check_vs_pytest_alembic(databases)
+        bench_stalls(databases)
         data = load_data(databases)
         bench_data_migration(databases, data)
         bench_writers(databases, data)
     write_results(imports)
 
 
-def write_results(imports: list[str]) -> None:
+def write_results(imports: list[str], name: str = "results.md") -> None:
     lines = [
         f"Measured {date.today():%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, PostgreSQL {find_pg_bin().parent.name} (`make bench`).",
@@ -257,7 +362,7 @@ def write_results(imports: list[str]) -> None:
         "Largest imports at start-up (`python -X importtime`, cumulative): " + "; ".join(imports) + ".",
         "",
     ]
-    (ROOT / "bench" / "results.md").write_text("\n".join(lines))
+    (ROOT / "bench" / name).write_text("\n".join(lines))
     print("\n".join(lines))
 
 
