@@ -56,6 +56,8 @@ EARLIER_FORMS: tuple[EarlierForm, ...] = (
     EarlierForm("b0002", "f074639425873991ff6dc152790237a7e5230ed5df33c5fa538a8a6d21e9e1ce", "d5f166e", _CATALOG_ONLY),
     EarlierForm("b0003", "e004b68f12dedc522bb9f5abce8aeb030c0026b8235a781e756b7a7695b0f9f0", "1650266", _LAYOUT),
     EarlierForm("b0003", "7d2fc4495ab7539b9e7ad66ba7e52215d72b488bee2e8a4af9b740ee4727e44e", "9a371ea", _LINT),
+    EarlierForm("b0002", "74c548b1cc9c697b75338a686b7e627a356719d588a566997fcac139c05b02b5", "c4423ca", _CATALOG_ONLY),
+    EarlierForm("b0004", "4942eac6e6ee4663d26fb48d94a17c6046c16456e2dc0831ed9994ee5e3687ea", "c4423ca", _CATALOG_ONLY),
 )
 
 _BY_KEY = {(form.revision, form.checksum): form for form in EARLIER_FORMS}
@@ -68,9 +70,7 @@ def earlier_form(revision: str, checksum: str) -> EarlierForm | None:
 
 def rewritten_revisions(rows: list[dict], script, applied: list[str]) -> list[dict]:
     """Applied revisions that ran in a known earlier form: revision, recorded, current, commit, reason."""
-    from ..db.audit import changed_revisions
-
-    from ..db.audit import earlier_release
+    from ..db.audit import changed_revisions, earlier_release
 
     explained = []
     for change in changed_revisions(rows, script, applied):

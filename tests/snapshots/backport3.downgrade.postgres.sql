@@ -6,6 +6,8 @@ BEGIN;
 
 -- Running downgrade b0004 -> b0003
 
+SET LOCAL lock_timeout = '200ms';
+
 ALTER TABLE handler ALTER COLUMN type TYPE SMALLINT;
 
 COMMENT ON COLUMN descriptors_list.create_time IS 'date: list create time';

@@ -178,6 +178,8 @@ BEGIN;
 
 -- Running upgrade b0001 -> b0002
 
+SET LOCAL lock_timeout = '200ms';
+
 CREATE TABLE account_credentials_tmp AS SELECT account_id, password, email, organization_name, CAST(NULL AS TIMESTAMP) AS exported_at FROM account;
 
 ALTER TABLE account_credentials_tmp ADD CONSTRAINT pk_account_credentials_tmp PRIMARY KEY (account_id);
@@ -239,6 +241,8 @@ COMMIT;
 BEGIN;
 
 -- Running upgrade b0003 -> b0004
+
+SET LOCAL lock_timeout = '200ms';
 
 ALTER TABLE persons_list ALTER COLUMN account_id DROP NOT NULL;
 

@@ -36,7 +36,12 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
+from luna_db_tools.runtime.batched import catalog_only
+
 # The point of 0.4.0: its services no longer read these columns; their values are kept in account_credentials_tmp.
+# account holds one row per LUNA account: keeping and restoring its credentials takes milliseconds.
+# luna-db check: accept lock-held-while-moving-rows account -- one row per LUNA account, the copy takes milliseconds
+# luna-db check: accept lock-held-while-moving-rows account_token -- held for the milliseconds of the account copy
 # luna-db check: accept drop-column account.email -- 0.4.0 moved credentials out of this database by design
 # luna-db check: accept drop-column account.password -- 0.4.0 moved credentials out of this database by design
 # luna-db check: accept drop-column account.organization_name -- 0.4.0 moved credentials out of this database by design
@@ -131,6 +136,11 @@ def _rename_not_null(table: str, old_column: str, new_column: str) -> None:
 
 
 def upgrade() -> None:
+    # On PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only, issue 20)
+    catalog_only(_upgrade)
+
+
+def _upgrade() -> None:
     _keep_credentials()
     op.drop_constraint(op.f("uq_account_email"), "account", type_="unique")
     op.drop_column("account", "email")
@@ -168,6 +178,11 @@ def _restore_credentials() -> None:
 
 
 def downgrade() -> None:
+    # On PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only, issue 20)
+    catalog_only(_downgrade)
+
+
+def _downgrade() -> None:
     _rename_unique("uq_account_token_token", "uq_account_token_token_info")
     op.alter_column("account_token", "token", new_column_name="token_info",
                     existing_type=sa.String(128), existing_nullable=False)
