@@ -23,7 +23,6 @@ Imported at CLI start-up: standard library only.
 
 from __future__ import annotations
 
-import configparser
 import difflib
 import json
 from dataclasses import dataclass, field
@@ -114,6 +113,8 @@ def _json_data(text: str, path: Path) -> dict:
 
 
 def _ini_data(text: str, path: Path) -> dict:
+    import configparser  # only with --config: it is off the start-up path of every other command
+
     # No interpolation: a '%' in a password is a '%'. Keys as written, so a
     # message can name them; matching is by lower case below.
     parser = configparser.ConfigParser(interpolation=None, default_section="\0none")
