@@ -15,7 +15,8 @@ from sqlalchemy import event
 from ..config.settings import DbSettings
 from ..db import audit
 from ..db.connect import RetryPolicy, connect
-from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
+from ..db.lock import DEFAULT_LOCK_TIMEOUT
+from ..db.session import migration_session
 from ..db.tool_tables import current_revisions
 from ..errors import BadInput, OperationFailed, first_line
 from ..runtime.environment import make_config
@@ -131,8 +132,7 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
     journal = audit.Journal()
     # Under the lock, the current revision is read afresh: a replica that
     # waited finds the work done and applies nothing twice.
-    with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
-            connect(settings, policy) as connection:
+    with migration_session(settings, policy, lock_timeout=lock_timeout, report=report) as connection:
         start = current_revisions(connection)
         refuse_without_history(connection, start)
         check_plan(schema, revision, direction, start)  # before anything is written
