@@ -21,6 +21,7 @@ from ..db.tool_tables import current_revisions
 from ..errors import BadInput, OperationFailed, first_line
 from ..runtime.environment import make_config
 from ..runtime.history import PlannedStep, check_revision_argument, describe, plan_steps, revision_after
+from ..runtime.index_build import drop_leftover_invalid_indexes
 from ..runtime.steps import Timeouts, run_step, set_session_timeouts
 from ..runtime.unfinished import part_applied_steps
 from .adopt import refuse_without_history
@@ -140,12 +141,14 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
         audit.ensure_audit_table(connection)
         connection.commit()  # hand Alembic a connection outside a transaction
         steps = plan_steps(schema, revision, direction, start)
+        drop_leftover_invalid_indexes(connection, _index_names(schema), report)
         part_applied = part_applied_steps(connection)
         event.listen(connection, "commit", progress.on_commit)
         config = make_config(
             schema, connection=connection, settings=settings, on_version_apply=progress.on_version_apply,
             retry_policy=policy, journal=journal, report=report,
         )
+        config.attributes["timeouts"] = timeouts  # for online index builds (runtime/index_build.py)
         for step in steps:
             progress.mark = time.monotonic()
             if ticker is not None:
@@ -164,6 +167,15 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
         run.reached = current_revisions(connection)
     report(f"{schema} is at revision {describe(run.reached)}")
     return run
+
+
+def _index_names(schema: str) -> list[str]:
+    """The names of the schema's indexes (the models are its head): the ones a run may build."""
+    from ..schemas import load_models
+
+    return sorted(
+        str(index.name) for table in load_models(schema).metadata.tables.values() for index in table.indexes if index.name
+    )
 
 
 def _failure(settings, schema, direction, error, committed) -> OperationFailed:
