@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import event
 
+from ..analysis.data_loss import Loss, count_losses, refusal, step_destructions
 from ..config.settings import DbSettings
 from ..db import audit
 from ..db.connect import RetryPolicy, connect
@@ -56,12 +57,14 @@ def upgrade(
     timeouts: Timeouts = Timeouts(),
     report: Report = silent,
     ticker=None,
+    allow_data_loss: bool = False,
 ) -> MigrationRun:
     """Migrate up to `revision`, one transaction per revision, reporting each.
 
     `ticker` (a progress.StepTicker) hears when each step starts and ends.
+    A revision that declares its upgrade destructive is guarded as a downgrade is.
     """
-    return _migrate(settings, revision, "upgrade", policy, lock_timeout, timeouts, report, ticker)
+    return _migrate(settings, revision, "upgrade", policy, lock_timeout, timeouts, report, ticker, allow_data_loss)
 
 
 def downgrade(
@@ -73,20 +76,37 @@ def downgrade(
     timeouts: Timeouts = Timeouts(),
     report: Report = silent,
     ticker=None,
+    allow_data_loss: bool = False,
 ) -> MigrationRun:
-    """Migrate down to `revision` (`-1`, a revision id, or `base`)."""
-    return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report, ticker)
+    """Migrate down to `revision` (`-1`, a revision id, or `base`).
+
+    Refuses (BadInput, exit 2) when it would destroy rows, naming each table
+    and its row count, unless `allow_data_loss` (analysis/data_loss.py).
+    """
+    return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report, ticker, allow_data_loss)
 
 
 def plan(settings: DbSettings, revision: str, direction: str) -> list[PlannedStep]:
     """The revisions an upgrade or downgrade would run, in order (`--dry-run`)."""
+    return plan_with_losses(settings, revision, direction)[0]
+
+
+def plan_with_losses(settings: DbSettings, revision: str, direction: str) -> tuple[list[PlannedStep], list[Loss]]:
+    """`--dry-run`: the steps, and the rows they would destroy, counted now."""
     schema = schema_of(settings)
     check_revision_argument(schema, revision)
     with connect(settings) as connection:
         current = current_revisions(connection)
         refuse_without_history(connection, current)
-    check_plan(schema, revision, direction, current)
-    return plan_steps(schema, revision, direction, current)
+        check_plan(schema, revision, direction, current)
+        steps = plan_steps(schema, revision, direction, current)
+        losses = _losses(connection, schema, steps)
+    return steps, losses
+
+
+def _losses(connection, schema: str, steps: list[PlannedStep]) -> list[Loss]:
+    destroyed = [d for step in steps for d in step_destructions(schema, step)]
+    return count_losses(connection, schema, destroyed) if destroyed else []
 
 
 class _Progress:
@@ -124,7 +144,8 @@ class _Progress:
             self.committed = self.pending
 
 
-def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, report, ticker) -> MigrationRun:
+def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, report, ticker,
+             allow_data_loss=False) -> MigrationRun:
 
     schema = schema_of(settings)
     check_revision_argument(schema, revision)
@@ -141,6 +162,12 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
         audit.ensure_audit_table(connection)
         connection.commit()  # hand Alembic a connection outside a transaction
         steps = plan_steps(schema, revision, direction, start)
+        # Counted under the lock, so the counts are the rows this run would destroy.
+        losses = _losses(connection, schema, steps)
+        if losses and not allow_data_loss:
+            raise refusal(direction, losses)
+        for loss in losses:
+            report(f"data loss accepted (--allow-data-loss): {loss.describe()}")
         drop_leftover_invalid_indexes(connection, _index_names(schema), report)
         part_applied = part_applied_steps(connection)
         event.listen(connection, "commit", progress.on_commit)
