@@ -235,3 +235,52 @@ def test_a_valid_index_of_a_run_that_died_before_stamping_is_kept_not_rebuilt(fr
 
 def engine(db):
     return sa.create_engine(db.url, poolclass=sa.pool.NullPool)
+
+
+# --- a silent host --------------------------------------------------------------------
+
+
+class SilentHost:
+    """A listening socket that accepts connections and never says a word (a hung server)."""
+
+    def __init__(self):
+        import socket
+
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.accepted: list = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.accepted.append(client)  # held open, never answered
+
+    def close(self):
+        self.listener.close()
+        for client in self.accepted:
+            client.close()
+
+
+def test_a_silent_host_first_in_the_dsn_costs_one_connect_timeout_per_run(fresh_db, pg_server):
+    silent = SilentHost()
+    dsn = (f"{pg_server.user}:{fresh_db.dsn.split('@')[0].split(':', 1)[1]}@127.0.0.1:{silent.port},"
+           f"{pg_server.host}:{pg_server.port}/{fresh_db.name}?connect_timeout=2")
+    try:
+        started = time.monotonic()
+        result = run_process("upgrade", "--schema", "backport3", "--dsn", dsn)
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert result.returncode == 0, result.stderr
+    assert "upgraded to b0003" in result.stdout
+    # The run opened several connections (pooler probe, migration session,
+    # ...); only the first one went to the silent host.
+    assert len(silent.accepted) == 1
+    assert 2 <= elapsed < 2 + 8
