@@ -16,7 +16,10 @@ session pooling) keeps its pid and the second connection gets another one.
 Under transaction pooling, the second connection is handed the server
 connection this one just released (PgBouncer reuses the most recent one), or
 this one comes back on another server: either shows. Statement pooling
-refuses the multi-statement transaction outright, and says so.
+closes the connection at the first transaction block, which SQLAlchemy opens
+while it connects: the connection then fails as "server closed the
+connection unexpectedly", and `statement_pooling` tells that apart with the
+driver's own connection in autocommit (a SELECT works, a BEGIN kills it).
 """
 
 from __future__ import annotations
@@ -76,3 +79,49 @@ def refuse_pooled(connection, connect_second, masked_dsn: str) -> None:
             f"({verdict.evidence}): a migration needs one server session throughout; "
             "connect to PostgreSQL directly (or through a session-pooling port)"
         )
+
+
+def statement_pooling(settings) -> bool:
+    """Whether a plain autocommit connection works but a transaction block kills it (statement pooling).
+
+    Uses the driver directly: SQLAlchemy's first connect runs in a
+    transaction, which is exactly what such a pooler refuses.
+    """
+    from .connect import engine_for
+    from .host_memory import ordered
+
+    engine = engine_for(ordered(settings))
+    cargs, cparams = engine.dialect.create_connect_args(engine.url)
+    try:
+        raw = engine.dialect.loaded_dbapi.connect(*cargs, **cparams)
+    except Exception:
+        return False
+    try:
+        raw.autocommit = True
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        try:
+            with raw.cursor() as cursor:
+                cursor.execute("BEGIN")
+                cursor.execute("ROLLBACK")
+        except Exception as error:
+            return "closed the connection" in str(error) or "pooling mode" in str(error)
+        return False
+    except Exception:
+        return False
+    finally:
+        try:
+            raw.close()
+        except Exception:
+            pass
+
+
+def refuse_statement_pooling(settings, error: Exception) -> None:
+    """After a failed connect that looked like a dropped connection: BadInput if a statement pooler did it."""
+    if "server closed the connection unexpectedly" in str(error) and statement_pooling(settings):
+        raise BadInput(
+            f"{settings.masked_dsn()} goes through a connection pooler in transaction or statement mode "
+            "(it closes the connection at the first transaction block: statement pooling): "
+            "a migration needs one server session throughout; connect to PostgreSQL directly "
+            "(or through a session-pooling port)"
+        ) from None

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config.settings import DbSettings
+from ..errors import DatabaseUnreachable
 from . import abandoned, orphans, pooler
 from .connect import RetryPolicy, connect
 from .lock import DEFAULT_LOCK_TIMEOUT, migration_lock
@@ -44,7 +45,7 @@ def migration_session(
 ) -> Iterator:
     """A Connection (outside a transaction) holding the migration lock; see the module docstring."""
     postgres = settings.db_type == "postgres"
-    with connect(settings, policy) as connection:
+    with _connected(settings, policy) as connection:
         if postgres:
             pooler.refuse_pooled(connection, lambda: connect(settings, policy), settings.masked_dsn())
             orphans.guard_session(connection)
@@ -60,6 +61,15 @@ def migration_session(
             finally:
                 if postgres:
                     reset_session(connection)
+
+
+def _connected(settings: DbSettings, policy: RetryPolicy | None):
+    try:
+        return connect(settings, policy)
+    except DatabaseUnreachable as error:
+        if settings.db_type == "postgres":
+            pooler.refuse_statement_pooling(settings, error)
+        raise
 
 
 def reset_session(connection) -> None:
