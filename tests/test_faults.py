@@ -284,3 +284,30 @@ def test_a_silent_host_first_in_the_dsn_costs_one_connect_timeout_per_run(fresh_
     # ...); only the first one went to the silent host.
     assert len(silent.accepted) == 1
     assert 2 <= elapsed < 2 + 8
+
+
+# --- the server's own reason ---------------------------------------------------------
+
+
+def test_a_terminated_session_reports_the_servers_reason_in_the_message_and_the_audit_row(fresh_db, pg_server):
+    _at_s0004_with_a_big_log(fresh_db)
+    upgrade = run_process("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn, background=True)
+    build_pid = _wait_for_index_build(fresh_db)
+    fetch_all(pg_server, fresh_db.name, "SELECT pg_terminate_backend(%s)", (build_pid,))
+    stdout, stderr = upgrade.communicate(timeout=60)
+    assert upgrade.returncode == 1
+    # libpq drops the server's FATAL text; luna-db asks the server what happened.
+    assert "server closed the connection unexpectedly (the server ended the session: pg_terminate_backend" in stderr
+    assert "Can't reconnect" not in stderr + stdout
+    rows = fetch_all(pg_server, fresh_db.name,
+                     "SELECT outcome, error FROM luna_db_audit WHERE revision = 's0005' ORDER BY started_at")
+    assert len(rows) == 1
+    outcome, error = rows[0]
+    assert "Can't reconnect" not in (error or "")
+    if outcome == "failed":
+        assert "closed the connection" in error
+    else:  # the row could not be written on the lost session: the next run closes it
+        assert outcome == "running"
+        assert invoke("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
+        assert fetch_all(pg_server, fresh_db.name, "SELECT outcome FROM luna_db_audit WHERE revision = 's0005'"
+                         " ORDER BY started_at")[0] == ("abandoned",)

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import event
+from sqlalchemy import text as sa_text
 
 from ..analysis.data_loss import Loss, count_losses, refusal, step_destructions
 from ..config.settings import DbSettings
@@ -150,6 +151,7 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
     schema = schema_of(settings)
     check_revision_argument(schema, revision)
     run = MigrationRun()
+    began = time.monotonic()
     progress = _Progress(run, report)
     journal = audit.Journal()
     # Under the lock, the current revision is read afresh: a replica that
@@ -187,7 +189,7 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
                 journal.fail(connection, error)
                 if isinstance(error, BadInput):
                     raise
-                raise _failure(settings, schema, direction, error, progress.committed or start) from error
+                raise _failure(settings, schema, direction, error, progress.committed or start, began) from error
             finally:
                 if ticker is not None:
                     ticker.finished()
@@ -205,8 +207,9 @@ def _index_names(schema: str) -> list[str]:
     )
 
 
-def _failure(settings, schema, direction, error, committed) -> OperationFailed:
+def _failure(settings, schema, direction, error, committed, since: float = 0.0) -> OperationFailed:
     """One line: what failed, where, and the revision the database was left at."""
+    reason = _why_disconnected(settings, error, since)
     reached = _revision_after_failure(settings)
     if reached is None:
         where = f"{describe(committed)} (the last revision committed; the server could not be asked)"
@@ -214,7 +217,7 @@ def _failure(settings, schema, direction, error, committed) -> OperationFailed:
         where = describe(reached)
     failed_in = _failed_revision(schema, direction, reached if reached is not None else committed)
     return OperationFailed(
-        f"{direction} failed{failed_in}: {first_line(error)}; the database is at revision {where}"
+        f"{direction} failed{failed_in}: {reason}; the database is at revision {where}"
     )
 
 
@@ -225,6 +228,25 @@ def _revision_after_failure(settings: DbSettings) -> list[str] | None:
             return current_revisions(connection)
     except Exception:
         return None
+
+
+def _why_disconnected(settings: DbSettings, error: BaseException, since: float) -> str:
+    """libpq drops the server's FATAL message when a session is ended mid-statement
+    ("server closed the connection unexpectedly"): ask the server what happened."""
+    text = first_line(error)
+    if "server closed the connection" not in text and "terminating connection" not in text:
+        return text
+    try:
+        with connect(settings, RetryPolicy(rounds=1)) as connection:
+            up = connection.execute(sa_text(
+                "SELECT extract(epoch FROM now() - pg_postmaster_start_time()), pg_is_in_recovery()")).one()
+    except Exception:
+        return f"{text} (the server cannot be reached now: it stopped, or failed over)"
+    if up[1]:
+        return f"{text} (the server is now a standby: a failover)"
+    if up[0] < time.monotonic() - since + 1:
+        return f"{text} (the server restarted {up[0]:.0f} s ago)"
+    return f"{text} (the server ended the session: pg_terminate_backend, an administrator, or a crash of its backend)"
 
 
 def _failed_revision(schema, direction: str, reached) -> str:
