@@ -279,7 +279,7 @@ def test_a_silent_host_first_in_the_dsn_costs_one_connect_timeout_per_run(fresh_
     finally:
         silent.close()
     assert result.returncode == 0, result.stderr
-    assert "upgraded to b0003" in result.stdout
+    assert "upgraded to b0004" in result.stdout
     # The run opened several connections (pooler probe, migration session,
     # ...); only the first one went to the silent host.
     assert len(silent.accepted) == 1
