@@ -21,7 +21,6 @@ from tests.oraclehelpers import (
     start_container,
 )
 
-
 #: CI that provides an Oracle server sets this: then a missing server fails the tests instead of skipping them.
 REQUIRED = os.environ.get("LUNA_DB_TEST_ORACLE_REQUIRED", "") not in ("", "0")
 
