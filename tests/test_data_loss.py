@@ -91,6 +91,8 @@ UPDATE alembic_version SET version_num='s0002';
 DELETE FROM alembic_version WHERE version_num = 's0001';
 """
     found = destructions_in_sql("r1", "down", sql)
+    moved = destructions_in_sql("r2", "down", "UPDATE account SET email = (SELECT k.email FROM kept k);\nDROP TABLE kept;\n")
+    assert moved == []
     assert [(d.kind, d.table, d.column, d.where) for d in found] == [
         ("table", "location", None, None),
         ("column", "account", "email", None),

@@ -12,7 +12,9 @@ What a step destroys comes from, in order:
    ("rows", "stream WHERE status = 'x'")], "upgrade": [...]}`;
 2. for a downgrade without one, its rendered PostgreSQL SQL (Alembic's
    offline mode): DROP TABLE, ALTER TABLE ... DROP COLUMN, DELETE FROM,
-   TRUNCATE. (DROP VIEW and DROP INDEX lose nothing.)
+   TRUNCATE. (DROP VIEW and DROP INDEX lose nothing; nor does dropping a
+   table whose rows an earlier UPDATE or INSERT of the same step read back,
+   as b0002's downgrade does with account_credentials_tmp.)
 
 Rows are counted on the live database before the run: a table's rows (minus
 the primal rows `create` itself inserts, which are no one's data), a
@@ -89,6 +91,8 @@ def destructions_in_sql(revision: str, direction: str, sql: str) -> list[Destruc
             table = match[1]
             if table.lower() in TOOL_TABLES:
                 continue
+            if kind == "table" and _read_back(sql[:match.start()], table):
+                continue  # its rows were moved back before the drop
             if kind == "column":
                 found.append((match.start(), Destruction(revision, direction, kind, table, column=match[2])))
             elif kind == "rows" and match.re.pattern.startswith("^DELETE"):
@@ -97,6 +101,12 @@ def destructions_in_sql(revision: str, direction: str, sql: str) -> list[Destruc
             else:
                 found.append((match.start(), Destruction(revision, direction, kind, table)))
     return [destruction for _, destruction in sorted(found, key=lambda item: item[0])]
+
+
+def _read_back(before: str, table: str) -> bool:
+    """Whether an UPDATE or INSERT before this point reads from `table` (its rows are moved, not lost)."""
+    pattern = rf'^(?:UPDATE|INSERT)\b[^;]*\bFROM\s+"?{re.escape(table)}"?\b'
+    return re.search(pattern, before, re.I | re.M) is not None
 
 
 def declared(revision: str, direction: str, module) -> list[Destruction] | None:

@@ -55,7 +55,7 @@ def migration_session(
             try:
                 if postgres:
                     left = max(lock_timeout - (time.monotonic() - clock), 1.0)
-                    orphans.wait_for_orphans(connection, left, report)
+                    orphans.wait_for_orphans(connection, left, getattr(report, "progress", report))
                 abandoned.close_abandoned(connection, report)
                 yield connection
             finally:

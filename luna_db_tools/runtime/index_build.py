@@ -66,9 +66,11 @@ def build_index_concurrently(connection, attributes: dict, name: str, table: str
     previous = connection.execute(text("SELECT current_setting('lock_timeout')")).scalar()
     pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
     opener = _opener(attributes)
+    # Waiting lines go where the CLI sends progress (stderr), past the step's ticker.
+    waiting = getattr(report, "progress", report)
     _set_lock_timeout(connection, f"{int(wait * 1000)}ms")
     try:
-        with naming_what_it_waits_for(opener, pid, f"the index build of {name} on {table}", report):
+        with naming_what_it_waits_for(opener, pid, f"the index build of {name} on {table}", waiting):
             build()
     except Exception as error:
         try:
