@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := pyproject.toml $(shell find luna_db_tools -name '*.py' -o -name '*.mako')
 
-.PHONY: install system-packages postgres graphviz lint demo sandbox test test-main test-versions bench fuzz diagrams fingerprints drift-bench clean
+.PHONY: install system-packages postgres graphviz pgbouncer lint demo sandbox test test-main test-versions bench fuzz diagrams fingerprints drift-bench clean
 
 # A real (non-editable) install, as users get it; tests import the checkout.
 $(VENV)/.installed: $(SOURCES)
@@ -17,14 +17,17 @@ install: $(VENV)/.installed
 
 # What the project needs from the system (Debian's packages, as root): the
 # PostgreSQL server binaries for the throwaway clusters, Graphviz's `dot` for
-# the diagram tests. Each script installs its package only when it is missing.
-system-packages: postgres graphviz
+# the diagram tests, PgBouncer for the pooler tests. Each script installs its package only when it is missing.
+system-packages: postgres graphviz pgbouncer
 
 postgres:
 	bash scripts/ensure-postgres.sh
 
 graphviz:
 	bash scripts/ensure-graphviz.sh
+
+pgbouncer:
+	bash scripts/ensure-pgbouncer.sh
 
 lint: install
 	$(BIN)/ruff check .

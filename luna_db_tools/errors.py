@@ -44,8 +44,31 @@ class DatabaseUnreachable(LunaDbError):
     exit_code = EXIT_UNREACHABLE
 
 
+def server_error(error: BaseException) -> BaseException:
+    """The driver's error behind a SQLAlchemy one that hides it.
+
+    After a lost connection SQLAlchemy raises "Can't reconnect until invalid
+    transaction is rolled back" (or "This Connection is closed") at the next
+    use, with the server's reason ("terminating connection due to
+    administrator command") only in the exception chain: follow the chain
+    to the first error that carries the driver's. luna-db's own errors say
+    what they mean and are kept.
+    """
+    if isinstance(error, LunaDbError) or getattr(error, "orig", None) is not None:
+        return error
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "orig", None) is not None:
+            return current
+        current = current.__cause__ or current.__context__
+    return error
+
+
 def first_line(error: BaseException) -> str:
     """The first line of an error, preferring the driver's own message (the server's reason)."""
+    error = server_error(error)
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 

@@ -11,7 +11,7 @@ from luna_db_tools.db.tool_tables import is_schema_object
 from luna_db_tools.runtime import history as schema_history
 from luna_db_tools.schemas import load_models
 from tests.clirunner import invoke
-from tests.pghelpers import drop_database
+from tests.pghelpers import drop_database, fetch_all
 
 SCHEMAS = ["streams", "backport3"]
 
@@ -110,11 +110,15 @@ def test_a_database_holding_a_schema_table_is_refused_and_left_alone(fresh_db):
     assert rows == [("s-1", "precious")]
 
 
-def test_a_second_create_is_refused(fresh_db):
+def test_a_second_create_finds_it_created_and_a_foreign_table_is_refused(fresh_db):
     assert invoke("create", "--schema", "backport3", "--dsn", fresh_db.dsn).exit_code == 0
     again = invoke("create", "--schema", "backport3", "--dsn", fresh_db.dsn)
-    assert again.exit_code == 2
-    assert "already holds" in again.stderr
+    assert again.exit_code == 0, again.output
+    assert "already created" in again.output
+    fetch_all(fresh_db.server, fresh_db.name, "CREATE TABLE not_ours (x int)")
+    refused = invoke("create", "--schema", "backport3", "--dsn", fresh_db.dsn)
+    assert refused.exit_code == 2
+    assert "already holds" in refused.stderr
 
 
 def test_create_database_creates_a_missing_database_with_a_name_that_needs_quoting(pg_server):
@@ -124,9 +128,9 @@ def test_create_database_creates_a_missing_database_with_a_name_that_needs_quoti
         result = invoke("create", "--schema", "streams", "--dsn", dsn, "--create-database")
         assert result.exit_code == 0, result.stderr
         assert f"created database {database}" in result.stdout
-        # Running it again finds the database there and refuses the non-empty schema.
+        # Running it again finds the database there, with the schema at its head: nothing to do.
         again = invoke("create", "--schema", "streams", "--dsn", dsn, "--create-database")
-        assert again.exit_code == 2
+        assert again.exit_code == 0 and "already created" in again.output
         with pg_server.connect(database) as connection, connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM stream")
             assert cursor.fetchone() == (0,)

@@ -86,18 +86,24 @@ def test_a_waiter_reports_the_holder_once_and_proceeds_when_it_is_released(fresh
 
 
 @pytest.mark.pgversions
-def test_concurrent_creates_build_once_and_refuse_the_rest(fresh_db):
-    """create holds the lock on its own connection: the others wait, then
-    find the schema there and refuse, changing nothing."""
+def test_sixteen_replicas_creating_at_once_all_succeed_with_one_schema(fresh_db, second_db, pg_server):
+    """An init container in every pod runs `create`: one builds, the others wait
+    for the lock, find the schema at its head and succeed without a change."""
     processes = [
-        run_process("create", "--schema", "backport3", "--dsn", fresh_db.dsn, background=True) for _ in range(4)
+        run_process("create", "--schema", "backport3", "--dsn", fresh_db.dsn, background=True) for _ in range(16)
     ]
-    results = [(process, *process.communicate(timeout=120)) for process in processes]
-    codes = sorted(process.returncode for process, _, _ in results)
-    assert codes == [0, 2, 2, 2], [stderr for _, _, stderr in results]
-    for process, _, stderr in results:
-        if process.returncode == 2:
-            assert "already holds" in stderr
+    results = [(process, *process.communicate(timeout=240)) for process in processes]
+    assert [process.returncode for process, _, _ in results] == [0] * 16, [stderr for _, _, stderr in results]
+    outputs = [stdout + stderr for _, stdout, stderr in results]
+    assert sum("already created" in output for output in outputs) == 15
     with sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool).connect() as connection:
         creates = connection.execute(sa.text("SELECT count(*) FROM luna_db_audit WHERE direction = 'create'")).scalar()
     assert creates == 1
+    assert invoke("create", "--schema", "backport3", "--dsn", pg_server.dsn(second_db)).exit_code == 0
+    assert pg_dump_schema(pg_server, fresh_db.name) == pg_dump_schema(pg_server, second_db)
+
+
+def test_create_on_a_database_at_another_revision_still_refuses(fresh_db):
+    assert invoke("upgrade", "b0002", "--schema", "backport3", "--dsn", fresh_db.dsn).exit_code == 0
+    result = invoke("create", "--schema", "backport3", "--dsn", fresh_db.dsn)
+    assert result.exit_code == 2 and "already holds" in result.stderr

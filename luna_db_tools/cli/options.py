@@ -47,6 +47,11 @@ def timeout_options(function):
         "--db-statement-timeout", type=click.FloatRange(0), default=3600.0, show_default=True,
         help="PostgreSQL statement_timeout for each migration statement, seconds; 0: none.",
     )(function)
+    function = click.option(
+        "--index-wait-timeout", type=click.FloatRange(0), default=3600.0, show_default=True,
+        help="Seconds an online (CONCURRENTLY) index build may wait for older transactions, "
+             "e.g. a pg_dump, to end; it blocks no one meanwhile and names them on stderr; 0: none.",
+    )(function)
     return click.option(
         "--db-lock-timeout", type=click.FloatRange(0), default=5.0, show_default=True,
         help="PostgreSQL lock_timeout (Oracle: ddl_lock_timeout), seconds; a revision that hits it is retried 3 times; 0: none.",
@@ -56,7 +61,8 @@ def timeout_options(function):
 def timeouts(kwargs: dict):
     from ..runtime.steps import Timeouts
 
-    return Timeouts(lock=kwargs.pop("db_lock_timeout"), statement=kwargs.pop("db_statement_timeout"))
+    return Timeouts(lock=kwargs.pop("db_lock_timeout"), statement=kwargs.pop("db_statement_timeout"),
+                    index_wait=kwargs.pop("index_wait_timeout"))
 
 
 def connection_options(kwargs: dict) -> ConnectionOptions:

@@ -21,6 +21,10 @@ def unfinished_line(step: dict) -> str:
     if step["state"] == "part-applied":
         return f"{started} is part-applied{why}; rerun 'luna-db {verb}' to complete it"
     if step["state"] == "in progress":
+        if step.get("pid") is not None and step.get("statement_running"):
+            return f"{started} is still running (server pid {step['pid']}, statement since {(step.get('query_start') or '?')[:19]})"
+        if step.get("pid") is not None:
+            return f"{started} is running now (the migration lock is held by server pid {step['pid']})"
         return f"{started} is running now (the migration lock is held)"
     return f"{started} did not finish{why}; PostgreSQL rolled it back"
 

@@ -21,6 +21,11 @@ from .options import (
 )
 from .output import Output, reported
 
+allow_data_loss_option = click.option(
+    "--allow-data-loss", is_flag=True,
+    help="Run even when steps drop tables or columns holding rows, or delete rows (refused otherwise, exit 2).",
+)
+
 
 @main.command()
 @database_options
@@ -75,7 +80,7 @@ def reporter(out: Output):
 def _migration_command(direction: str):
     """`upgrade` and `downgrade` are the same command pointing different ways."""
 
-    def run(out: Output, revision, sql, dry_run, json_output, **kwargs):
+    def run(out: Output, revision, sql, dry_run, json_output, allow_data_loss, **kwargs):
         from ..command import migrate
 
         options = connection_options(kwargs)
@@ -94,13 +99,14 @@ def _migration_command(direction: str):
             from ..analysis.impact import plan_impact
             from ..command.common import schema_of
 
-            steps = migrate.plan(settings, revision, direction)
+            steps, losses = migrate.plan_with_losses(settings, revision, direction)
             # Per statement: the lock, on which table, and the rows involved (issue 20).
             impact = plan_impact(settings, schema_of(settings), steps)
             if json_output:
                 document = {"schema": settings.schema, "direction": direction, "target": revision,
                             "steps": [{**step.as_dict(), "impact": [i.as_dict() for i in impact.get(step.revision, [])]}
-                                      for step in steps]}
+                                      for step in steps],
+                            "data_loss": [loss.as_dict() for loss in losses]}
                 emit_json(document)
             elif not steps:
                 out.say(f"nothing to {direction}: the database is already at {revision}")
@@ -109,6 +115,8 @@ def _migration_command(direction: str):
                     out.say(f"would {'apply' if step.direction == 'up' else 'revert'} {step.revision}  {step.message}")
                     for line in impact.get(step.revision, []):
                         out.say(f"  {'!' if line.held_while else '-'} {line.summary}")
+                for loss in losses:
+                    out.say(f"would destroy {loss.describe()} (refused without --allow-data-loss)")
             return
         from ..runtime.progress import StepTicker, index_build_probe
 
@@ -122,6 +130,7 @@ def _migration_command(direction: str):
         run = getattr(migrate, direction)(
             settings, revision, policy=retry_policy(kwargs), lock_timeout=kwargs.pop("lock_timeout"),
             timeouts=timeouts(kwargs), report=say, ticker=None if out.quiet else ticker,
+            allow_data_loss=allow_data_loss,
         )
         if json_output:
             emit_json(run_document(settings.schema, direction, revision, run))
@@ -147,6 +156,7 @@ def run_document(schema: str, direction: str, target: str, run) -> dict:
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default base:REV) for --db-type; no database needed.")
 @click.option("--dry-run", is_flag=True, help="Print the revisions that would run; change nothing.")
 @click.option("--json", "json_output", is_flag=True, help="The plan (--dry-run), the run, or the script (--sql) as one JSON document.")
+@allow_data_loss_option
 @click.pass_obj
 @reported
 def upgrade(out, **kwargs):
@@ -162,6 +172,7 @@ def upgrade(out, **kwargs):
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default head:REV) for --db-type; no database needed.")
 @click.option("--dry-run", is_flag=True, help="Print the revisions that would be reverted; change nothing.")
 @click.option("--json", "json_output", is_flag=True, help="The plan (--dry-run), the run, or the script (--sql) as one JSON document.")
+@allow_data_loss_option
 @click.pass_obj
 @reported
 def downgrade(out, **kwargs):

@@ -11,12 +11,14 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from ..config.settings import DbSettings
 from ..db import audit
 from ..db.connect import RetryPolicy, connect
-from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
-from ..db.tool_tables import write_version
+from ..db.lock import DEFAULT_LOCK_TIMEOUT
+from ..db.session import migration_session
+from ..db.tool_tables import current_revisions, schema_tables, write_version
 from ..errors import BadInput
 from ..runtime.revisions import head_revision
 from ..schemas import load_models
@@ -36,6 +38,7 @@ class Created:
     database_created: bool
     seconds: float
     steps: tuple[CreateStep, ...] = ()
+    already: bool = False  # the schema was there at its head already: nothing done
 
     def as_dict(self) -> dict:
         """The JSON of `luna-db create --json`."""
@@ -43,6 +46,7 @@ class Created:
             "schema": self.schema, "revision": self.revision, "database_created": self.database_created,
             "seconds": round(self.seconds, 3),
             "steps": [{"step": step.name, "seconds": round(step.seconds, 3)} for step in self.steps],
+            "already_created": self.already,
         }
 
 
@@ -71,7 +75,10 @@ def create(
 ) -> Created:
     """Create the schema on an empty database and stamp its head.
 
-    Refuses (bad input) a database that holds any table or a migration
+    A database this schema's luna-db already created at its head (the
+    version is the head, the tables are the models') is success with nothing
+    done: replicas that all run `create` at start-up all succeed. Refuses
+    (bad input) any other database that holds a table or a migration
     version, and changes nothing in it.
     """
 
@@ -80,9 +87,12 @@ def create(
     database_created = ensure_database(settings, policy, report) if create_database else False
     head = head_revision(schema)
     clock = time.monotonic()
-    # create waits for no other session, so its own connection holds the lock.
-    with connect(settings, policy) as connection, \
-            migration_lock(settings, timeout=lock_timeout, report=report, connection=connection):
+    with migration_session(settings, policy, lock_timeout=lock_timeout, report=report) as connection:
+        if already_created(connection, models, head):
+            connection.rollback()
+            seconds = time.monotonic() - clock
+            report(f"{schema} already created at {settings.masked_dsn()}, revision {head} (head); nothing to do")
+            return Created(schema, head, database_created, seconds, already=True)
         refuse_non_empty(
             connection, settings, f"refusing to create {schema}",
             "use 'luna-db upgrade', or an empty database",
@@ -104,6 +114,12 @@ def create(
     return Created(schema, head, database_created, seconds, tuple(steps.steps))
 
 
+def already_created(connection, models, head: str) -> bool:
+    """Whether the database holds exactly this schema's tables, recorded at its head."""
+    at_head = current_revisions(connection) == [head]
+    return at_head and schema_tables(connection) == sorted(models.metadata.tables)
+
+
 def ensure_database(settings: DbSettings, policy: RetryPolicy | None, report: Report) -> bool:
     """Create the PostgreSQL database itself when it does not exist; True if created."""
     if settings.db_type != "postgres":
@@ -117,7 +133,14 @@ def ensure_database(settings: DbSettings, policy: RetryPolicy | None, report: Re
         if exists:
             return False
         quoted = connection.dialect.identifier_preparer.quote_identifier(settings.database)
-        connection.execute(text(f"CREATE DATABASE {quoted}"))
+        try:
+            connection.execute(text(f"CREATE DATABASE {quoted}"))
+        except DBAPIError as error:
+            # Another replica created it between the check and here: 42P04,
+            # or the unique index of pg_database when both got that far (23505).
+            if getattr(error.orig, "pgcode", None) not in ("42P04", "23505"):
+                raise
+            return False
     report(f"created database {settings.database}")
     return True
 

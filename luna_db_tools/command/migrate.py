@@ -11,15 +11,19 @@ import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import event
+from sqlalchemy import text as sa_text
 
+from ..analysis.data_loss import Loss, count_losses, refusal, step_destructions
 from ..config.settings import DbSettings
 from ..db import audit
 from ..db.connect import RetryPolicy, connect
-from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
+from ..db.lock import DEFAULT_LOCK_TIMEOUT
+from ..db.session import migration_session
 from ..db.tool_tables import current_revisions
 from ..errors import BadInput, OperationFailed, first_line
 from ..runtime.environment import make_config
 from ..runtime.history import PlannedStep, check_revision_argument, describe, plan_steps, revision_after
+from ..runtime.index_build import drop_leftover_invalid_indexes
 from ..runtime.steps import Timeouts, run_step, set_session_timeouts
 from ..runtime.unfinished import part_applied_steps
 from .adopt import refuse_without_history
@@ -54,12 +58,14 @@ def upgrade(
     timeouts: Timeouts = Timeouts(),
     report: Report = silent,
     ticker=None,
+    allow_data_loss: bool = False,
 ) -> MigrationRun:
     """Migrate up to `revision`, one transaction per revision, reporting each.
 
     `ticker` (a progress.StepTicker) hears when each step starts and ends.
+    A revision that declares its upgrade destructive is guarded as a downgrade is.
     """
-    return _migrate(settings, revision, "upgrade", policy, lock_timeout, timeouts, report, ticker)
+    return _migrate(settings, revision, "upgrade", policy, lock_timeout, timeouts, report, ticker, allow_data_loss)
 
 
 def downgrade(
@@ -71,20 +77,37 @@ def downgrade(
     timeouts: Timeouts = Timeouts(),
     report: Report = silent,
     ticker=None,
+    allow_data_loss: bool = False,
 ) -> MigrationRun:
-    """Migrate down to `revision` (`-1`, a revision id, or `base`)."""
-    return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report, ticker)
+    """Migrate down to `revision` (`-1`, a revision id, or `base`).
+
+    Refuses (BadInput, exit 2) when it would destroy rows, naming each table
+    and its row count, unless `allow_data_loss` (analysis/data_loss.py).
+    """
+    return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report, ticker, allow_data_loss)
 
 
 def plan(settings: DbSettings, revision: str, direction: str) -> list[PlannedStep]:
     """The revisions an upgrade or downgrade would run, in order (`--dry-run`)."""
+    return plan_with_losses(settings, revision, direction)[0]
+
+
+def plan_with_losses(settings: DbSettings, revision: str, direction: str) -> tuple[list[PlannedStep], list[Loss]]:
+    """`--dry-run`: the steps, and the rows they would destroy, counted now."""
     schema = schema_of(settings)
     check_revision_argument(schema, revision)
     with connect(settings) as connection:
         current = current_revisions(connection)
         refuse_without_history(connection, current)
-    check_plan(schema, revision, direction, current)
-    return plan_steps(schema, revision, direction, current)
+        check_plan(schema, revision, direction, current)
+        steps = plan_steps(schema, revision, direction, current)
+        losses = _losses(connection, schema, steps)
+    return steps, losses
+
+
+def _losses(connection, schema: str, steps: list[PlannedStep]) -> list[Loss]:
+    destroyed = [d for step in steps for d in step_destructions(schema, step)]
+    return count_losses(connection, schema, destroyed) if destroyed else []
 
 
 class _Progress:
@@ -122,17 +145,18 @@ class _Progress:
             self.committed = self.pending
 
 
-def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, report, ticker) -> MigrationRun:
+def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, report, ticker,
+             allow_data_loss=False) -> MigrationRun:
 
     schema = schema_of(settings)
     check_revision_argument(schema, revision)
     run = MigrationRun()
+    began = time.monotonic()
     progress = _Progress(run, report)
     journal = audit.Journal()
     # Under the lock, the current revision is read afresh: a replica that
     # waited finds the work done and applies nothing twice.
-    with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
-            connect(settings, policy) as connection:
+    with migration_session(settings, policy, lock_timeout=lock_timeout, report=report) as connection:
         start = current_revisions(connection)
         refuse_without_history(connection, start)
         check_plan(schema, revision, direction, start)  # before anything is written
@@ -140,12 +164,20 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
         audit.ensure_audit_table(connection)
         connection.commit()  # hand Alembic a connection outside a transaction
         steps = plan_steps(schema, revision, direction, start)
+        # Counted under the lock, so the counts are the rows this run would destroy.
+        losses = _losses(connection, schema, steps)
+        if losses and not allow_data_loss:
+            raise refusal(direction, losses)
+        for loss in losses:
+            report(f"data loss accepted (--allow-data-loss): {loss.describe()}")
+        drop_leftover_invalid_indexes(connection, _index_names(schema), report)
         part_applied = part_applied_steps(connection)
         event.listen(connection, "commit", progress.on_commit)
         config = make_config(
             schema, connection=connection, settings=settings, on_version_apply=progress.on_version_apply,
             retry_policy=policy, journal=journal, report=report,
         )
+        config.attributes["timeouts"] = timeouts  # for online index builds (runtime/index_build.py)
         for step in steps:
             progress.mark = time.monotonic()
             if ticker is not None:
@@ -157,7 +189,7 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
                 journal.fail(connection, error)
                 if isinstance(error, BadInput):
                     raise
-                raise _failure(settings, schema, direction, error, progress.committed or start) from error
+                raise _failure(settings, schema, direction, error, progress.committed or start, began) from error
             finally:
                 if ticker is not None:
                     ticker.finished()
@@ -166,8 +198,18 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
     return run
 
 
-def _failure(settings, schema, direction, error, committed) -> OperationFailed:
+def _index_names(schema: str) -> list[str]:
+    """The names of the schema's indexes (the models are its head): the ones a run may build."""
+    from ..schemas import load_models
+
+    return sorted(
+        str(index.name) for table in load_models(schema).metadata.tables.values() for index in table.indexes if index.name
+    )
+
+
+def _failure(settings, schema, direction, error, committed, since: float = 0.0) -> OperationFailed:
     """One line: what failed, where, and the revision the database was left at."""
+    reason = _why_disconnected(settings, error, since)
     reached = _revision_after_failure(settings)
     if reached is None:
         where = f"{describe(committed)} (the last revision committed; the server could not be asked)"
@@ -175,7 +217,7 @@ def _failure(settings, schema, direction, error, committed) -> OperationFailed:
         where = describe(reached)
     failed_in = _failed_revision(schema, direction, reached if reached is not None else committed)
     return OperationFailed(
-        f"{direction} failed{failed_in}: {first_line(error)}; the database is at revision {where}"
+        f"{direction} failed{failed_in}: {reason}; the database is at revision {where}"
     )
 
 
@@ -186,6 +228,25 @@ def _revision_after_failure(settings: DbSettings) -> list[str] | None:
             return current_revisions(connection)
     except Exception:
         return None
+
+
+def _why_disconnected(settings: DbSettings, error: BaseException, since: float) -> str:
+    """libpq drops the server's FATAL message when a session is ended mid-statement
+    ("server closed the connection unexpectedly"): ask the server what happened."""
+    text = first_line(error)
+    if "server closed the connection" not in text and "terminating connection" not in text:
+        return text
+    try:
+        with connect(settings, RetryPolicy(rounds=1)) as connection:
+            up = connection.execute(sa_text(
+                "SELECT extract(epoch FROM now() - pg_postmaster_start_time()), pg_is_in_recovery()")).one()
+    except Exception:
+        return f"{text} (the server cannot be reached now: it stopped, or failed over)"
+    if up[1]:
+        return f"{text} (the server is now a standby: a failover)"
+    if up[0] < time.monotonic() - since + 1:
+        return f"{text} (the server restarted {up[0]:.0f} s ago)"
+    return f"{text} (the server ended the session: pg_terminate_backend, an administrator, or a crash of its backend)"
 
 
 def _failed_revision(schema, direction: str, reached) -> str:

@@ -6,8 +6,9 @@ from alembic.runtime.migration import MigrationContext
 
 from ..config.settings import DbSettings
 from ..db import audit
-from ..db.connect import RetryPolicy, connect
-from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
+from ..db.connect import RetryPolicy
+from ..db.lock import DEFAULT_LOCK_TIMEOUT
+from ..db.session import migration_session
 from ..db.tool_tables import current_revisions
 from ..runtime.history import check_revision_argument, script_directory, user_errors_from_alembic
 from ..schemas import load_models
@@ -23,8 +24,7 @@ def stamp(
 
     schema = schema_of(settings)
     check_revision_argument(schema, revision)
-    with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
-            connect(settings, policy) as connection:
+    with migration_session(settings, policy, lock_timeout=lock_timeout, report=report) as connection:
         check_version_rows(schema, current_revisions(connection))
         started = audit.utc_now()
         with user_errors_from_alembic():
@@ -44,8 +44,7 @@ def recreate_views(
     from ..models.base import create_views, drop_views
 
     models = load_models(schema_of(settings))
-    with migration_lock(settings, policy, timeout=lock_timeout, report=report), \
-            connect(settings, policy) as connection:
+    with migration_session(settings, policy, lock_timeout=lock_timeout, report=report) as connection:
         drop_views(connection, models.metadata)
         create_views(connection, models.metadata)
         connection.commit()

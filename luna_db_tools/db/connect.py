@@ -140,12 +140,18 @@ def connect(
     BadInput (exit code 2) at once for what retrying cannot mend: rejected
     credentials, a missing database, a refused option (db/connect_errors.py).
     """
+    from . import host_memory
+
     policy = policy or RetryPolicy()
+    given = settings
+    settings = host_memory.ordered(given)  # the host that answered first, silent ones last
     engine = engine_for(settings, **engine_options)
     pauses = policy.pauses()
     for round_number in range(1, policy.rounds + 1):
         try:
-            return engine.connect()
+            connection = engine.connect()
+            host_memory.remember_answer(given, *_landed_on(connection))
+            return connection
         except Exception as error:  # the driver's own error types vary
 
             if not isinstance(error, DBAPIError):
@@ -157,6 +163,7 @@ def connect(
                 raise refused from None
             if settings.db_type == "postgres":
                 reasons = name_read_only_hosts(settings, reasons)
+            host_memory.remember_timeouts(given, reasons)
             final = round_number == policy.rounds or only_read_only_primaries(reasons)
             if final:
                 engine.dispose()
@@ -168,6 +175,14 @@ def connect(
             )
             sleep(pause)
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _landed_on(connection) -> tuple[str | None, int | None]:
+    """The host and port a PostgreSQL connection reached (libpq's own answer)."""
+    info = getattr(connection.connection.dbapi_connection, "info", None)
+    host = getattr(info, "host", None)
+    port = getattr(info, "port", None)
+    return (host, port) if isinstance(host, str) else (None, None)
 
 
 # libpq (14+) reports every host it tried, one "connection to server at" each.

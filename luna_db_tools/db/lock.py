@@ -1,14 +1,18 @@
 """One migration at a time per database.
 
 Every replica of a service may start `luna-db upgrade` at once. The lock
-lives on a session of its own and dies with it: no stale lock after kill -9,
-no "release lock" step.
+dies with its session: no stale lock after kill -9, no "release lock" step.
 
-- PostgreSQL: a session-level advisory lock on a dedicated connection (in
-  autocommit), so it never waits on the migration's own transactions, nor on
-  CREATE INDEX CONCURRENTLY, which waits for every other transaction to end
-  (Flyway's deadlocks #1654, #3497). Taken by polling `pg_try_advisory_lock`,
-  never by a blocking call, so the wait is bounded.
+- PostgreSQL: a session-level advisory lock held by the migration's OWN
+  session (db/session.py hands it in). A lock on a separate session was
+  dropped the moment a killed client's sockets closed, while the migration's
+  backend still ran its statement for seconds: a rerun then collided with it
+  (issue 19). On the migration's session the lock lives exactly as long as
+  the backend that runs the statements. CREATE INDEX CONCURRENTLY does not
+  wait for session-level advisory locks (they belong to no transaction), and
+  waiters poll `pg_try_advisory_lock` in short transactions, so neither
+  deadlocks (Flyway's #1654, #3497). Taken by polling, never by a blocking
+  call, so the wait is bounded.
 - Oracle: DDL commits, and a commit would release a row lock, so the lock is
   a row of the small table `luna_db_lock` held `FOR UPDATE` by a dedicated
   session that runs nothing else. Taken by polling `FOR UPDATE NOWAIT`.
@@ -24,11 +28,13 @@ import os
 import socket
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..config.settings import DbSettings
 from ..errors import OperationFailed
@@ -48,13 +54,23 @@ ORA_NAME_IN_USE = 955  # ORA-00955: the table exists (another replica created it
 ORA_UNIQUE_VIOLATED = 1  # ORA-00001: the row exists (another replica inserted it first)
 
 _HOLDER_QUERY = """
-SELECT a.application_name, a.client_addr, a.pid, a.backend_start
+SELECT a.application_name, a.client_addr, a.pid, a.backend_start, a.state, a.query_start
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.database = (
     SELECT oid FROM pg_database WHERE datname = current_database())
   AND ((l.classid::bigint << 32) | l.objid::bigint) = :key
 LIMIT 1
 """
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """The session that holds the migration lock, as pg_stat_activity shows it."""
+
+    pid: int
+    application: str
+    state: str | None  # active: a statement runs now; idle: between statements
+    query_start: datetime | None
 
 
 @contextmanager
@@ -69,14 +85,17 @@ def migration_lock(
     """Hold the database's migration lock for the duration of the block.
 
     Waits up to `timeout` seconds, saying once who holds it; raises
-    OperationFailed (exit 1) when the wait runs out. The lock lives on a
-    session of its own, unless the caller hands in `connection` because it
-    runs nothing that waits for other sessions (`create` does, to save a
-    connection). Oracle: not yet locked here (its dedicated-session lock is
-    still to come).
+    OperationFailed (exit 1) when the wait runs out.
+
+    PostgreSQL: on `connection` (the migration's own session: see the module
+    docstring), or on a session of its own when none is handed in (for
+    callers that only need mutual exclusion). Oracle: always on a session of
+    its own, whatever is handed in, since every DDL statement commits and a
+    commit ends a row lock.
     """
-    if settings.db_type != "postgres":
-        yield
+    if settings.db_type == "oracle":
+        with _oracle_lock(settings, policy, timeout, report):
+            yield
         return
     if connection is not None:
         with _holding(connection, settings, timeout, report):
@@ -98,7 +117,13 @@ def _holding(connection, settings: DbSettings, timeout: float, report) -> Iterat
     """Poll for the session-level lock on `connection`; release it at the end."""
 
     def try_lock() -> bool:
-        return bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}).scalar())
+        taken = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}).scalar())
+        if connection.in_transaction():
+            # End the poll's transaction: a waiter must hold no transaction
+            # open (an index build elsewhere would wait for it). A session
+            # lock outlives the commit.
+            connection.commit()
+        return taken
 
     _poll(try_lock, lambda: _describe_holder(connection), settings, timeout, report)
     try:
@@ -128,11 +153,23 @@ def _poll(try_lock: Callable[[], bool], holder: Callable[[], str], settings: DbS
 def _release(connection) -> None:
 
     try:
+        if connection.in_transaction():
+            connection.rollback()  # a failed step may have left its transaction aborted
         connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
-    except DBAPIError:
+        if connection.in_transaction():
+            connection.commit()
+    except SQLAlchemyError:
         # The session is gone (the server stopped, the network broke), and
         # the lock went with it; the error that matters is the one in flight.
         pass
+
+
+def lock_holder(connection) -> LockHolder | None:
+    """PostgreSQL: the session holding the migration lock now, if any."""
+    row = connection.execute(text(_HOLDER_QUERY), {"key": MIGRATION_LOCK_KEY}).first()
+    if row is None:
+        return None
+    return LockHolder(row.pid, row.application_name or "", row.state, row.query_start)
 
 
 def _describe_holder(connection) -> str:
@@ -140,7 +177,7 @@ def _describe_holder(connection) -> str:
     row = connection.execute(text(_HOLDER_QUERY), {"key": MIGRATION_LOCK_KEY}).first()
     if row is None:
         return "another session (it may just have been released)"
-    name, address, pid, since = row
+    name, address, pid, since = row[:4]
     where = f" from {address}" if address else ""
     return f"'{name or 'unnamed'}' (server pid {pid}{where}) since {since:%Y-%m-%d %H:%M:%S %Z}".rstrip()
 
@@ -232,7 +269,7 @@ def _release_row_lock(session) -> None:
 
     try:
         session.rollback()
-    except DBAPIError:
+    except SQLAlchemyError:
         pass  # the session is gone, and the row lock with it
 
 

@@ -65,8 +65,11 @@ def migration_sql(schema: str, db_type: str, revision: str, direction: str, time
     if revision.split(":")[0] == revision.split(":")[1]:
         raise BadInput(f"the range {revision} is empty: FROM and TO are the same revision")
     body = render_migration(schema, db_type, revision, direction)
+    from ..analysis.data_loss import offline_destructions, sql_comments
+
+    losses = sql_comments(offline_destructions(schema, direction, body))
     header = script_header(schema, db_type, f"{direction} {revision.replace(':', ' -> ')}", timeouts)
-    return header + body + script_footer(body, db_type)
+    return header + losses + body + script_footer(body, db_type)
 
 
 def render_migration(schema: str, db_type: str, revisions: str, direction: str, script_location=None) -> str:

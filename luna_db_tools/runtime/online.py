@@ -12,17 +12,37 @@ from alembic import op
 def create_index_without_blocking(name: str | None, table: str, columns: list[str]) -> None:
     """CREATE INDEX CONCURRENTLY on PostgreSQL, outside the revision's transaction.
 
-    A build interrupted before the version was stamped leaves an INVALID
-    index behind; it is dropped first, so that a rerun completes.
+    - An index of that name that is already valid was built by an earlier
+      run that died before the version was stamped: it is kept, never
+      rebuilt (a retry must not cost a second build of a big table).
+    - An INVALID one (a build that was interrupted) is dropped first.
+    - The build's waits (its table lock, then the old snapshots every
+      concurrent build waits for) are bounded by the index wait timeout
+      (--index-wait-timeout), not the lock timeout: waiting for a
+      pg_dump blocks no writer. While waiting, luna-db names the sessions
+      it waits for. A build that fails drops its INVALID index.
     """
     context = op.get_context()
     if context.dialect.name != "postgresql":
         op.create_index(name, table, columns)
         return
+    if context.as_sql or name is None:
+        with context.autocommit_block():
+            if name is not None:
+                op.drop_index(name, table_name=table, if_exists=True, postgresql_concurrently=True)
+            op.create_index(name, table, columns, postgresql_concurrently=True)
+        return
+    from .index_build import build_index_concurrently
+
     with context.autocommit_block():
-        if name is not None:
-            op.drop_index(name, table_name=table, if_exists=True, postgresql_concurrently=True)
-        op.create_index(name, table, columns, postgresql_concurrently=True)
+        build_index_concurrently(op.get_bind(), _attributes(context), name, table,
+                                 lambda: op.create_index(name, table, columns, postgresql_concurrently=True))
+
+
+def _attributes(context) -> dict:
+    """luna-db's Config attributes (settings, report, timeouts), or {} under plain Alembic."""
+    config = getattr(context, "config", None)
+    return dict(config.attributes) if config is not None else {}
 
 
 def drop_index_without_blocking(name: str, table: str) -> None:

@@ -26,6 +26,9 @@ class Timeouts:
 
     lock: float = 5.0
     statement: float = 3600.0
+    # An online index build's wait for older transactions (index_build.py):
+    # it blocks no one, so it gets a bound of its own, not `lock`.
+    index_wait: float = 3600.0
     lock_retries: int = 3
     retry_delay: float = 1.0
 

@@ -8,7 +8,8 @@ statement, leaves it part-applied, for `upgrade` (or `downgrade`) to complete
 from __future__ import annotations
 
 from ..db import audit
-from ..db.lock import lock_is_held
+from ..db.lock import lock_holder, lock_is_held
+from ..db.orphans import running_statements
 
 ROLLED_BACK, PART_APPLIED, IN_PROGRESS = "rolled back", "part-applied", "in progress"
 
@@ -27,9 +28,31 @@ def unfinished_steps(connection, trail: list[dict]) -> list[dict]:
     rows = audit.unfinished(trail)
     if not rows:
         return []
-    if lock_is_held(connection):
+    running = _running(connection)
+    if running is not None:
         state = IN_PROGRESS
     else:
         state = PART_APPLIED if connection.dialect.name == "oracle" else ROLLED_BACK
     keys = ("revision", "direction", "started_at", "os_user", "os_host", "error")
-    return [{**{key: row[key] for key in keys}, "state": state} for row in rows]
+    return [{**{key: row[key] for key in keys}, "state": state, **(running or {})} for row in rows]
+
+
+def _running(connection) -> dict | None:
+    """What runs the unfinished step now, if anything: {"pid", "statement_running", "query_start"} on PostgreSQL.
+
+    The lock holder (a live run: the lock is on its migration session), else
+    a statement a luna-db session still runs without the lock (a dead run's
+    orphan, until the server notices its client is gone). None: nothing runs.
+    """
+    if connection.dialect.name != "postgresql":
+        return {} if lock_is_held(connection) else None
+    holder = lock_holder(connection)
+    if holder is not None:
+        return {"pid": holder.pid, "statement_running": holder.state == "active",
+                "query_start": holder.query_start.isoformat() if holder.query_start else None}
+    statements = running_statements(connection)
+    if statements:
+        first = statements[0]
+        return {"pid": first.pid, "statement_running": True,
+                "query_start": first.query_start.isoformat() if first.query_start else None}
+    return None

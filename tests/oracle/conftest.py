@@ -8,6 +8,8 @@ container is tried.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.oraclehelpers import (
@@ -19,6 +21,15 @@ from tests.oraclehelpers import (
     start_container,
 )
 
+#: CI that provides an Oracle server sets this: then a missing server fails the tests instead of skipping them.
+REQUIRED = os.environ.get("LUNA_DB_TEST_ORACLE_REQUIRED", "") not in ("", "0")
+
+
+def _no_server(reason: str):
+    if REQUIRED:
+        pytest.fail(f"LUNA_DB_TEST_ORACLE_REQUIRED is set, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
 
 @pytest.fixture(scope="session")
 def oracle_server():
@@ -28,14 +39,14 @@ def oracle_server():
         yield server
         return
     if not docker_engine_answers():
-        pytest.skip(NO_SERVER_REASON)
+        _no_server(NO_SERVER_REASON)
     try:
         server, container = start_container()
     except Exception as error:
         # An engine that answers but cannot run the image (no network to
         # pull it, too little memory) is no failure of luna-db.
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        pytest.skip(f"no Oracle server: Docker answered, but the Oracle container did not start: {first_line}")
+        _no_server(f"no Oracle server: Docker answered, but the Oracle container did not start: {first_line}")
     try:
         yield server
     finally:

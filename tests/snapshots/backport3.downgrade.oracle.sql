@@ -2,6 +2,17 @@
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
 
+-- luna-db: DATA LOSS: this script destroys whatever these hold (luna-db refuses it online
+-- unless --allow-data-loss):
+--   b0001: drops table handler
+--   b0001: drops table person_face
+--   b0001: drops table list_person
+--   b0001: drops table descriptors_list
+--   b0001: drops table persons_list
+--   b0001: drops table person
+--   b0001: drops table account_token
+--   b0001: drops table account
+
 -- Running downgrade b0004 -> b0003
 
 COMMENT ON COLUMN descriptors_list.create_time IS 'date: list create time'

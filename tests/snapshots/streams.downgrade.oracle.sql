@@ -2,6 +2,17 @@
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
 
+-- luna-db: DATA LOSS: this script destroys whatever these hold (luna-db refuses it online
+-- unless --allow-data-loss):
+--   s0003: drops table handler
+--   s0003: drops table restart
+--   s0003: drops table location
+--   s0002: drops table group_stream
+--   s0002: drops table group
+--   s0001: drops table single_process_lock
+--   s0001: drops table log
+--   s0001: drops table stream
+
 -- Running downgrade s0005 -> s0004
 
 DROP INDEX ix_log_stream_id_time
