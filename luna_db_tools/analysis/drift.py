@@ -242,8 +242,7 @@ def _compare_checks(connection, metadata) -> list[Difference]:
 
 def _applies_to(constraint, dialect: str) -> bool:
     """Oracle-only checks (booleans kept as SMALLINT) do not exist on PostgreSQL."""
-    condition = getattr(constraint, "_ddl_if", None)
-    return condition is None or condition.dialect in (None, dialect)
+    return constraint.info.get("dialect") in (None, dialect)
 
 
 def _compare_views(connection, metadata) -> list[Difference]:

@@ -23,7 +23,6 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.schema import CreateColumn, ExecutableDDLElement
 from sqlalchemy.sql import expression
 from sqlalchemy.sql.util import find_tables
-from sqlalchemy.sql.visitors import InternalTraversal
 
 # --- names -------------------------------------------------------------------
 
@@ -185,9 +184,10 @@ class bool_literal(expression.ColumnElement):  # noqa: N801
     """A boolean server default: `true`/`false` on PostgreSQL, `1`/`0` on Oracle."""
 
     type = sa.Boolean()
-    inherit_cache = True
-
-    _traverse_internals = [("value", InternalTraversal.dp_plain_obj)]
+    # Not cached (a server default is compiled once per DDL statement): the public
+    # way to leave SQLAlchemy's cache key, which would otherwise need the
+    # private _traverse_internals to tell true from false.
+    inherit_cache = False
 
     def __init__(self, value: bool):
         self.value = bool(value)
@@ -234,7 +234,10 @@ class Bool(sa.types.TypeDecorator):
 
 def bool_check(column_name: str) -> sa.CheckConstraint:
     """The `CHECK (x IN (0, 1))` a `Bool` column needs on Oracle only, named `ck_<table>_<x>`."""
-    return sa.CheckConstraint(f"{column_name} IN (0, 1)", name=column_name).ddl_if(dialect="oracle")
+    check = sa.CheckConstraint(f"{column_name} IN (0, 1)", name=column_name, info={"dialect": "oracle"})
+    # info says which dialect the CHECK exists on, for drift (ddl_if keeps its
+    # condition in a private attribute).
+    return check.ddl_if(dialect="oracle")
 
 
 # --- views -------------------------------------------------------------------------
