@@ -102,3 +102,19 @@ def test_the_rerun_hook_steps_over_statements_already_done(fresh_db):
     assert {"done_before", "new_one"} <= tables
     assert reported == ["already done, skipped: CREATE TABLE done_before (x int) (42P07)"]
     assert raised, "with the hook removed, an existing table is an error again"
+
+
+def test_the_version_table_is_read_as_alembic_reads_it(fresh_db):
+    """create reads alembic_version with Core (no Alembic import): it must agree with Alembic."""
+    from alembic.runtime.migration import MigrationContext
+
+    from luna_db_tools.db.tool_tables import current_revisions
+    from tests.clirunner import invoke
+
+    engine = sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        assert current_revisions(connection) == [] == list(MigrationContext.configure(connection).get_current_heads())
+    assert invoke("upgrade", "s0003", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
+    with engine.connect() as connection:
+        assert current_revisions(connection) == ["s0003"]
+        assert list(MigrationContext.configure(connection).get_current_heads()) == ["s0003"]
