@@ -21,6 +21,8 @@ from alembic import op
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from .steps import is_lock_timeout
+
 #: A catalog step waits at most this long for its lock: every writer that
 #: queues behind the waiting migration waits no longer (issue 20: < 0.5 s).
 CATALOG_LOCK_TIMEOUT_MS = 200
@@ -61,13 +63,9 @@ def catalog_step(build: Callable[[], None], *, lock_timeout_ms: int = CATALOG_LO
                 return
             except DBAPIError as error:
                 op.execute("ROLLBACK")
-                if getattr(error.orig, "pgcode", None) != "55P03" or attempt == attempts - 1:
+                if not is_lock_timeout(error) or attempt == attempts - 1:
                     raise
-            # Backoff with jitter: replicas of a busy service do not retry in step.
-            pause = min(0.05 * 2**attempt, 2.0) * (0.5 + random.random())
-            _say(f"waiting for a table lock (held by another session); attempt {attempt + 2} of {attempts} "
-                 f"in {pause:.1f} s")
-            time.sleep(pause)
+            _pause_before_retry(attempt, attempts)
 
 
 def catalog_only(build: Callable[[], None], *, lock_timeout_ms: int = CATALOG_LOCK_TIMEOUT_MS,
@@ -95,12 +93,17 @@ def catalog_only(build: Callable[[], None], *, lock_timeout_ms: int = CATALOG_LO
             return
         except DBAPIError as error:
             op.execute("ROLLBACK TO SAVEPOINT luna_db_catalog")
-            if getattr(error.orig, "pgcode", None) != "55P03" or attempt == attempts - 1:
+            if not is_lock_timeout(error) or attempt == attempts - 1:
                 raise
-        pause = min(0.05 * 2**attempt, 2.0) * (0.5 + random.random())
-        _say(f"waiting for a table lock (held by another session); attempt {attempt + 2} of {attempts} "
-             f"in {pause:.1f} s")
-        time.sleep(pause)
+        _pause_before_retry(attempt, attempts)
+
+
+def _pause_before_retry(attempt: int, attempts: int) -> None:
+    """Backoff with jitter: replicas of a busy service do not retry in step."""
+    pause = min(0.05 * 2**attempt, 2.0) * (0.5 + random.random())
+    _say(f"waiting for a table lock (held by another session); attempt {attempt + 2} of {attempts} "
+         f"in {pause:.1f} s")
+    time.sleep(pause)
 
 
 def _once(build: Callable[[], None], lock_timeout_ms: int) -> None:
