@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..runtime.revisions import history_order
 from .catalog import Snapshot
 from .compare import changed, describe_index, excerpt
 from .difference import Difference, both
 from .fingerprint import load
+from .reflect import reflect
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,5 @@ def match_history(live: Snapshot, schema: str, revisions: list[str]) -> Adoption
 
 def plan_adoption(connection, schema: str, pg_schema: str | None = None) -> Adoption:
     """Reflect the database behind `connection` and match it against the whole history of `schema`."""
-    from ..runtime.revisions import history_order
-    from .reflect import reflect
 
     return match_history(reflect(connection, pg_schema), schema, history_order(schema))

@@ -22,7 +22,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from ..db.tool_tables import is_schema_object
+from ..models.base import is_empty_string
+from ..runtime.revisions import head_revision
+from ..schemas import load_models
+from . import fingerprint
+from .compare import compare_snapshots
 from .difference import Difference, both
+from .reflect import reflect
 
 __all__ = ["Difference", "compare_database", "kept_tables", "schema_objects_of"]
 
@@ -76,8 +82,6 @@ def compare_database(connection, metadata, schema: str | None = None) -> list[Di
         differences = alembic_found + _compare_checks(connection, metadata) + _compare_views(connection, metadata)
         return sorted(set(differences), key=lambda d: (d.object, d.kind))
 
-    from .compare import compare_snapshots
-    from .reflect import reflect
 
     live = _without_kept_tables(reflect(connection), expected, kept_tables(metadata))
     return _merge(compare_snapshots(expected, live), alembic_found)
@@ -97,9 +101,6 @@ def _without_kept_tables(live, expected, kept: dict):
 
 
 def _head_fingerprint(metadata, schema: str | None):
-    from ..runtime.revisions import head_revision
-    from ..schemas import load_models
-    from . import fingerprint
 
     if schema is None:
         schema = next((s for s in ("streams", "backport3") if load_models(s).metadata is metadata), None)
@@ -168,7 +169,6 @@ def _loose(default, dialect) -> str:
 
 
 def empty_string_columns(metadata) -> set[tuple[str, str]]:
-    from ..models.base import is_empty_string
 
     return {
         (table.name, column.name)

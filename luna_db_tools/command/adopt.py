@@ -16,12 +16,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+
 from ..analysis.adopt import Adoption, Rename, RevisionMatch, match_history
 from ..analysis.difference import Difference
+from ..analysis.reflect import reflect
 from ..db import audit
+from ..db.connect import connect
+from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
 from ..db.tool_tables import AUDIT_TABLE, TOOL_TABLES, has_version_rows, write_version
 from ..errors import BadInput, OperationFailed
 from ..runtime.revisions import history_order
+from .common import schema_of
 
 # A rename waits for no one for long: it needs a short exclusive lock on its table.
 RENAME_LOCK_TIMEOUT = "5s"
@@ -62,7 +68,6 @@ def has_history(connection) -> bool:
 def needs_adoption(connection) -> bool:
     """A database with tables of its own but no migration history: `status` and `upgrade`
     must say "not under migration control: run `luna-db adopt`" instead of planning from base."""
-    import sqlalchemy as sa
 
     if has_history(connection):
         return False
@@ -102,7 +107,6 @@ def choose(adoption: Adoption, revision: str | None) -> tuple[RevisionMatch, str
 def adopt_connection(connection, schema: str, *, revision: str | None = None, force: bool = False,
                      dry_run: bool = False, pg_schema: str | None = None) -> AdoptResult:
     """The whole of adopt on an open connection (the caller holds the migration lock)."""
-    from ..analysis.reflect import reflect
 
     if connection.dialect.name != "postgresql":
         raise OperationFailed("adopt reads PostgreSQL's catalogs; Oracle databases are not supported yet")
@@ -125,7 +129,6 @@ def adopt_connection(connection, schema: str, *, revision: str | None = None, fo
     if dry_run:
         return result
 
-    import sqlalchemy as sa
 
     started = audit.utc_now()
     connection.execute(sa.text(f"SET LOCAL lock_timeout = '{RENAME_LOCK_TIMEOUT}'"))
@@ -156,9 +159,6 @@ def _record(connection, chosen: RevisionMatch, started, forced: bool) -> None:
 def adopt(settings, *, revision: str | None = None, force: bool = False, dry_run: bool = False,
           policy=None, lock_timeout: float | None = None, report=lambda line: None) -> AdoptResult:
     """`luna-db adopt` on the database `settings` point at, under the migration lock."""
-    from ..db.connect import connect
-    from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
-    from .common import schema_of
 
     schema = schema_of(settings)
     timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout

@@ -29,6 +29,11 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from ..db.audit import ensure_audit_table, record, utc_now
+from ..db.connect import connect
+from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
 from ..errors import BadInput, OperationFailed
 
 CREDENTIALS_TABLE = "account_credentials_tmp"
@@ -74,7 +79,6 @@ class Removal:
 
 def kept_credentials(connection) -> KeptCredentials | None:
     """What the database keeps; None when it has no `account_credentials_tmp`."""
-    import sqlalchemy as sa
 
     if not sa.inspect(connection).has_table(CREDENTIALS_TABLE):
         return None
@@ -91,7 +95,6 @@ def export_to_file(connection, path: str | Path, fmt: str = "jsonl") -> Export:
     The file is written and flushed to disk before any row is marked, so a
     row marked exported is in a file.
     """
-    from ..db.audit import ensure_audit_table, record, utc_now
 
     if fmt not in EXPORT_FORMATS:
         raise BadInput(f"unknown export format {fmt!r}: choose jsonl or csv")
@@ -110,7 +113,6 @@ def export_to_file(connection, path: str | Path, fmt: str = "jsonl") -> Export:
 
 def remove_table(connection, *, force: bool = False) -> Removal:
     """Drop `account_credentials_tmp`; refused while a row was never exported, unless `force`."""
-    from ..db.audit import ensure_audit_table, record, utc_now
 
     kept = _require_kept(connection)
     if kept.not_exported and not force:
@@ -128,7 +130,6 @@ def remove_table(connection, *, force: bool = False) -> Removal:
 
 def export_credentials(settings, path: str | Path, fmt: str = "jsonl", *, policy=None) -> Export:
     """Export the kept credentials of the database of `settings` (backport3) to a new file."""
-    from ..db.connect import connect
 
     _require_backport3(settings)
     with connect(settings, policy) as connection:
@@ -137,8 +138,6 @@ def export_credentials(settings, path: str | Path, fmt: str = "jsonl", *, policy
 
 def remove_credentials(settings, *, force: bool = False, policy=None, lock_timeout: float | None = None) -> Removal:
     """Remove the kept credentials table, under the migration lock (a b0002 step must not run meanwhile)."""
-    from ..db.connect import connect
-    from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
 
     _require_backport3(settings)
     timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
@@ -162,7 +161,6 @@ def _require_kept(connection) -> KeptCredentials:
 
 
 def _kept_table():
-    import sqlalchemy as sa
 
     return sa.Table(
         CREDENTIALS_TABLE, sa.MetaData(),
@@ -175,7 +173,6 @@ def _kept_table():
 
 
 def _kept_rows(connection) -> list[dict]:
-    import sqlalchemy as sa
 
     _require_kept(connection)
     table = _kept_table()

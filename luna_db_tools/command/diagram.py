@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import BadInput, OperationFailed
 from ..extras import require
+from ..schemas import load_models
 
 FORMATS = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
 _TABLE_COLOUR = "#dbe8f6"
@@ -33,7 +34,6 @@ def schema_graph(schema: str):
     """The schema's diagram as a graphviz.Digraph."""
     graphviz = require("graphviz", "luna-db diagram")
 
-    from ..schemas import load_models
 
     metadata = load_models(schema).metadata
     graph = graphviz.Digraph(schema, graph_attr={"rankdir": "LR", "fontname": "Helvetica", "label": f"LUNA {schema}",

@@ -22,10 +22,11 @@ from ..db.session import migration_session
 from ..db.tool_tables import current_revisions
 from ..errors import BadInput, OperationFailed, first_line
 from ..runtime.environment import make_config
-from ..runtime.history import PlannedStep, check_revision_argument, describe, plan_steps, revision_after
+from ..runtime.history import PlannedStep, check_revision_argument, describe, message, plan_steps, revision_after
 from ..runtime.index_build import drop_leftover_invalid_indexes
 from ..runtime.steps import Timeouts, run_step, set_session_timeouts
 from ..runtime.unfinished import part_applied_steps
+from ..schemas import load_models
 from .adopt import refuse_without_history
 from .common import Report, schema_of, silent
 from .guards import check_plan
@@ -125,7 +126,6 @@ class _Progress:
         self.committed: list[str] | None = None
 
     def on_version_apply(self, ctx, step, heads, run_args) -> None:
-        from ..runtime.history import message
 
         now = time.monotonic()
         done = AppliedStep(
@@ -175,9 +175,8 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
         event.listen(connection, "commit", progress.on_commit)
         config = make_config(
             schema, connection=connection, settings=settings, on_version_apply=progress.on_version_apply,
-            retry_policy=policy, journal=journal, report=report,
+            retry_policy=policy, journal=journal, report=report, timeouts=timeouts,
         )
-        config.attributes["timeouts"] = timeouts  # for online index builds (runtime/index_build.py)
         for step in steps:
             progress.mark = time.monotonic()
             if ticker is not None:
@@ -200,7 +199,6 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
 
 def _index_names(schema: str) -> list[str]:
     """The names of the schema's indexes (the models are its head): the ones a run may build."""
-    from ..schemas import load_models
 
     return sorted(
         str(index.name) for table in load_models(schema).metadata.tables.values() for index in table.indexes if index.name

@@ -10,6 +10,7 @@ from ..db.connect import RetryPolicy
 from ..db.lock import DEFAULT_LOCK_TIMEOUT
 from ..db.session import migration_session
 from ..db.tool_tables import current_revisions
+from ..models.base import create_views, drop_views
 from ..runtime.history import check_revision_argument, script_directory, user_errors_from_alembic
 from ..schemas import load_models
 from .common import Report, schema_of, silent
@@ -41,7 +42,6 @@ def recreate_views(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT, report: Report = silent,
 ) -> list[str]:
     """Drop and recreate the schema's views; returns their names."""
-    from ..models.base import create_views, drop_views
 
     models = load_models(schema_of(settings))
     with migration_session(settings, policy, lock_timeout=lock_timeout, report=report) as connection:

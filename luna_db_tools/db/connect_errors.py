@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sqlalchemy import text
+
 from ..config.settings import DbSettings
 from ..errors import BadInput, DsnError
 
@@ -64,7 +66,6 @@ def only_read_only_primaries(reasons: dict[str, str]) -> bool:
 
 def _role(settings: DbSettings, host) -> str | None:
     """STANDBY or READ_ONLY_PRIMARY for one host; None when it cannot be asked."""
-    from sqlalchemy import text
 
     from .connect import engine_for
 

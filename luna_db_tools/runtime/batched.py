@@ -57,13 +57,14 @@ def catalog_step(build: Callable[[], None], *, lock_timeout_ms: int = CATALOG_LO
         if context.as_sql:
             _once(build, lock_timeout_ms)
             return
+        started = time.monotonic()
         for attempt in range(attempts):
             try:
                 _once(build, lock_timeout_ms)
                 return
             except DBAPIError as error:
                 op.execute("ROLLBACK")
-                if not is_lock_timeout(error) or attempt == attempts - 1:
+                if not is_lock_timeout(error) or attempt == attempts - 1 or _out_of_time(started):
                     raise
             _pause_before_retry(attempt, attempts)
 
@@ -85,6 +86,7 @@ def catalog_only(build: Callable[[], None], *, lock_timeout_ms: int = CATALOG_LO
     if context.as_sql:
         build()
         return
+    started = time.monotonic()
     for attempt in range(attempts):
         op.execute("SAVEPOINT luna_db_catalog")
         try:
@@ -93,9 +95,20 @@ def catalog_only(build: Callable[[], None], *, lock_timeout_ms: int = CATALOG_LO
             return
         except DBAPIError as error:
             op.execute("ROLLBACK TO SAVEPOINT luna_db_catalog")
-            if not is_lock_timeout(error) or attempt == attempts - 1:
+            if not is_lock_timeout(error) or attempt == attempts - 1 or _out_of_time(started):
                 raise
         _pause_before_retry(attempt, attempts)
+
+
+def _out_of_time(started: float) -> bool:
+    """Run by luna-db, a step's short waits add up to no more than the run's lock timeout
+    (--db-lock-timeout): then the lock timeout stands, and luna-db's own retries of the
+    revision take over. Plain Alembic has no such limit: the attempts alone bound it."""
+    config = op.get_context().config
+    timeouts = config.attributes.get("timeouts") if config is not None else None
+    if timeouts is None or timeouts.lock <= 0:
+        return False
+    return time.monotonic() - started >= timeouts.lock
 
 
 def _pause_before_retry(attempt: int, attempts: int) -> None:

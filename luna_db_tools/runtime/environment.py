@@ -11,7 +11,10 @@ section of alembic.ini), which env.py turns into settings with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
+
+from alembic.config import Config
 
 from ..config.settings import SCHEMA_NAMES, ConnectionOptions, DbSettings, resolve_settings
 from ..errors import BadInput
@@ -33,15 +36,14 @@ def make_config(
     retry_policy=None,
     journal=None,
     report: Callable[[str], None] | None = None,
+    timeouts=None,
 ):
     """The Alembic Config for one schema: its script location and version location.
 
     `script_location` points at another copy of the environment (`luna-db
     check --migrations-dir`); by default, the project's own.
     """
-    from pathlib import Path
 
-    from alembic.config import Config
 
     config = Config(output_buffer=output, stdout=output) if output is not None else Config()
     location = Path(script_location) if script_location else migrations_dir()
@@ -57,6 +59,9 @@ def make_config(
         retry_policy=retry_policy,
         journal=journal,
         report=report,
+        # The run's lock limits (runtime.steps.Timeouts), for steps that wait for locks themselves
+        # (runtime/batched.py, runtime/index_build.py).
+        timeouts=timeouts,
         # Set by luna-db for the step that completes a part-applied Oracle revision.
         rerun_part_applied=False,
     )

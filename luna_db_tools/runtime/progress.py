@@ -16,6 +16,8 @@ import threading
 import time
 from typing import Callable, TextIO
 
+from sqlalchemy import text
+
 Probe = Callable[[], "str | None"]
 
 _INDEX_PROGRESS = """
@@ -89,7 +91,6 @@ def index_build_probe(settings) -> Probe | None:
         return None
 
     def probe() -> str | None:
-        from sqlalchemy import text
 
         from ..db.connect import RetryPolicy, connect
 

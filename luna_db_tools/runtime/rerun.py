@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from sqlalchemy import event
+
 from ..db.connect import oracle_error_code
 
 # Statement shape -> the ORA- codes that mean "already done". Order matters:
@@ -96,7 +98,6 @@ def skip_statements_already_done(
     itself, so that the error surfaces through its usual path. Returns the
     function that removes the hook.
     """
-    from sqlalchemy import event
 
     no_op = "SELECT 1 FROM DUAL" if connection.dialect.name == "oracle" else "SELECT 1"
 
