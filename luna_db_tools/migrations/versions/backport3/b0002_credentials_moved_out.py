@@ -76,10 +76,11 @@ PLACEHOLDER_PASSWORD = "*"
 log = logging.getLogger("luna_db_tools.migrations.b0002")
 
 
-def _say(line: str) -> None:
-    """One line for the operator: luna-db's report when it runs us, else the log."""
+def _say(line: str, *, warning: bool = True) -> None:
+    """One line for the operator: luna-db's report when it runs us, else the log
+    (plain Alembic shows the warnings; facts like "nothing to keep" are info)."""
     report = op.get_context().config.attributes.get("report") if op.get_context().config else None
-    (report or log.warning)(line)
+    (report or (log.warning if warning else log.info))(line)
 
 
 def _kept_table_exists() -> bool:
@@ -100,7 +101,7 @@ def _keep_credentials() -> None:
             return
         accounts = _count("SELECT count(*) FROM account")
         if accounts == 0:
-            _say("no accounts: no credentials to keep")
+            _say("no accounts: no credentials to keep", warning=False)
             return
     op.execute(
         f"CREATE TABLE {KEPT} AS SELECT account_id, password, email, organization_name, "
