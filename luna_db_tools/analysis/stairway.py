@@ -1,7 +1,10 @@
 """The stairway check: every revision's downgrade gives back the shape below it.
 
-Shapes are reflected snapshots (tables, columns, keys, indexes, checks,
-views), compared before and after each step from the head down.
+Shapes are reflected snapshots, compared before and after each step from the
+head down. On PostgreSQL a shape is drift's catalog snapshot (analysis/reflect:
+a handful of catalog queries, five times faster than the Inspector, and it
+sees more: defaults, CHECK bodies, index methods, grants, comments); elsewhere
+the Inspector's tables, columns, keys, indexes, checks and views.
 """
 
 from __future__ import annotations
@@ -10,7 +13,10 @@ import sqlalchemy as sa
 
 from ..db.tool_tables import TOOL_TABLES
 from ..errors import first_line
+from .catalog import Snapshot
+from .compare import compare_snapshots
 from .findings import Finding
+from .reflect import reflect
 
 
 def walk_stairway(run, connection, order: list[str], shapes: dict[str, dict]) -> list[Finding]:
@@ -31,8 +37,22 @@ def walk_stairway(run, connection, order: list[str], shapes: dict[str, dict]) ->
     return []
 
 
-def snapshot(connection) -> dict:
-    """What a revision changes, reflected: tables, columns, keys, indexes, checks, views."""
+def snapshot(connection):
+    """What a revision changes, reflected."""
+    if connection.dialect.name == "postgresql":
+        return reflect(connection)
+    return _inspected(connection)
+
+
+def snapshot_differences(want, got) -> list[str]:
+    """One line per difference between two shapes (empty: the same)."""
+    if isinstance(want, Snapshot):
+        return [str(difference) for difference in compare_snapshots(want, got)]
+    return _inspected_differences(want, got)
+
+
+def _inspected(connection) -> dict:
+    """Tables, columns, keys, indexes, checks, views, as SQLAlchemy's Inspector reads them."""
 
     inspector = sa.inspect(connection)
     tables = {}
@@ -55,7 +75,7 @@ def snapshot(connection) -> dict:
     return {"tables": tables, "views": views}
 
 
-def snapshot_differences(want: dict, got: dict) -> list[str]:
+def _inspected_differences(want: dict, got: dict) -> list[str]:
     lines = []
     for name in sorted(set(want["tables"]) | set(got["tables"])):
         if name not in got["tables"]:
