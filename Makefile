@@ -1,4 +1,5 @@
 # The two set-up commands of the README: `make demo` and `make test`.
+# Scripts and benchmarks import the test harness (tests/pgcluster.py) from the checkout: PYTHONPATH=.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -33,11 +34,11 @@ lint: install
 	$(BIN)/ruff check .
 
 demo: install postgres
-	$(BIN)/python scripts/demo.py
+	PYTHONPATH=. $(BIN)/python scripts/demo.py
 
 # A throwaway server to try luna-db by hand (README: "Try it by hand"); Ctrl-C removes it.
 sandbox: install postgres
-	$(BIN)/python scripts/sandbox.py
+	PYTHONPATH=. $(BIN)/python scripts/sandbox.py
 
 # Two worker processes (the machine's cores), each with its own throwaway server;
 # loadgroup keeps the tests that use the hot standby on one worker.
@@ -73,22 +74,22 @@ diagrams: install graphviz
 
 # Each revision's catalog snapshot, which drift and adopt compare with (a test keeps them current).
 fingerprints: install postgres
-	$(BIN)/python scripts/fingerprints.py
+	PYTHONPATH=. $(BIN)/python scripts/fingerprints.py
 
 # luna-db's drift against migra on tests/drift_cases.py (migra in a venv of its own).
 drift-bench: install postgres
 	test -x .venv-migra/bin/python || ($(PYTHON) -m venv .venv-migra && .venv-migra/bin/pip install --quiet migra psycopg2-binary)
-	$(BIN)/python bench/drift_vs_migra.py
+	PYTHONPATH=. $(BIN)/python bench/drift_vs_migra.py
 
 # Figures as ratios against reference runs on this machine; writes bench/results.md
 # (the README's "Performance" section includes it). BENCH_STREAMS / BENCH_LOGS set the sizes.
 bench: install postgres
-	$(BIN)/python bench/run.py
+	PYTHONPATH=. $(BIN)/python bench/run.py
 	$(BIN)/python bench/readme.py
 
 # A wide, non-reproducible hypothesis run over DSNs (the suite's own is derandomized).
 fuzz: install
-	$(BIN)/python scripts/fuzz_dsn.py
+	PYTHONPATH=. $(BIN)/python scripts/fuzz_dsn.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
