@@ -6,12 +6,12 @@ import json
 
 import click
 
-from .group import main
+from .group import LunaGroup, main
 from .options import connection_options, database_options, lock_option, retry_policy, settings_from
 from .output import Output, reported
 
 
-@main.group()
+@main.group(cls=LunaGroup)
 def credentials():
     """The account credentials b0002 keeps until they are moved to the Accounts service."""
 
