@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 
-from .locks import _CREATE_TABLE, BLOCKS_WRITERS, CATALOG, MOVES, READS, REWRITES, SCANS, StatementLocks, statement_locks
-from .sqltext import bare, split_statements
+from .locks import BLOCKS_WRITERS, CATALOG, MOVES, READS, REWRITES, SCANS, StatementLocks, statement_locks
+from .sqltext import PG_CREATE_TABLE, bare, split_statements
 from .txn_rules import _BEGIN, _END, _TIMEOUT, _milliseconds
 
 _VERB = {"INSERT ... SELECT": "copied", "UPDATE": "updated", "DELETE": "deleted", "CREATE TABLE AS": "copied",
@@ -103,8 +103,7 @@ def statement_impacts(revision: str, sql: str, estimates: dict[str, int | None])
 def _created_table(locks: StatementLocks, code: str) -> str | None:
     if not locks.kind.startswith("CREATE TABLE"):
         return None
-
-    m = _CREATE_TABLE.match(code)
+    m = PG_CREATE_TABLE.match(code)
     return bare(m["table"]) if m else None
 
 

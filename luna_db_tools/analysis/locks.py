@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .sqltext import NAME, QNAME, bare, has_word, top_level_parts
+from .sqltext import NAME, PG_ALTER_TABLE, PG_CREATE_TABLE, QNAME, bare, has_word, top_level_parts
 
 _I = re.I
 
@@ -63,13 +63,10 @@ class StatementLocks:
 
 _REFERENCES = re.compile(rf"\bREFERENCES (?P<table>{QNAME})", _I)
 _FROM = re.compile(rf"\b(?:FROM|JOIN) (?:ONLY )?(?P<table>{QNAME})", _I)
-_CREATE_TABLE = re.compile(
-    rf"^CREATE (?:(?:GLOBAL |LOCAL )?(?:TEMP|TEMPORARY|UNLOGGED) )?TABLE (?:IF NOT EXISTS )?(?P<table>{QNAME})", _I)
 _CREATE_TABLE_AS = re.compile(rf"^CREATE (?:\w+ )*TABLE (?:IF NOT EXISTS )?{QNAME}(?: \([^)]*\))? AS\b", _I)
 _CREATE_INDEX = re.compile(
     rf"^CREATE (?:UNIQUE )?INDEX (?P<concurrently>CONCURRENTLY )?(?:IF NOT EXISTS )?(?:{NAME} )?ON (?:ONLY )?(?P<table>{QNAME})", _I)
 _DROP_INDEX = re.compile(r"^DROP INDEX (?P<concurrently>CONCURRENTLY )?", _I)
-_ALTER_TABLE = re.compile(rf"^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(?P<table>{QNAME})(?: \*)? (?P<actions>.*)$", _I)
 _DROP_TABLE = re.compile(r"^DROP TABLE (?:IF EXISTS )?(?P<tables>.*?)(?: CASCADE| RESTRICT)?$", _I)
 _INSERT = re.compile(rf"^(?:WITH .* )?INSERT INTO (?P<table>{QNAME})", _I)
 _UPDATE = re.compile(rf"^(?:WITH .* )?UPDATE (?:ONLY )?(?P<table>{QNAME})", _I)
@@ -91,7 +88,7 @@ _VOLATILE_DEFAULT = re.compile(r"\bDEFAULT\b.*\b(?:random|clock_timestamp|gen_ra
 
 def statement_locks(code: str, text: str = "") -> StatementLocks | None:
     """The locks of one statement; None for what takes no table lock (SET, BEGIN, COMMIT, ...)."""
-    if m := _CREATE_TABLE.match(code):
+    if m := PG_CREATE_TABLE.match(code):
         new = bare(m["table"])
         referenced = {bare(r["table"]) for r in _REFERENCES.finditer(code)} - {new}
         locks = [TableLock(table, SHARE_ROW_EXCLUSIVE, CATALOG) for table in sorted(referenced)]
@@ -105,7 +102,7 @@ def statement_locks(code: str, text: str = "") -> StatementLocks | None:
         return StatementLocks("CREATE INDEX", (TableLock(bare(m["table"]), SHARE, SCANS),))
     if m := _DROP_INDEX.match(code):
         return StatementLocks("DROP INDEX CONCURRENTLY" if m["concurrently"] else "DROP INDEX", ())
-    if m := _ALTER_TABLE.match(code):
+    if m := PG_ALTER_TABLE.match(code):
         return _alter_table(bare(m["table"]), m["actions"])
     if m := _DROP_TABLE.match(code):
         return StatementLocks("DROP TABLE", tuple(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from .rule import Hit, ScriptState
-from .sqltext import NAME, QNAME, Statement, bare, has_word, outside_parentheses, top_level_parts
+from .sqltext import NAME, PG_ALTER_TABLE, PG_CREATE_TABLE, QNAME, Statement, bare, has_word, outside_parentheses, top_level_parts
 
 IGNORE_CASE = re.I
 
@@ -34,9 +34,6 @@ STABLE_FUNCTIONS = {
 }
 SERIAL_TYPES = re.compile(r"^(?:small|big)?serial\d?$|^serial[248]$", IGNORE_CASE)
 
-_ALTER_TABLE = re.compile(rf"^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(?P<table>{QNAME})(?: \*)? (?P<actions>.*)$", IGNORE_CASE)
-_CREATE_TABLE = re.compile(
-    rf"^CREATE (?:(?:GLOBAL |LOCAL )?(?:TEMP|TEMPORARY|UNLOGGED) )?TABLE (?:IF NOT EXISTS )?(?P<table>{QNAME})", IGNORE_CASE)
 _CREATE_VIEW = re.compile(rf"^CREATE (?:OR REPLACE )?(?:TEMP |TEMPORARY )?(?:MATERIALIZED )?VIEW (?:IF NOT EXISTS )?(?P<view>{QNAME})", IGNORE_CASE)
 _CREATE_INDEX = re.compile(
     rf"^CREATE (?:UNIQUE )?INDEX (?P<concurrently>CONCURRENTLY )?(?:IF NOT EXISTS )?(?P<index>{NAME} )?"
@@ -106,7 +103,7 @@ def pg_hits(statement: Statement, state: ScriptState) -> list[Hit]:
         state.in_transaction, state.not_valid = True, set()
     elif re.match(r"^(?:COMMIT|END|ROLLBACK|ABORT)\b", code, IGNORE_CASE):
         state.in_transaction, state.not_valid = False, set()
-    elif m := _CREATE_TABLE.match(code):
+    elif m := PG_CREATE_TABLE.match(code):
         state.tables.add(bare(m["table"]))
     elif m := _CREATE_VIEW.match(code):
         state.views.add(bare(m["view"]))
@@ -155,7 +152,7 @@ def pg_hits(statement: Statement, state: ScriptState) -> list[Hit]:
             hit("ban-unbounded-update", table)
     elif m := _DROP_SCHEMA.match(code):
         hit(f"ban-drop-{m['what'].lower()}", bare(m["object"]))
-    elif m := _ALTER_TABLE.match(code):
+    elif m := PG_ALTER_TABLE.match(code):
         table = bare(m["table"])
         for action in top_level_parts(m["actions"]):
             _alter_table_action(table, action, state, hit)
@@ -254,7 +251,7 @@ def default_is_stable(definition: str) -> bool:
 
 def added_column_definition(code: str) -> str | None:
     """The column definition of an ALTER TABLE ... ADD COLUMN with a single action."""
-    m = _ALTER_TABLE.match(code)
+    m = PG_ALTER_TABLE.match(code)
     actions = top_level_parts(m["actions"]) if m else []
     if len(actions) != 1 or _ADD_CONSTRAINT.match(actions[0]):
         return None
@@ -264,7 +261,7 @@ def added_column_definition(code: str) -> str | None:
 
 def target_table(code: str, state: ScriptState) -> str | None:
     """The table a statement acts on, to exempt tables created earlier in the script."""
-    for pattern in (_ALTER_TABLE, _CREATE_INDEX, _TRUNCATE, _LOCK, _UPDATE, _DELETE, _CLUSTER, _VACUUM_FULL):
+    for pattern in (PG_ALTER_TABLE, _CREATE_INDEX, _TRUNCATE, _LOCK, _UPDATE, _DELETE, _CLUSTER, _VACUUM_FULL):
         m = pattern.match(code)
         if m and m.groupdict().get("table"):
             return bare(m["table"])

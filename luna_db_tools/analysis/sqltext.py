@@ -187,6 +187,13 @@ def _alone_on_line(sql: str, i: int) -> bool:
 NAME = r'(?:"(?:[^"]|"")+"|[\w$#]+)'
 QNAME = rf"{NAME}(?:\s*\.\s*{NAME})*"
 
+#: PostgreSQL statement shapes the lint, the lock table and the dry run all read.
+PG_ALTER_TABLE = re.compile(
+    rf"^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(?P<table>{QNAME})(?: \*)? (?P<actions>.*)$", re.IGNORECASE)
+PG_CREATE_TABLE = re.compile(
+    rf"^CREATE (?:(?:GLOBAL |LOCAL )?(?:TEMP|TEMPORARY|UNLOGGED) )?TABLE (?:IF NOT EXISTS )?(?P<table>{QNAME})",
+    re.IGNORECASE)
+
 
 def bare(name: str) -> str:
     """The object's own name: no schema, no quotes; unquoted names fold to lower case."""
