@@ -22,8 +22,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..db.tool_tables import TOOL_TABLES  # noqa: F401  (luna-db's own tables, left out of snapshots)
-
 
 def normalise_sql(text: str | None) -> str | None:
     """SQL the server printed, without layout: one space between tokens, none inside

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..db.tool_tables import TOOL_TABLES
 from .catalog import (
-    TOOL_TABLES,
     Column,
     Constraint,
     Grant,
