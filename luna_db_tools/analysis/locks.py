@@ -18,7 +18,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .sqltext import NAME, PG_ALTER_TABLE, PG_CREATE_TABLE, QNAME, bare, has_word, top_level_parts
+from .sqltext import (
+    NAME,
+    PG_ALTER_TABLE,
+    PG_CREATE_INDEX,
+    PG_CREATE_TABLE,
+    PG_DROP_INDEX,
+    PG_DROP_TABLE,
+    PG_TRUNCATE,
+    QNAME,
+    bare,
+    has_word,
+    top_level_parts,
+)
 
 _I = re.I
 
@@ -64,14 +76,9 @@ class StatementLocks:
 _REFERENCES = re.compile(rf"\bREFERENCES (?P<table>{QNAME})", _I)
 _FROM = re.compile(rf"\b(?:FROM|JOIN) (?:ONLY )?(?P<table>{QNAME})", _I)
 _CREATE_TABLE_AS = re.compile(rf"^CREATE (?:\w+ )*TABLE (?:IF NOT EXISTS )?{QNAME}(?: \([^)]*\))? AS\b", _I)
-_CREATE_INDEX = re.compile(
-    rf"^CREATE (?:UNIQUE )?INDEX (?P<concurrently>CONCURRENTLY )?(?:IF NOT EXISTS )?(?:{NAME} )?ON (?:ONLY )?(?P<table>{QNAME})", _I)
-_DROP_INDEX = re.compile(r"^DROP INDEX (?P<concurrently>CONCURRENTLY )?", _I)
-_DROP_TABLE = re.compile(r"^DROP TABLE (?:IF EXISTS )?(?P<tables>.*?)(?: CASCADE| RESTRICT)?$", _I)
 _INSERT = re.compile(rf"^(?:WITH .* )?INSERT INTO (?P<table>{QNAME})", _I)
 _UPDATE = re.compile(rf"^(?:WITH .* )?UPDATE (?:ONLY )?(?P<table>{QNAME})", _I)
 _DELETE = re.compile(rf"^(?:WITH .* )?DELETE FROM (?:ONLY )?(?P<table>{QNAME})", _I)
-_TRUNCATE = re.compile(rf"^TRUNCATE (?:TABLE )?(?:ONLY )?(?P<table>{QNAME})", _I)
 _COMMENT = re.compile(rf"^COMMENT ON (?:TABLE|COLUMN) (?P<object>{QNAME})", _I)
 _LOCK = re.compile(rf"^LOCK (?:TABLE )?(?:ONLY )?(?P<table>{QNAME})(?: IN (?P<mode>[A-Z ]+?) MODE)?", _I)
 _VACUUM_FULL = re.compile(rf"^VACUUM \(?FULL\b.*?(?P<table>{QNAME})?$", _I)
@@ -96,15 +103,15 @@ def statement_locks(code: str, text: str = "") -> StatementLocks | None:
             locks += [TableLock(bare(s["table"]), ACCESS_SHARE, READS) for s in _FROM.finditer(code)]
             return StatementLocks("CREATE TABLE AS", tuple(locks), moves_rows=True)
         return StatementLocks("CREATE TABLE", tuple(locks))
-    if m := _CREATE_INDEX.match(code):
+    if m := PG_CREATE_INDEX.match(code):
         if m["concurrently"]:
             return StatementLocks("CREATE INDEX CONCURRENTLY", (TableLock(bare(m["table"]), SHARE_UPDATE_EXCLUSIVE, SCANS),))
         return StatementLocks("CREATE INDEX", (TableLock(bare(m["table"]), SHARE, SCANS),))
-    if m := _DROP_INDEX.match(code):
+    if m := PG_DROP_INDEX.match(code):
         return StatementLocks("DROP INDEX CONCURRENTLY" if m["concurrently"] else "DROP INDEX", ())
     if m := PG_ALTER_TABLE.match(code):
         return _alter_table(bare(m["table"]), m["actions"])
-    if m := _DROP_TABLE.match(code):
+    if m := PG_DROP_TABLE.match(code):
         return StatementLocks("DROP TABLE", tuple(
             TableLock(bare(part), ACCESS_EXCLUSIVE, CATALOG) for part in top_level_parts(m["tables"])))
     if _DO.match(code) and (writes := list(_BODY_WRITE.finditer(text))):
@@ -124,7 +131,7 @@ def statement_locks(code: str, text: str = "") -> StatementLocks | None:
             locks = [TableLock(target, ROW_EXCLUSIVE, MOVES)]
             locks += [TableLock(table, ACCESS_SHARE, READS) for table in dict.fromkeys(read)]
             return StatementLocks(f"{kind} ... SELECT" if kind == "INSERT" else kind, tuple(locks), moves_rows=True)
-    if m := _TRUNCATE.match(code):
+    if m := PG_TRUNCATE.match(code):
         return StatementLocks("TRUNCATE", (TableLock(bare(m["table"]), ACCESS_EXCLUSIVE, CATALOG),))
     if m := _COMMENT.match(code):
         table = bare(m["object"]) if code[11:16].upper() == "TABLE" else bare(".".join(m["object"].split(".")[:-1]) or m["object"])

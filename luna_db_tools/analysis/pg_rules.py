@@ -16,7 +16,21 @@ from __future__ import annotations
 import re
 
 from .rule import Hit, ScriptState
-from .sqltext import NAME, PG_ALTER_TABLE, PG_CREATE_TABLE, QNAME, Statement, bare, has_word, outside_parentheses, top_level_parts
+from .sqltext import (
+    NAME,
+    PG_ALTER_TABLE,
+    PG_CREATE_INDEX,
+    PG_CREATE_TABLE,
+    PG_DROP_INDEX,
+    PG_DROP_TABLE,
+    PG_TRUNCATE,
+    QNAME,
+    Statement,
+    bare,
+    has_word,
+    outside_parentheses,
+    top_level_parts,
+)
 
 IGNORE_CASE = re.I
 
@@ -35,13 +49,7 @@ STABLE_FUNCTIONS = {
 SERIAL_TYPES = re.compile(r"^(?:small|big)?serial\d?$|^serial[248]$", IGNORE_CASE)
 
 _CREATE_VIEW = re.compile(rf"^CREATE (?:OR REPLACE )?(?:TEMP |TEMPORARY )?(?:MATERIALIZED )?VIEW (?:IF NOT EXISTS )?(?P<view>{QNAME})", IGNORE_CASE)
-_CREATE_INDEX = re.compile(
-    rf"^CREATE (?:UNIQUE )?INDEX (?P<concurrently>CONCURRENTLY )?(?:IF NOT EXISTS )?(?P<index>{NAME} )?"
-    rf"ON (?:ONLY )?(?P<table>{QNAME})", IGNORE_CASE)
-_DROP_INDEX = re.compile(r"^DROP INDEX (?P<concurrently>CONCURRENTLY )?(?:IF EXISTS )?(?P<indexes>.*?)(?: CASCADE| RESTRICT)?$", IGNORE_CASE)
 _REINDEX = re.compile(rf"^REINDEX (?:\([^)]*\) )?(?:TABLE|INDEX|SCHEMA|DATABASE|SYSTEM) (?P<concurrently>CONCURRENTLY )?(?P<object>{QNAME})?", IGNORE_CASE)
-_DROP_TABLE = re.compile(r"^DROP TABLE (?:IF EXISTS )?(?P<tables>.*?)(?: CASCADE| RESTRICT)?$", IGNORE_CASE)
-_TRUNCATE = re.compile(rf"^TRUNCATE (?:TABLE )?(?:ONLY )?(?P<table>{QNAME})", IGNORE_CASE)
 _VACUUM_FULL = re.compile(rf"^VACUUM (?:FULL\b|\((?=[^)]*\bFULL\b(?! (?:FALSE|OFF|0)\b))[^)]*\))(?: (?:FREEZE |VERBOSE |ANALYZE )*(?P<table>{QNAME}))?", IGNORE_CASE)
 _CLUSTER = re.compile(rf"^CLUSTER\b(?: VERBOSE)?(?: (?P<table>{QNAME}))?", IGNORE_CASE)
 _LOCK = re.compile(rf"^LOCK (?:TABLE )?(?:ONLY )?(?P<table>{QNAME})", IGNORE_CASE)
@@ -109,7 +117,7 @@ def pg_hits(statement: Statement, state: ScriptState) -> list[Hit]:
         state.views.add(bare(m["view"]))
         if has_word(code[:60], "MATERIALIZED"):  # a new one has rows no one reads yet: index it freely
             state.tables.add(bare(m["view"]))
-    elif m := _CREATE_INDEX.match(code):
+    elif m := PG_CREATE_INDEX.match(code):
         table = bare(m["table"])
         index = bare(m["index"]) if m["index"] else None
         if index:
@@ -118,7 +126,7 @@ def pg_hits(statement: Statement, state: ScriptState) -> list[Hit]:
             hit("ban-concurrent-index-creation-in-transaction", f"{table}.{index}" if index else table)
         if not m["concurrently"] and not state.created(table):
             hit("require-concurrent-index-creation", f"{table}.{index}" if index else table)
-    elif m := _DROP_INDEX.match(code):
+    elif m := PG_DROP_INDEX.match(code):
         if not m["concurrently"]:
             for index in (bare(part) for part in top_level_parts(m["indexes"])):
                 if not state.created(state.index_table.get(index)):
@@ -127,11 +135,11 @@ def pg_hits(statement: Statement, state: ScriptState) -> list[Hit]:
     elif m := _REINDEX.match(code):
         if not m["concurrently"]:
             hit("require-concurrent-reindex", bare(m["object"]) if m["object"] else None)
-    elif m := _DROP_TABLE.match(code):
+    elif m := PG_DROP_TABLE.match(code):
         for table in (bare(part) for part in top_level_parts(m["tables"])):
             if not state.created(table):
                 hit("ban-drop-table", table)
-    elif m := _TRUNCATE.match(code):
+    elif m := PG_TRUNCATE.match(code):
         if not state.created(bare(m["table"])):
             hit("ban-truncate", bare(m["table"]))
     elif m := _VACUUM_FULL.match(code):
@@ -261,14 +269,14 @@ def added_column_definition(code: str) -> str | None:
 
 def target_table(code: str, state: ScriptState) -> str | None:
     """The table a statement acts on, to exempt tables created earlier in the script."""
-    for pattern in (PG_ALTER_TABLE, _CREATE_INDEX, _TRUNCATE, _LOCK, _UPDATE, _DELETE, _CLUSTER, _VACUUM_FULL):
+    for pattern in (PG_ALTER_TABLE, PG_CREATE_INDEX, PG_TRUNCATE, _LOCK, _UPDATE, _DELETE, _CLUSTER, _VACUUM_FULL):
         m = pattern.match(code)
         if m and m.groupdict().get("table"):
             return bare(m["table"])
-    if m := _DROP_TABLE.match(code):
+    if m := PG_DROP_TABLE.match(code):
         tables = [bare(part) for part in top_level_parts(m["tables"])]
         return tables[0] if len(tables) == 1 else None
-    if m := _DROP_INDEX.match(code):
+    if m := PG_DROP_INDEX.match(code):
         indexes = [bare(part) for part in top_level_parts(m["indexes"])]
         return state.index_table.get(indexes[0]) if len(indexes) == 1 else None
     return None

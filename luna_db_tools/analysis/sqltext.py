@@ -193,6 +193,13 @@ PG_ALTER_TABLE = re.compile(
 PG_CREATE_TABLE = re.compile(
     rf"^CREATE (?:(?:GLOBAL |LOCAL )?(?:TEMP|TEMPORARY|UNLOGGED) )?TABLE (?:IF NOT EXISTS )?(?P<table>{QNAME})",
     re.IGNORECASE)
+PG_CREATE_INDEX = re.compile(
+    rf"^CREATE (?:UNIQUE )?INDEX (?P<concurrently>CONCURRENTLY )?(?:IF NOT EXISTS )?(?P<index>{NAME} )?"
+    rf"ON (?:ONLY )?(?P<table>{QNAME})", re.IGNORECASE)
+PG_DROP_INDEX = re.compile(
+    r"^DROP INDEX (?P<concurrently>CONCURRENTLY )?(?:IF EXISTS )?(?P<indexes>.*?)(?: CASCADE| RESTRICT)?$", re.IGNORECASE)
+PG_DROP_TABLE = re.compile(r"^DROP TABLE (?:IF EXISTS )?(?P<tables>.*?)(?: CASCADE| RESTRICT)?$", re.IGNORECASE)
+PG_TRUNCATE = re.compile(rf"^TRUNCATE (?:TABLE )?(?:ONLY )?(?P<table>{QNAME})", re.IGNORECASE)
 
 
 def bare(name: str) -> str:
