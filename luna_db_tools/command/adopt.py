@@ -22,8 +22,8 @@ from ..analysis.adopt import Adoption, Rename, RevisionMatch, match_history
 from ..analysis.difference import Difference
 from ..analysis.reflect import reflect
 from ..db import audit
-from ..db.connect import connect
-from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
+from ..db.lock import DEFAULT_LOCK_TIMEOUT
+from ..db.session import migration_session
 from ..db.tool_tables import AUDIT_TABLE, TOOL_TABLES, has_version_rows, write_version
 from ..errors import BadInput, OperationFailed
 from ..runtime.revisions import history_order
@@ -162,5 +162,5 @@ def adopt(settings, *, revision: str | None = None, force: bool = False, dry_run
 
     schema = schema_of(settings)
     timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
-    with migration_lock(settings, policy, timeout=timeout, report=report), connect(settings, policy) as connection:
+    with migration_session(settings, policy, lock_timeout=timeout, report=report) as connection:
         return adopt_connection(connection, schema, revision=revision, force=force, dry_run=dry_run)

@@ -33,7 +33,8 @@ import sqlalchemy as sa
 
 from ..db.audit import ensure_audit_table, record, utc_now
 from ..db.connect import connect
-from ..db.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
+from ..db.lock import DEFAULT_LOCK_TIMEOUT
+from ..db.session import migration_session
 from ..errors import BadInput, OperationFailed
 
 CREDENTIALS_TABLE = "account_credentials_tmp"
@@ -141,7 +142,7 @@ def remove_credentials(settings, *, force: bool = False, policy=None, lock_timeo
 
     _require_backport3(settings)
     timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
-    with migration_lock(settings, policy, timeout=timeout), connect(settings, policy) as connection:
+    with migration_session(settings, policy, lock_timeout=timeout) as connection:
         return remove_table(connection, force=force)
 
 
