@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-SOURCES := pyproject.toml $(shell find luna_db_tools -name '*.py' -o -name '*.mako')
+SOURCES := pyproject.toml $(shell find luna_db_tools alembic -name '*.py' -o -name '*.mako' -o -name '*.json')
 
 .PHONY: install system-packages postgres graphviz pgbouncer lint demo sandbox test test-main test-versions bench fuzz diagrams fingerprints drift-bench clean
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import sqlalchemy as sa
+import tomllib
 
 from luna_db_tools.runtime.rerun import skip_statements_already_done
 from tests.clirunner import ROOT
@@ -19,6 +20,53 @@ def alembic(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "alembic", *args], capture_output=True, text=True, cwd=ROOT, timeout=60,
     )
+
+
+def test_the_top_level_layout():
+    for name in ("luna_db_tools", "alembic", "tests"):
+        assert (ROOT / name).is_dir(), name
+    for name in ("cli.py", "pyproject.toml", "Makefile", "alembic.ini"):
+        assert (ROOT / name).is_file(), name
+    environment = ROOT / "alembic"
+    assert (environment / "env.py").is_file() and (environment / "script.py.mako").is_file()
+    assert sorted(p.name for p in (environment / "versions").iterdir() if p.is_dir() and p.name != "__pycache__") == [
+        "backport3", "streams",
+    ]
+    assert not (ROOT / "luna_db_tools" / "migrations").exists(), "the environment lives in alembic/ only"
+
+
+def test_the_checkout_alembic_folder_does_not_shadow_the_alembic_library():
+    """No alembic/__init__.py: with the checkout first on sys.path, `import alembic` is still the library."""
+    assert not (ROOT / "alembic" / "__init__.py").exists()
+    result = run_python("import alembic, alembic.command; print(alembic.__file__)")
+    assert result.returncode == 0, result.stderr
+    assert "site-packages" in result.stdout and str(ROOT / "alembic") not in result.stdout
+
+
+def test_a_checkout_runs_the_top_level_alembic_folder():
+    from luna_db_tools.schemas import migrations_dir, versions_dir
+
+    assert migrations_dir() == ROOT / "alembic"
+    assert versions_dir("streams") == ROOT / "alembic" / "versions" / "streams"
+
+
+def test_the_wheel_carries_the_alembic_folder_and_every_package():
+    """pyproject lists the packages: the environment is mapped in from alembic/, and a package
+    directory added under luna_db_tools/ without a line there would be missing from the wheel."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert setuptools["package-dir"] == {"luna_db_tools.migrations": "alembic"}
+    packages = set(setuptools["packages"])
+    on_disk = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "luna_db_tools").rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    shipped = {
+        "luna_db_tools.migrations." + ".".join(path.parent.relative_to(ROOT / "alembic").parts)
+        for path in (ROOT / "alembic").rglob("*.py")
+        if path.parent != ROOT / "alembic" and "__pycache__" not in path.parts
+    }
+    assert on_disk | shipped | {"luna_db_tools.migrations"} == packages
 
 
 def test_alembic_n_sees_one_schema_history_at_a_time():

@@ -1,4 +1,4 @@
-"""The one place that builds an Alembic `Config`, and what `migrations/env.py` reads back.
+"""The one place that builds an Alembic `Config`, and what `alembic/env.py` reads back.
 
 luna-db's commands hand env.py the schema, the settings and an open
 connection through `Config.attributes` (Alembic's connection-sharing recipe).
