@@ -14,6 +14,7 @@ from luna_db_tools.command import credentials
 from luna_db_tools.config.settings import ConnectionOptions, resolve_settings
 from luna_db_tools.db import audit
 from luna_db_tools.errors import BadInput, OperationFailed
+from luna_db_tools.runtime.known_checksums import earlier_form
 from tests.clirunner import invoke
 
 # Values that a careless copy would bend: a NULL email, a quote, non-ASCII, a long hash.
@@ -151,7 +152,7 @@ def test_a_database_that_ran_the_earlier_b0002(b0001_with_credentials):
     db = b0001_with_credentials
     cli(db, "upgrade", "head")
     earlier = "0d60d6e48c459c967da1dd39e10f41032f7a52f68be0e9991bcf79e3bbd60217"
-    assert audit.earlier_release("b0002", earlier)
+    assert earlier_form("b0002", earlier)
     with engine(db).begin() as connection:
         connection.execute(sa.text("DROP TABLE account_credentials_tmp"))
         connection.execute(

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from luna_db_tools.config.settings import ConnectionOptions, resolve_settings
-from luna_db_tools.db.connect import oracle_descriptor
+from luna_db_tools.db.engine import oracle_descriptor
 from luna_db_tools.errors import BadInput
 from tests.clirunner import invoke
 

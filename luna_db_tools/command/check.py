@@ -23,11 +23,12 @@ from ..analysis.findings import Finding
 from ..analysis.lint import accepted_rules, lint_revision
 from ..analysis.stairway import snapshot, walk_stairway
 from ..config.settings import DbSettings
-from ..db.audit import audit_rows, checksum_mismatches
+from ..db.audit import audit_rows
 from ..db.connect import RetryPolicy, connect
 from ..errors import first_line
 from ..runtime.environment import make_config
 from ..runtime.history import script_directory
+from ..runtime.known_checksums import checksum_mismatches
 from ..runtime.offline import render_migration
 from ..schemas import load_models
 from .common import refuse_non_empty, schema_of

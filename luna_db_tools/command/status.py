@@ -10,7 +10,7 @@ from ..db import audit
 from ..db.connect import RetryPolicy, connect
 from ..db.tool_tables import current_revisions
 from ..runtime.history import plan_steps, revisions_below, script_directory
-from ..runtime.known_checksums import rewritten_revisions
+from ..runtime.known_checksums import checksum_mismatches, rewritten_revisions
 from ..runtime.unfinished import ROLLED_BACK, unfinished_steps
 from ..schemas import load_models
 from .adopt import refuse_without_history
@@ -76,7 +76,7 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status
         pending=pending,
         at_head=at_head,
         drift=drift,
-        checksum_mismatches=audit.checksum_mismatches(trail, script, revisions_below(schema, now)),
+        checksum_mismatches=checksum_mismatches(trail, script, revisions_below(schema, now)),
         audit=trail[-10:],
         unfinished=unfinished,
         kept_credentials=kept,

@@ -181,57 +181,6 @@ def audit_rows(connection) -> list[dict]:
     ]
 
 
-#: Earlier released wordings of a revision file, by revision: checksum -> why
-#: it changed. A database that applied one of these ran that revision as the
-#: project shipped it; its checksum is history, not tampering.
-KNOWN_EARLIER_CHECKSUMS: dict[str, dict[str, str]] = {
-    "b0002": {
-        "36590e43ec0f8c9a696fabdff250442fc2f1a3cd146e7c86ab4d0f4a84372229":
-            "b0002 as of 399205d: its downgrade wrote '' as the placeholder password (NULL on Oracle)",
-        "0d60d6e48c459c967da1dd39e10f41032f7a52f68be0e9991bcf79e3bbd60217":
-            "b0002 as of 503fa33, before issue 16: dropped the credentials without keeping them; "
-            "the database has no account_credentials_tmp and a downgrade writes placeholders",
-    },
-}
-
-
-def earlier_release(revision: str, checksum: str) -> str | None:
-    """Why `checksum` is an earlier shipped wording of `revision`'s file; None if it is not one."""
-    return KNOWN_EARLIER_CHECKSUMS.get(revision, {}).get(checksum)
-
-
-def checksum_mismatches(rows: list[dict], script, applied: list[str]) -> list[dict]:
-    """Applied revisions whose file differs from the checksum recorded when applied.
-
-    A recorded checksum of a known earlier form of the file (an earlier
-    shipped wording, KNOWN_EARLIER_CHECKSUMS, or a rewrite that kept the
-    revision's end schema, runtime/known_checksums.py) is no mismatch:
-    runtime.known_checksums.rewritten_revisions lists those with the reason.
-    """
-    from ..runtime.known_checksums import earlier_form
-
-    return [change for change in changed_revisions(rows, script, applied)
-            if earlier_release(change["revision"], change["recorded"]) is None
-            and earlier_form(change["revision"], change["recorded"]) is None]
-
-
-def changed_revisions(rows: list[dict], script, applied: list[str]) -> list[dict]:
-    """Every applied revision whose file differs from the checksum recorded when it was last applied."""
-    latest_up: dict[str, str] = {}
-    for row in rows:
-        if row["direction"] == "up" and row["checksum"]:
-            latest_up[row["revision"]] = row["checksum"]
-    changed = []
-    for revision in applied:
-        recorded = latest_up.get(revision)
-        if recorded is None:
-            continue
-        current = file_checksum(script.get_revision(revision).path)
-        if current != recorded:
-            changed.append({"revision": revision, "recorded": recorded, "current": current})
-    return changed
-
-
 class AuditRecorder:
     """An Alembic `on_version_apply` hook: closes the step's row before the
     step's transaction commits (or writes a whole row when Alembic runs

@@ -16,17 +16,14 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import create_engine
-from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
 
-from ..config.driver_options import check_driver_options
-from ..config.dsn import format_host
+from ..config.dsn import HostPort, format_host
 from ..config.settings import DbSettings
-from ..errors import DatabaseUnreachable, DsnError
-from ..extras import require
+from ..errors import DatabaseUnreachable
+from . import host_memory
 from .connect_errors import name_read_only_hosts, only_read_only_primaries, refusal
+from .engine import engine_for
 
 log = logging.getLogger(__name__)
 
@@ -48,84 +45,6 @@ class RetryPolicy:
         return [min(self.delay * 2**i, self.max_delay) for i in range(max(self.rounds - 1, 0))]
 
 
-def sqlalchemy_url(settings: DbSettings):
-    """The SQLAlchemy URL for these settings (hosts in the multihost query form)."""
-
-    if settings.db_type == "oracle":
-        # The address list goes in connect_args (see engine_for); the URL only
-        # names the dialect and the credentials.
-        return URL.create("oracle+oracledb", username=settings.user, password=settings.password)
-    query = dict(settings.driver_options)
-    if len(settings.hosts) > 1:
-        # SQLAlchemy's documented multihost form; "h1,h2" + "p1,p2" rather than
-        # "h1:p1&host=h2:p2", because the latter breaks on IPv6 addresses.
-        query["host"] = ",".join(h.host for h in settings.hosts)
-        query["port"] = ",".join(str(h.port) for h in settings.hosts)
-        host = port = None
-    else:
-        host, port = settings.hosts[0].host, settings.hosts[0].port
-    return URL.create(
-        "postgresql+psycopg2",
-        username=settings.user,
-        password=settings.password,
-        host=host,
-        port=port,
-        database=settings.database,
-        query=query,
-    )
-
-
-def oracle_descriptor(settings: DbSettings) -> str:
-    """An Oracle connect descriptor: every host in one ordered FAILOVER list.
-
-    The database is a SID, as in LUNA's settings (`CONNECT_DATA=(SID=...)`),
-    unless the DSN names a service (`?service_name=`, `SERVICE_NAME=...`).
-    """
-    timeout = settings.options.get("connect_timeout", "5")
-    addresses = "".join(
-        f"(ADDRESS=(PROTOCOL=TCP)(HOST={h.host})(PORT={h.port}))" for h in settings.hosts
-    )
-    return (
-        f"(DESCRIPTION=(CONNECT_TIMEOUT={timeout})(TRANSPORT_CONNECT_TIMEOUT={timeout})"
-        f"(RETRY_COUNT=0)(ADDRESS_LIST=(LOAD_BALANCE=OFF)(FAILOVER=ON){addresses})"
-        f"(CONNECT_DATA={_connect_data(settings)}))"
-    )
-
-
-def _connect_data(settings: DbSettings) -> str:
-    service = settings.oracle_service_name
-    return f"(SERVICE_NAME={service})" if service else f"(SID={settings.database})"
-
-
-def _oracle_connect_options(settings: DbSettings) -> dict[str, str]:
-    """The DSN's options as python-oracledb connect parameters; DsnError for one it does not take.
-
-    (connect_timeout is luna-db's own: it goes into the descriptor.)
-    """
-    oracledb = require("oracledb", "an Oracle database")
-
-    options = {k: v for k, v in settings.driver_options.items() if k != "connect_timeout"}
-    try:
-        oracledb.ConnectParams(**options)
-    except TypeError as error:
-        unknown = re.search(r"argument '(\w+)'", str(error))
-        name = unknown[1] if unknown else ", ".join(sorted(options))
-        raise DsnError(f"DSN option {name!r} is not a python-oracledb connect parameter") from None
-    return options
-
-
-def engine_for(settings: DbSettings, **engine_options):
-    """An Engine for these settings; no connection is made yet."""
-
-    engine_options.setdefault("poolclass", NullPool)
-    check_driver_options(settings.db_type, settings.options)
-    if settings.db_type == "oracle":
-        connect_args = _oracle_connect_options(settings)
-        connect_args["dsn"] = oracle_descriptor(settings)
-        return create_engine(sqlalchemy_url(settings), connect_args=connect_args, **engine_options)
-    return create_engine(sqlalchemy_url(settings), **engine_options)
-
-
 def connect(
     settings: DbSettings,
     policy: RetryPolicy | None = None,
@@ -140,8 +59,6 @@ def connect(
     BadInput (exit code 2) at once for what retrying cannot mend: rejected
     credentials, a missing database, a refused option (db/connect_errors.py).
     """
-    from . import host_memory
-
     policy = policy or RetryPolicy()
     given = settings
     settings = host_memory.ordered(given)  # the host that answered first, silent ones last
@@ -207,7 +124,7 @@ def host_failures(settings: DbSettings, error: Exception) -> dict[str, str]:
         match = _LIBPQ_HOST_LINE.search(line)
         if match:
             host = match["host"]
-            found[format_host(_host_port(host, int(match["port"])))] = _reason(match["why"])
+            found[format_host(HostPort(host, int(match["port"])))] = _reason(match["why"])
             continue
         match = _LIBPQ_UNRESOLVED.search(line)
         if match:
@@ -221,12 +138,6 @@ def host_failures(settings: DbSettings, error: Exception) -> dict[str, str]:
         # first, "Connection refused" after it): read the whole text.
         reasons[key] = found.get(key) or _reason(text)
     return reasons
-
-
-def _host_port(host: str, port: int):
-    from ..config.dsn import HostPort
-
-    return HostPort(host, port)
 
 
 def _reason(why: str) -> str:

@@ -17,8 +17,10 @@ from dataclasses import replace
 
 from sqlalchemy import text
 
+from ..config.dsn import format_host
 from ..config.settings import DbSettings
 from ..errors import BadInput, DsnError
+from .engine import engine_for
 
 STANDBY = "read-only (hot standby)"
 READ_ONLY_PRIMARY = "read-only: default_transaction_read_only is on (a primary, not a standby)"
@@ -52,8 +54,6 @@ def name_read_only_hosts(settings: DbSettings, reasons: dict[str, str]) -> dict[
     """Each read-only host named a standby or a read-only primary, asked on a session of its own."""
     named = dict(reasons)
     for hp in settings.hosts:
-        from ..config.dsn import format_host
-
         key = format_host(hp)
         if named.get(key) == STANDBY:
             named[key] = _role(settings, hp) or STANDBY
@@ -66,9 +66,6 @@ def only_read_only_primaries(reasons: dict[str, str]) -> bool:
 
 def _role(settings: DbSettings, host) -> str | None:
     """STANDBY or READ_ONLY_PRIMARY for one host; None when it cannot be asked."""
-
-    from .connect import engine_for
-
     probe = replace(
         settings, hosts=(host,),
         options={**settings.options, "target_session_attrs": "any", "connect_timeout": "3"},

@@ -30,6 +30,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from ..errors import BadInput, first_line
+from .engine import engine_for
+from .host_memory import ordered
 
 _PID = text("SELECT pg_backend_pid()")
 
@@ -87,9 +89,6 @@ def statement_pooling(settings) -> bool:
     Uses the driver directly: SQLAlchemy's first connect runs in a
     transaction, which is exactly what such a pooler refuses.
     """
-    from .connect import engine_for
-    from .host_memory import ordered
-
     engine = engine_for(ordered(settings))
     cargs, cparams = engine.dialect.create_connect_args(engine.url)
     try:

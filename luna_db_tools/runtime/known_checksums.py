@@ -1,22 +1,24 @@
 """Earlier forms of landed revision files: checksums the audit trail may hold, and why they changed.
 
-A revision may be rewritten after databases ran it, when the schema it ends
+A revision may be rewritten after databases ran it: when the schema it ends
 in stays exactly the same (a test compares pg_dump of every revision's end
-shape): e.g. to stop blocking writers. A database that ran the earlier form
-recorded that form's sha256 in `luna_db_audit`; `status` and `check` must
-not call that tampering. Each earlier form is listed here with the commit it
-was last shipped in and the reason for the rewrite. Any other difference is
-still reported.
+shape), e.g. to stop blocking writers, or when an earlier shipped wording is
+still a supported history (b0002's). A database that ran the earlier form
+recorded that form's sha256 in `luna_db_audit`; `status` and `check` must not
+call that tampering. Each earlier form is listed here, once, with the commit
+it was last shipped in and the reason for the rewrite. Any other difference
+is still reported.
 
 Listed: every form since the audit trail began recording checksums
-(commit a678c59). (db.audit.KNOWN_EARLIER_CHECKSUMS holds b0002's wordings before issue 16;
-both tables are consulted.) Add a line whenever a landed revision file changes (`git show
+(commit a678c59). Add a line whenever a landed revision file changes (`git show
 <commit>:<path> | sha256sum`, CRLF normalised as db.audit.file_checksum does).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ..db.audit import file_checksum
 
 
 @dataclass(frozen=True)
@@ -28,15 +30,20 @@ class EarlierForm:
 
 
 _ORACLE_EMPTY_STRING = "Oracle: EmptyString for NOT NULL DEFAULT '' columns; PostgreSQL SQL unchanged"
-_LINT = "downgrade without blocking (NOT VALID + VALIDATE, DROP INDEX CONCURRENTLY), issue 15; same end schema"
-_LAYOUT = "imports moved to luna_db_tools.runtime (issue 14); same SQL"
+_LINT = "downgrade without blocking (NOT VALID + VALIDATE, DROP INDEX CONCURRENTLY); same end schema"
+_LAYOUT = "imports moved to luna_db_tools.runtime; same SQL"
 _S0003 = ("the restart rows were filled in the transaction that created the foreign keys to stream, "
-          "so writers of stream waited for the whole fill; now a short catalog step, then batches (issue 20); "
+          "so writers of stream waited for the whole fill; now a short catalog step, then batches; "
           "same end schema")
-_CATALOG_ONLY = ("catalog-only steps given a short lock timeout (SET LOCAL lock_timeout, retried from a savepoint), "
-                 "issue 20; same end schema")
+_CATALOG_ONLY = ("catalog-only steps given a short lock timeout (SET LOCAL lock_timeout, retried from a savepoint); "
+                 "same end schema")
 _S0004 = ("CHECK swaps in a catalog step of their own with a short lock timeout, the downgrade's "
-          "UPDATE in batches (issue 20); same end schema")
+          "UPDATE in batches; same end schema")
+# Earlier shipped wordings of b0002 whose end schema differs: a database that ran one is a
+# supported history (its downgrade writes placeholders), not a tampered file.
+_B0002_EMPTY_PLACEHOLDER = "its downgrade wrote '' as the placeholder password (NULL on Oracle)"
+_B0002_NOTHING_KEPT = ("dropped the credentials without keeping them; "
+                       "the database has no account_credentials_tmp and a downgrade writes placeholders")
 
 EARLIER_FORMS: tuple[EarlierForm, ...] = (
     EarlierForm("s0001", "b1fff695c54965ac06891183d29470d72a89cc61d8cb093d1cf68e7002879fec", "0c3bf33", _ORACLE_EMPTY_STRING),
@@ -58,6 +65,8 @@ EARLIER_FORMS: tuple[EarlierForm, ...] = (
     EarlierForm("b0003", "7d2fc4495ab7539b9e7ad66ba7e52215d72b488bee2e8a4af9b740ee4727e44e", "9a371ea", _LINT),
     EarlierForm("b0002", "74c548b1cc9c697b75338a686b7e627a356719d588a566997fcac139c05b02b5", "c4423ca", _CATALOG_ONLY),
     EarlierForm("b0004", "4942eac6e6ee4663d26fb48d94a17c6046c16456e2dc0831ed9994ee5e3687ea", "c4423ca", _CATALOG_ONLY),
+    EarlierForm("b0002", "36590e43ec0f8c9a696fabdff250442fc2f1a3cd146e7c86ab4d0f4a84372229", "399205d", _B0002_EMPTY_PLACEHOLDER),
+    EarlierForm("b0002", "0d60d6e48c459c967da1dd39e10f41032f7a52f68be0e9991bcf79e3bbd60217", "503fa33", _B0002_NOTHING_KEPT),
 )
 
 _BY_KEY = {(form.revision, form.checksum): form for form in EARLIER_FORMS}
@@ -68,17 +77,35 @@ def earlier_form(revision: str, checksum: str) -> EarlierForm | None:
     return _BY_KEY.get((revision, checksum))
 
 
+def changed_revisions(rows: list[dict], script, applied: list[str]) -> list[dict]:
+    """Every applied revision whose file differs from the checksum recorded when it was last applied."""
+    latest_up: dict[str, str] = {}
+    for row in rows:
+        if row["direction"] == "up" and row["checksum"]:
+            latest_up[row["revision"]] = row["checksum"]
+    changed = []
+    for revision in applied:
+        recorded = latest_up.get(revision)
+        if recorded is None:
+            continue
+        current = file_checksum(script.get_revision(revision).path)
+        if current != recorded:
+            changed.append({"revision": revision, "recorded": recorded, "current": current})
+    return changed
+
+
+def checksum_mismatches(rows: list[dict], script, applied: list[str]) -> list[dict]:
+    """Applied revisions whose file differs from the checksum recorded when applied, and whose
+    recorded checksum is no known earlier form (those are listed by `rewritten_revisions`)."""
+    return [change for change in changed_revisions(rows, script, applied)
+            if earlier_form(change["revision"], change["recorded"]) is None]
+
+
 def rewritten_revisions(rows: list[dict], script, applied: list[str]) -> list[dict]:
     """Applied revisions that ran in a known earlier form: revision, recorded, current, commit, reason."""
-    from ..db.audit import changed_revisions, earlier_release
-
     explained = []
     for change in changed_revisions(rows, script, applied):
         form = earlier_form(change["revision"], change["recorded"])
         if form is not None:
             explained.append({**change, "commit": form.commit, "reason": form.reason})
-        elif (reason := earlier_release(change["revision"], change["recorded"])) is not None:
-            # Listed by db.audit.KNOWN_EARLIER_CHECKSUMS (issue 16); the reason names the commit.
-            explained.append({**change, "commit": reason.split(":")[0].removeprefix(f"{change['revision']} as of "),
-                              "reason": reason})
     return explained
