@@ -17,6 +17,7 @@ from ..analysis.data_loss import Loss, count_losses, refusal, step_destructions
 from ..config.settings import DbSettings
 from ..db import audit
 from ..db.connect import RetryPolicy, connect
+from ..db.dead_runs import part_applied_steps
 from ..db.lock import DEFAULT_LOCK_TIMEOUT
 from ..db.session import migration_session
 from ..db.tool_tables import current_revisions
@@ -25,7 +26,6 @@ from ..runtime.environment import make_config
 from ..runtime.history import PlannedStep, check_revision_argument, describe, message, plan_steps, revision_after
 from ..runtime.index_build import drop_leftover_invalid_indexes
 from ..runtime.steps import Timeouts, run_step, set_session_timeouts
-from ..runtime.unfinished import part_applied_steps
 from ..schemas import load_models
 from .adopt import refuse_without_history
 from .common import Report, schema_of, silent

@@ -8,10 +8,10 @@ from ..analysis.drift import Difference, compare_database
 from ..config.settings import DbSettings
 from ..db import audit
 from ..db.connect import RetryPolicy, connect
+from ..db.dead_runs import ROLLED_BACK, unfinished_steps
 from ..db.tool_tables import current_revisions
 from ..runtime.history import plan_steps, revisions_below, script_directory
 from ..runtime.known_checksums import checksum_mismatches, rewritten_revisions
-from ..runtime.unfinished import ROLLED_BACK, unfinished_steps
 from ..schemas import load_models
 from .adopt import refuse_without_history
 from .common import schema_of

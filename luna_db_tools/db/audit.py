@@ -154,15 +154,6 @@ class Journal:
         self.open = None
 
 
-def unfinished(rows: list[dict]) -> list[dict]:
-    """Rows of steps that did not finish (`running`, `failed`) and were not completed since."""
-    latest: dict[tuple[str, str], dict] = {}
-    for row in rows:
-        if row["direction"] in ("up", "down"):
-            latest[(row["revision"], row["direction"])] = row
-    return [row for row in latest.values() if row["outcome"] != DONE]
-
-
 def utc_now() -> datetime:
     """The wall clock in UTC, naive, as the audit table's TIMESTAMP columns hold it."""
     return datetime.now(timezone.utc).replace(tzinfo=None)

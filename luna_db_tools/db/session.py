@@ -5,13 +5,13 @@ views) runs in one, so they all get, in this order:
 
 1. PostgreSQL: a refusal (exit 2) of a transaction/statement pooler (pooler.py);
 2. PostgreSQL: `client_connection_check_interval`, so that the server stops
-   this session's statement within about a second of luna-db dying (orphans.py);
+   this session's statement within about a second of luna-db dying (dead_runs.py);
 3. the migration lock: PostgreSQL on this very session, so it lasts exactly
    as long as the backend that runs the statements; Oracle on a session of
    its own (lock.py);
 4. PostgreSQL: a bounded wait for statements a dead run left running;
 5. audit rows still `running` closed as `abandoned`: under the lock, with no
-   luna-db statement running, their runs are gone;
+   luna-db statement running, their runs are dead;
 6. at the end, the session's settings put back (a session pooler may hand the
    server connection to an application next), then the lock released.
 """
@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..config.settings import DbSettings
 from ..errors import DatabaseUnreachable
-from . import abandoned, orphans, pooler
+from . import dead_runs, pooler
 from .connect import RetryPolicy, connect
 from .lock import DEFAULT_LOCK_TIMEOUT, migration_lock
 
@@ -48,15 +48,15 @@ def migration_session(
     with _connected(settings, policy) as connection:
         if postgres:
             pooler.refuse_pooled(connection, lambda: connect(settings, policy), settings.masked_dsn())
-            orphans.guard_session(connection)
+            dead_runs.guard_session(connection)
             connection.commit()
         clock = time.monotonic()
         with migration_lock(settings, policy, timeout=lock_timeout, report=report, connection=connection):
             try:
                 if postgres:
                     left = max(lock_timeout - (time.monotonic() - clock), 1.0)
-                    orphans.wait_for_orphans(connection, left, getattr(report, "progress", report))
-                abandoned.close_abandoned(connection, report)
+                    dead_runs.wait_for_dead_runs_statements(connection, left, getattr(report, "progress", report))
+                dead_runs.close_dead_runs_rows(connection, report)
                 yield connection
             finally:
                 if postgres:
