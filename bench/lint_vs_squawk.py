@@ -5,7 +5,7 @@
 Each case (one or a few statements) is linted on its own. A hazardous case is
 caught when at least one finding is raised, a safe case is a false positive
 when any is. "squawk alone" is squawk with its style rules excluded (the same
-exclusions as luna-db's, squawk.EXCLUDED_RULES), as the issue measured it;
+exclusions as luna-db's, squawk.EXCLUDED_RULES);
 "luna-db lint" is squawk plus luna-db's own rules and its judgement of
 squawk's findings. Also times both per case.
 

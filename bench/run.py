@@ -240,7 +240,7 @@ def bench_check(databases: Databases) -> None:
     print(f"check of both schemas: {took:.2f} s", flush=True)
 
 
-# --- writer stalls per revision (issue 20) ---------------------------------------------
+# --- writer stalls per revision ----------------------------------------------------------
 
 
 def bench_stalls(databases: Databases) -> None:

@@ -73,7 +73,7 @@ def test_a_database_luna_db_builds_matches_the_seed(fresh_db, build):
                 for fk in inspector.get_foreign_keys(table)
             }
             assert (("account_id",), "account", ("account_id",)) in foreign_keys
-        # The rest of SCHEMAS.md's seed shape: no backport3 time has a default; type is an integer.
+        # The rest of the seed's shape: no backport3 time has a default; type is an integer.
         for table, column in [("person", "create_time"), ("handler", "create_time"),
                               ("handler", "last_update_time")]:
             reflected = {c["name"]: c for c in inspector.get_columns(table)}[column]

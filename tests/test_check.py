@@ -33,7 +33,7 @@ def test_check_passes_on_the_projects_own_histories(fresh_db, schema):
             "account_token.token_info", "account_token.token", "account.uq_account_email", "handler.type",
             "person.create_time", "persons_list.create_time", "descriptors_list.create_time",
             "handler.create_time", "handler.last_update_time",
-            # issue 20's revision pattern: b0002's copy of the small account table in the transaction
+            # The revision pattern: b0002's copy of the small account table in the transaction
             # that drops its columns; b0004's helper CHECK dropped after SET NOT NULL (catalog only).
             "account", "account_token", "persons_list", "descriptors_list",
         }

@@ -1,5 +1,5 @@
 """A wide fuzz of the CLI's options (hypothesis): whatever an operator types,
-no traceback, no secret, at most two lines on stderr, an exit code of CLI.md.
+no traceback, no secret, at most two lines on stderr, one of luna-db's exit codes.
 
 Fast by construction: derandomized, a bounded number of examples, and every
 host a closed local port with --connect-retries 1 (a refusal is immediate).

@@ -143,7 +143,7 @@ def test_create_without_create_database_on_a_missing_database_fails_cleanly(pg_s
         "create", "--schema", "streams", "--dsn", pg_server.dsn("lt_does_not_exist"),
         "--connect-retries", "1",
     )
-    assert result.exit_code == 2  # bad input (CLI.md): a database name the server rejects
+    assert result.exit_code == 2  # bad input: a database name the server rejects
     assert "lt_does_not_exist" in result.stderr
     assert "Traceback" not in result.stderr
     assert pg_server.password not in result.stderr

@@ -147,7 +147,7 @@ def test_a_forced_removal_says_what_was_lost(b0001_with_credentials):
 
 
 def test_a_database_that_ran_the_earlier_b0002(b0001_with_credentials):
-    """Today's database: b0002 applied by the file before issue 16 (no kept table, its checksum
+    """Today's database: b0002 applied by its file of 503fa33, which kept no credentials (no kept table, its checksum
     in the trail). It is at head with no drift and no tampering, and downgrades with placeholders."""
     db = b0001_with_credentials
     cli(db, "upgrade", "head")

@@ -1,4 +1,4 @@
-"""The data-loss guard (issue 19): downgrades that would destroy rows refuse,
+"""The data-loss guard: downgrades that would destroy rows refuse,
 naming each table and row count, unless --allow-data-loss; --dry-run and
 --sql say the same."""
 

@@ -1,4 +1,4 @@
-"""Faults during a run (issue 19): a killed run's statement, an old snapshot
+"""Faults during a run: a killed run's statement, an old snapshot
 during an online index build, a dead run's leftovers; on a real PostgreSQL."""
 
 from __future__ import annotations

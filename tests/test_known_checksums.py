@@ -21,7 +21,7 @@ def test_no_earlier_form_is_a_current_file_and_every_one_names_a_revision_and_re
         assert form.revision in current
         assert form.checksum != current[form.revision]
         assert len(form.checksum) == 64 and form.reason and form.commit
-    # The rewrites of issue 20 and those found on main before it (b0002, s0004, s0005, b0003 at 0b1d74c).
+    # The rewrites for writers that never wait (d5f166e) and those found before them (b0002, s0004, s0005, b0003 at 0b1d74c).
     assert {f.revision for f in EARLIER_FORMS if f.commit in ("0b1d74c", "d5f166e")} >= {"s0003", "s0004", "s0005", "b0002", "b0003"}
 
 

@@ -81,7 +81,7 @@ def test_a_waiter_reports_the_holder_once_and_proceeds_when_it_is_released(fresh
     stderr = waited + waiter.stderr.read()
     assert waiter.returncode == 0, stderr
     assert stderr.count("waiting for the migration lock, held by 'test lock holder'") == 1
-    assert "waiting" not in stdout  # progress goes to stderr (CLI.md)
+    assert "waiting" not in stdout  # progress goes to stderr
     assert "upgraded to b0004" in stdout
 
 

@@ -1,6 +1,6 @@
 """The models of both schemas, compiled for PostgreSQL and Oracle; no database needed.
 
-SCHEMAS.md is the contract: its tables, columns and nullability are written
+The schemas' contract: their tables, columns and nullability are written
 out below as data, and so are the constraint and index names, which the
 migrations reproduce and DBAs see.
 """
@@ -37,7 +37,7 @@ from luna_db_tools.models.base import (
 
 MODELS = {"streams": streams, "backport3": backport3}
 
-# SCHEMAS.md, column by column, in table order.
+# The schemas, column by column, in table order.
 EXPECTED_COLUMNS = {
     "streams": {
         "stream": ["stream_id", "account_id", "name", "description", "data", "event_handler", "policies",
@@ -64,7 +64,7 @@ EXPECTED_COLUMNS = {
     },
 }
 
-# SCHEMAS.md's "null: yes" rows; every other column is NOT NULL.
+# The nullable columns; every other column is NOT NULL.
 EXPECTED_NULLABLE = {
     "streams": {
         "location.city", "location.area", "location.district", "location.street", "location.house_number",
@@ -76,7 +76,7 @@ EXPECTED_NULLABLE = {
     "backport3": {"person.external_id", "persons_list.account_id", "descriptors_list.account_id"},
 }
 
-# What the naming convention makes of SCHEMAS.md's keys and indexes (and the
+# What the naming convention makes of the schemas' keys and indexes (and the
 # seed's two index names, kept as they are). Migrations name the same things.
 EXPECTED_NAMES = {
     "streams": {
@@ -160,7 +160,7 @@ def bool_columns(metadata: sa.MetaData) -> list[sa.Column]:
 
 @pytest.mark.parametrize("schema", MODELS)
 def test_tables_and_columns_are_those_of_schemas_md(schema):
-    """A column added, dropped or moved in the models shows here first, as a diff against SCHEMAS.md."""
+    """A column added, dropped or moved in the models shows here first, as a diff against EXPECTED_COLUMNS."""
     metadata = MODELS[schema].metadata
     assert {name: [c.name for c in table.columns] for name, table in metadata.tables.items()} == (
         EXPECTED_COLUMNS[schema]
@@ -171,7 +171,7 @@ def test_tables_and_columns_are_those_of_schemas_md(schema):
 
 @pytest.mark.parametrize("schema", MODELS)
 def test_every_table_and_column_has_a_comment(schema):
-    """SCHEMAS.md: every table and column carries a COMMENT ON, in both dialects."""
+    """Every table and column carries a COMMENT ON, in both dialects."""
     metadata = MODELS[schema].metadata
     for table in metadata.tables.values():
         assert table.comment, table.name
@@ -203,7 +203,7 @@ def test_seed_comments_of_the_list_columns():
 
 
 def test_backport3_times_have_no_server_default():
-    """SCHEMAS.md: the service writes every backport3 time itself (UTC or local, per STORAGE_TIME)."""
+    """The service writes every backport3 time itself (UTC or local, per STORAGE_TIME): no server default."""
     times = [
         column for table in backport3.metadata.tables.values() for column in table.columns
         if isinstance(column.type, sa.TIMESTAMP)
@@ -223,7 +223,7 @@ def test_get_column_names_in_table_order():
 
 @pytest.mark.parametrize("schema", MODELS)
 def test_foreign_keys_and_their_on_delete(schema):
-    """ON DELETE CASCADE exactly where SCHEMAS.md says; no FK from log to stream."""
+    """ON DELETE CASCADE exactly where the schemas have it; no FK from log to stream."""
     found = {
         (fk.parent.table.name, fk.parent.name, fk.column.table.name, fk.ondelete)
         for table in MODELS[schema].metadata.tables.values()
@@ -405,7 +405,7 @@ def test_oracle_specifics_of_streams():
 
 @pytest.mark.parametrize("schema", sorted(MODELS))
 def test_every_empty_string_default_is_an_empty_string_column(schema):
-    """SCHEMAS.md's NOT NULL DEFAULT '' columns: EmptyString, so Oracle gets them right."""
+    """The NOT NULL DEFAULT '' columns: EmptyString, so Oracle gets them right."""
     for table in MODELS[schema].metadata.tables.values():
         for column in table.columns:
             default = column.server_default

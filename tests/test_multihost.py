@@ -98,7 +98,7 @@ def test_a_wrong_password_is_not_retried(fresh_db, pg_server):
     dsn = f"luna:Wrong-Password-9@127.0.0.1:{pg_server.port}/{fresh_db.name}"
     started = time.monotonic()
     result = invoke("status", "--schema", "streams", "--dsn", dsn, "--connect-retries", "5", "--retry-delay", "2")
-    assert result.exit_code == 2  # bad input: never retried (CLI.md)
+    assert result.exit_code == 2  # bad input: never retried
     assert "rejected the credentials of user 'luna'" in result.stderr
     assert "Wrong-Password-9" not in result.output
     assert time.monotonic() - started < 2  # no pause: a second round cannot help

@@ -1,4 +1,4 @@
-"""Writers keep moving while a revision runs (issue 20): s0003's catalog step and batched fill.
+"""Writers keep moving while a revision runs: s0003's catalog step and batched fill.
 
 Real PostgreSQL, real concurrent sessions: a long reader holds `stream`,
 a writer inserts while the migration waits for its lock, and a run that

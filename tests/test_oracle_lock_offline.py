@@ -1,4 +1,4 @@
-"""Oracle's migration lock without an Oracle server (issue 19): the lock goes
+"""Oracle's migration lock without an Oracle server: the lock goes
 to the driver (it no longer returns at once), and the CI switch that makes
 the live Oracle tests fail instead of skip."""
 

@@ -2,8 +2,9 @@
 
 Every script (`create --sql`, `upgrade --sql` base->head, `downgrade --sql`
 head->base) of both schemas is split at SQL*Plus's `/` lines and each
-statement parsed with sqlglot's Oracle reader; the rules of issue #7 and
-SCHEMAS.md are asserted on the parse trees. The rendered scripts of both
+statement parsed with sqlglot's Oracle reader; the Oracle rules (types,
+'' defaults, identifier lengths, UTC defaults, no feature newer than the
+schema's Oracle) are asserted on the parse trees. The rendered scripts of both
 dialects are kept in tests/snapshots/, so that a change to the DDL shows in
 review: `LUNA_DB_UPDATE_SNAPSHOTS=1 make test` rewrites them.
 

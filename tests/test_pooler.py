@@ -1,4 +1,4 @@
-"""Connection poolers (issue 19): through PgBouncer in transaction or statement
+"""Connection poolers: through PgBouncer in transaction or statement
 mode luna-db refuses (exit 2) before it locks or sets anything; in session
 mode it works. Needs Debian's `pgbouncer` package (make system-packages)."""
 

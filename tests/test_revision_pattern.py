@@ -1,4 +1,4 @@
-"""The revision pattern of issue 20 in `luna-db check`: the lock table and the transaction rules."""
+"""The revision pattern in `luna-db check`: the lock table and the transaction rules."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from luna_db_tools.analysis.lint import lint_revision, lint_sql
 from luna_db_tools.analysis.locks import statement_locks
 from luna_db_tools.analysis.sqltext import split_statements
 
-# s0003 as it was before issue 20: the tables (foreign keys to stream) and the fill in one transaction.
+# s0003 as it was before the revision pattern: the tables (foreign keys to stream) and the fill in one transaction.
 OLD_S0003 = """
 BEGIN;
 CREATE TABLE restart (stream_id VARCHAR(36) NOT NULL, CONSTRAINT pk_restart PRIMARY KEY (stream_id),

@@ -1,4 +1,4 @@
-"""The settings rules of CLI.md, case by case: defaults, precedence, config file, errors.
+"""The settings rules (config/settings.py), case by case: defaults, precedence, config file, errors.
 
 No database is needed: `resolve_settings` is pure.
 """

@@ -2,7 +2,7 @@
 
 A downgrade that drops a table or a column holding rows, or deletes rows,
 refuses (exit 2) naming each table and its row count, unless
-`--allow-data-loss` (CLI.md). Upgrades are checked too when their revision
+`--allow-data-loss`. Upgrades are checked too when their revision
 declares what they destroy.
 
 What a step destroys comes from, in order:

@@ -108,7 +108,7 @@ class LintReport:
 
     @property
     def exit_code(self) -> int:
-        """CLI.md: 1 when a finding is not accepted, else 0 (bad input raised BadInput before)."""
+        """1 when a finding is not accepted, else 0 (bad input raised BadInput before)."""
         return EXIT_FAILED if self.failures else EXIT_OK
 
     def as_dict(self) -> dict:

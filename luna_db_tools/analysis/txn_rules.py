@@ -1,4 +1,4 @@
-"""The revision pattern of issue 20, checked across the statements of each transaction.
+"""The revision pattern (README, "Writing migrations"), checked across the statements of each transaction.
 
 A writer waits for a migration in two ways the per-statement rules cannot
 see: a lock that blocks writers (SHARE and up, analysis/locks.py) held while
@@ -23,7 +23,7 @@ from .locks import CATALOG, statement_locks
 from .rule import Hit, ScriptState
 from .sqltext import Statement
 
-#: The longest lock timeout a catalog step may wait with (issue 20: no writer waits 0.5 s).
+#: The longest lock timeout a catalog step may wait with: no writer waits 0.5 s behind it.
 SHORT_LOCK_TIMEOUT_MS = 500
 
 MESSAGES = {

@@ -38,7 +38,7 @@ def _set_json(context, _param, value):
 
 
 def _global_options_after_the_command() -> list[click.Option]:
-    """-q, -v and --traceback after the command name too (CLI.md); hidden to keep --help short."""
+    """-q, -v and --traceback after the command name too; hidden to keep --help short."""
     return [
         click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, hidden=True, callback=_set_quiet),
         click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, hidden=True, callback=_set_verbose),

@@ -100,7 +100,7 @@ def _migration_command(direction: str):
             from ..command.common import schema_of
 
             steps, losses = migrate.plan_with_losses(settings, revision, direction)
-            # Per statement: the lock, on which table, and the rows involved (issue 20).
+            # Per statement: the lock, on which table, and the rows involved.
             impact = plan_impact(settings, schema_of(settings), steps)
             if json_output:
                 document = {"schema": settings.schema, "direction": direction, "target": revision,

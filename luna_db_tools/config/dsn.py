@@ -1,4 +1,4 @@
-"""LUNA's DSN grammar (CLI.md), parsed without SQLAlchemy.
+"""LUNA's DSN grammar, parsed without SQLAlchemy.
 
     [scheme://][user[:password]@]host[:port][,host[:port]...][/database][?key=value[&...]]
 

@@ -1,6 +1,6 @@
 """One settings object from the DSN, options, environment, config file and defaults.
 
-CLI.md's precedence, for every part of the connection: what the DSN states,
+The precedence, for every part of the connection: what the DSN states,
 then the command-line option, then the environment, then the LUNA config
 file, then the defaults. Everything that connects (the CLI, `alembic/env.py`,
 the tests) goes through `resolve_settings`, so there is one way in.
@@ -105,7 +105,7 @@ class DbSettings:
         )
 
     def describe(self) -> dict:
-        """The JSON object of `luna-db dsn --json` (CLI.md)."""
+        """The JSON object of `luna-db dsn --json`."""
         return {
             "schema": self.schema,
             "db_type": self.db_type,
@@ -348,7 +348,7 @@ def _check_section(section: Mapping, key: str, path: str) -> None:
 
 
 def _config_section(config_file: LunaConfig | None, schema: str | None) -> Mapping:
-    """The schema's section; a config file without it is bad input (CLI.md)."""
+    """The schema's section; a config file without it is bad input (exit 2)."""
     if config_file is None or schema is None:
         return {}
     return config_file.section(schema)

@@ -6,8 +6,8 @@ dies with its session: no stale lock after kill -9, no "release lock" step.
 - PostgreSQL: a session-level advisory lock held by the migration's OWN
   session (db/session.py hands it in). A lock on a separate session was
   dropped the moment a killed client's sockets closed, while the migration's
-  backend still ran its statement for seconds: a rerun then collided with it
-  (issue 19). On the migration's session the lock lives exactly as long as
+  backend still ran its statement for seconds: a rerun then collided with
+  it. On the migration's session the lock lives exactly as long as
   the backend that runs the statements. CREATE INDEX CONCURRENTLY does not
   wait for session-level advisory locks (they belong to no transaction), and
   waiters poll `pg_try_advisory_lock` in short transactions, so neither

@@ -6,7 +6,7 @@
 - `Bool`, `bool_check`, `bool_literal`: native BOOLEAN on PostgreSQL,
   SMALLINT with a named CHECK on Oracle;
 - `JsonText`: JSON documents, stored as text;
-- `EmptyString`: SCHEMAS.md's `NOT NULL DEFAULT ''` strings, which Oracle
+- `EmptyString`: the schemas' `NOT NULL DEFAULT ''` strings, which Oracle
   cannot hold as such ('' is NULL there);
 - `view(name, selectable)`: a view that comes and goes with the tables;
 - `make_base()`: a declarative base with its own metadata, one per schema.
@@ -122,7 +122,7 @@ JsonText = sa.Text
 
 
 class EmptyString(sa.types.TypeDecorator):
-    """A string that is never missing, whose "nothing" is '' (SCHEMAS.md's `NOT NULL DEFAULT ''`).
+    """A string that is never missing, whose "nothing" is '' (a `NOT NULL DEFAULT ''` column of the schemas).
 
     Oracle stores '' as NULL, so there `NOT NULL DEFAULT ''` would reject
     every row that omits the column or gives it ''. On Oracle the column is

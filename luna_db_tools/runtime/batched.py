@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from .steps import is_lock_timeout
 
 #: A catalog step waits at most this long for its lock: every writer that
-#: queues behind the waiting migration waits no longer (issue 20: < 0.5 s).
+#: queues behind the waiting migration waits no longer (well under 0.5 s).
 CATALOG_LOCK_TIMEOUT_MS = 200
 #: Attempts of a catalog step that did not get its lock, with backoff (~1 min in all).
 CATALOG_ATTEMPTS = 40

@@ -1,7 +1,7 @@
 """One CREATE INDEX CONCURRENTLY, done once, bounded, and never left INVALID.
 
 Used by online.create_index_without_blocking (inside a revision, in an
-autocommit block). Why each rule, from issue 19's measurements:
+autocommit block). Why each rule, from what killed and stalled runs did:
 
 - a build that waited for an old snapshot hit the 5 s `lock_timeout`, the
   revision was retried and the whole index rebuilt four times: now the wait

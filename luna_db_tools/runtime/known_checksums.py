@@ -41,6 +41,7 @@ _S0004 = ("CHECK swaps in a catalog step of their own with a short lock timeout,
           "UPDATE in batches; same end schema")
 # Earlier shipped wordings of b0002 whose end schema differs: a database that ran one is a
 # supported history (its downgrade writes placeholders), not a tampered file.
+_COMMENTS = "comments only (no issue numbers); same SQL"
 _B0002_EMPTY_PLACEHOLDER = "its downgrade wrote '' as the placeholder password (NULL on Oracle)"
 _B0002_NOTHING_KEPT = ("dropped the credentials without keeping them; "
                        "the database has no account_credentials_tmp and a downgrade writes placeholders")
@@ -67,6 +68,8 @@ EARLIER_FORMS: tuple[EarlierForm, ...] = (
     EarlierForm("b0004", "4942eac6e6ee4663d26fb48d94a17c6046c16456e2dc0831ed9994ee5e3687ea", "c4423ca", _CATALOG_ONLY),
     EarlierForm("b0002", "36590e43ec0f8c9a696fabdff250442fc2f1a3cd146e7c86ab4d0f4a84372229", "399205d", _B0002_EMPTY_PLACEHOLDER),
     EarlierForm("b0002", "0d60d6e48c459c967da1dd39e10f41032f7a52f68be0e9991bcf79e3bbd60217", "503fa33", _B0002_NOTHING_KEPT),
+    EarlierForm("b0002", "b1ae30b12318a6f89cfa9c956173d0693c1bcb52d97f3b31d8bdbd54d173e155", "708266e", _COMMENTS),
+    EarlierForm("b0004", "2bc2162189f96a179e813863c0f973fa306388b74c039798d83858067f2e00df", "708266e", _COMMENTS),
 )
 
 _BY_KEY = {(form.revision, form.checksum): form for form in EARLIER_FORMS}

@@ -18,15 +18,15 @@ cannot count rows and always creates it.
 Downgrade: the three columns come back and take their real values from
 `account_credentials_tmp`, which is then dropped. An account without a row
 there (created after the upgrade; or the table was removed; or the database
-ran b0002 before it kept credentials, luna-db 0.1.0 up to issue 16) gets the
+ran b0002 before it kept credentials, luna-db 0.1.0 up to 503fa33) gets the
 old placeholders, and the downgrade says how many: password '*' (a hash no
 password matches: no one can log in with it), email and organization_name
 NULL. An offline downgrade script assumes the table is there (it fails, and
 changes nothing on PostgreSQL, where it is not); downgrade such a database
 online.
 
-This file was rewritten for issue 16 after release; the audit trail knows
-its earlier checksums (luna_db_tools.db.audit.KNOWN_EARLIER_CHECKSUMS).
+This file was rewritten after release to keep the credentials; the audit
+trail knows its earlier checksums (luna_db_tools.runtime.known_checksums).
 
 Revision ID: b0002
 Revises: b0001
@@ -137,7 +137,7 @@ def _rename_not_null(table: str, old_column: str, new_column: str) -> None:
 
 
 def upgrade() -> None:
-    # On PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only, issue 20)
+    # On PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only)
     catalog_only(_upgrade)
 
 
@@ -179,7 +179,7 @@ def _restore_credentials() -> None:
 
 
 def downgrade() -> None:
-    # On PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only, issue 20)
+    # On PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only)
     catalog_only(_downgrade)
 
 

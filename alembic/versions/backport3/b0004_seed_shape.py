@@ -62,7 +62,7 @@ HANDLER_TYPE_COMMENT = "handler type (extractor - 0, identify - 1, verify - 2)"
 
 
 def upgrade() -> None:
-    # On PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only, issue 20)
+    # On PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only)
     catalog_only(_upgrade)
 
 
@@ -81,7 +81,7 @@ def _upgrade() -> None:
 
 
 def downgrade() -> None:
-    # On PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only, issue 20);
+    # On PostgreSQL with a short lock timeout, retried (runtime/batched.catalog_only);
     # set_not_null_without_blocking commits on its own, so it runs after the catalog step.
     catalog_only(_downgrade_catalog)
     for table in LIST_TABLES:
