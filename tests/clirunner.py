@@ -21,11 +21,24 @@ def invoke(*args: str, env: dict | None = None):
     return CliRunner().invoke(main, list(args), env=environ, catch_exceptions=False)
 
 
+def checkout_environment(*, bare: bool = False, **overrides: str) -> dict[str, str]:
+    """The environment of a child process that runs this checkout's code (PYTHONPATH at the checkout).
+
+    The caller's environment less luna-db's own settings (LUNA_DB_*), so that none of them steers
+    a test; `bare`: nothing but PYTHONPATH and a system PATH, as a cron job or an init system gives.
+    """
+    if bare:
+        environ = {"PATH": "/usr/bin:/bin"}
+    else:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("LUNA_DB_")}
+    environ["PYTHONPATH"] = str(ROOT)
+    environ.update(overrides)
+    return environ
+
+
 def run_process(*args: str, env: dict | None = None, timeout: float = 120, background=False, **kwargs):
     """luna-db as a separate process of this checkout's code (a Popen when in the background)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("LUNA_DB_")}
-    environ["PYTHONPATH"] = str(ROOT)
-    environ.update(env or {})
+    environ = checkout_environment(**(env or {}))
     if background:
         return subprocess.Popen(
             [sys.executable, "-m", "luna_db_tools", *args],

@@ -30,10 +30,12 @@ from tests.pghelpers import (  # noqa: F401  (re-exported for the tests)
     PgServer,
     create_database,
     drop_database,
+    engine,
     fetch_all,
     pg_dump_schema,
     wait_for_replay,
     wait_until_replicated,
+    wait_until_running,
     wait_until_waiting_on_a_lock,
 )
 

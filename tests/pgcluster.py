@@ -45,6 +45,15 @@ def find_pg_bin() -> Path:
     return select_binaries().bin_dir
 
 
+def client_environment(password: str | None = None) -> dict[str, str]:
+    """The environment of a PostgreSQL program we run: the caller's PG* variables (PGHOST,
+    PGSSLMODE, ...) must not steer it; a password travels here, never in argv."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    if password is not None:
+        env["PGPASSWORD"] = password
+    return env
+
+
 def luna_dsn(user: str, password: str, host: str, port: int, database: str) -> str:
     """`user:password@host:port/database`, percent-encoded: a LUNA DSN, and
     the tail of a SQLAlchemy URL."""
@@ -244,11 +253,7 @@ class LocalCluster:
             os.chown(path, account.pw_uid, account.pw_gid)
 
     def _run(self, program: str, *args: str, check: bool = True, password: str | None = None):
-        # The caller's PG* variables (PGHOST, PGSSLMODE, ...) must not steer our binaries;
-        # a password travels in the environment, never in argv.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-        if password is not None:
-            env["PGPASSWORD"] = password
+        env = client_environment(password)
         try:
             completed = subprocess.run(
                 [str(self.bin_dir / program), *args], user=self._run_as, env=env, cwd=self.base_dir,

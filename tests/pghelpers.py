@@ -6,7 +6,6 @@ conftest re-exports them for the tests that import them from there.
 
 from __future__ import annotations
 
-import os
 import queue
 import shutil
 import subprocess
@@ -16,8 +15,9 @@ from dataclasses import dataclass, field
 
 import psycopg2
 import pytest
+import sqlalchemy as sa
 
-from tests.pgcluster import LocalCluster, find_pg_bin, luna_dsn
+from tests.pgcluster import LocalCluster, client_environment, find_pg_bin, luna_dsn
 
 # Contains % on purpose: passwords must survive every layer, and never show.
 TEST_PASSWORD = "Sup3r-Secret%pw"
@@ -93,6 +93,11 @@ def fetch_all(server, database: str, sql: str, params=None) -> list[tuple]:
         connection.close()
 
 
+def engine(db):
+    """A SQLAlchemy Engine on a test database (`fresh_db`, `head_db`); no pool: each connect is a session of its own."""
+    return sa.create_engine(db.url, poolclass=sa.pool.NullPool)
+
+
 def server_major(server) -> int:
     """The server's major version (15, 17, 18, ...)."""
     return int(fetch_all(server, server.admin_database, "SHOW server_version_num")[0][0]) // 10000
@@ -121,6 +126,16 @@ def wait_for_replay(primary: PgServer, standby: PgServer, timeout: float = 15) -
         if time.monotonic() > deadline:
             raise TimeoutError(f"the standby did not replay up to {lsn} in {timeout}s")
         time.sleep(0.05)
+
+
+def wait_until_running(server, database: str, pid: int, timeout: float = 30) -> None:
+    """Wait until the backend `pid` runs a statement (`active` in pg_stat_activity)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if fetch_all(server, database, "SELECT 1 FROM pg_stat_activity WHERE pid = %s AND state = 'active'", (pid,)):
+            return
+        time.sleep(0.02)
+    pytest.fail(f"backend {pid} never ran its statement")
 
 
 def wait_until_waiting_on_a_lock(server, database: str = "postgres", timeout: float = 30) -> None:
@@ -170,8 +185,7 @@ def pg_dump_schema(server, database: str) -> str:
         pg_dump = str((bin_dir or find_pg_bin()) / "pg_dump")
     except RuntimeError:
         pg_dump = shutil.which("pg_dump") or "pg_dump"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env["PGPASSWORD"] = server.password
+    env = client_environment(server.password)
     dump = subprocess.run(
         [pg_dump, "--schema-only", "--no-owner", "--no-privileges", "-h", server.host,
          "-p", str(server.port), "-U", server.user, "-d", database],

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.clirunner import ROOT, invoke
+from tests.clirunner import ROOT, checkout_environment, invoke
 from tests.pgcluster import free_port
 from tests.pghelpers import fetch_all
 
@@ -237,7 +237,7 @@ def test_a_closed_pipe_ends_quietly():
     process = subprocess.Popen(
         [sys.executable, "-m", "luna_db_tools", "history", "--schema", "streams"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        env=checkout_environment(bare=True),
     )
     process.stdout.close()  # long before the interpreter has started
     stderr = process.stderr.read()

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from luna_db_tools.schemas import migrations_dir
-from tests.clirunner import ROOT, invoke
+from tests.clirunner import ROOT, checkout_environment, invoke
 
 
 @pytest.mark.pgversions
@@ -162,7 +162,7 @@ def test_a_model_column_without_a_migration_is_found(fresh_db):
 
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=300,
+        env=checkout_environment(bare=True), timeout=300,
     )
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)

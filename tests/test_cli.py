@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from luna_db_tools import __version__
-from tests.clirunner import ROOT, invoke, run_process
+from tests.clirunner import ROOT, checkout_environment, invoke, run_process
 
 HEAVY_MODULES = ("sqlalchemy", "alembic", "psycopg2", "oracledb")
 
@@ -38,7 +38,7 @@ def test_start_up_imports_no_database_library(args):
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        env=checkout_environment(bare=True),
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"

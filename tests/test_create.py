@@ -11,13 +11,9 @@ from luna_db_tools.db.tool_tables import is_schema_object
 from luna_db_tools.runtime import history as schema_history
 from luna_db_tools.schemas import load_models
 from tests.clirunner import invoke
-from tests.pghelpers import drop_database, fetch_all
+from tests.pghelpers import drop_database, engine, fetch_all
 
 SCHEMAS = ["streams", "backport3"]
-
-
-def engine(db):
-    return sa.create_engine(db.url, poolclass=sa.pool.NullPool)
 
 
 @pytest.mark.pgversions

@@ -16,6 +16,7 @@ from luna_db_tools.db import audit
 from luna_db_tools.errors import BadInput, OperationFailed
 from luna_db_tools.runtime.known_checksums import earlier_form
 from tests.clirunner import invoke
+from tests.pghelpers import engine
 
 # Values that a careless copy would bend: a NULL email, a quote, non-ASCII, a long hash.
 ACCOUNTS = [
@@ -24,10 +25,6 @@ ACCOUNTS = [
     ("a-3", "hash-three", "third@example.org", None),
 ]
 CREDENTIAL_COLUMNS = "account_id, password, email, organization_name"
-
-
-def engine(db):
-    return sa.create_engine(db.url, poolclass=sa.pool.NullPool)
 
 
 def cli(db, *args):

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
-from tests.clirunner import ROOT
+from tests.clirunner import ROOT, checkout_environment
 
 
 def test_make_demo_creates_both_schemas_on_its_own_server_and_removes_it():
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("LUNA_DB_")}
-    environ["PYTHONPATH"] = "."  # as the Makefile's demo target sets it
+    environ = checkout_environment(PYTHONPATH=".")  # as the Makefile's demo target sets it
     result = subprocess.run([sys.executable, "scripts/demo.py"], cwd=ROOT, env=environ,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -11,10 +11,9 @@ import time
 
 import psycopg2
 import pytest
-import sqlalchemy as sa
 
 from tests.clirunner import invoke, run_process
-from tests.pghelpers import fetch_all, pg_dump_schema
+from tests.pghelpers import fetch_all, pg_dump_schema, wait_until_running
 
 pytestmark = pytest.mark.pgversions
 
@@ -123,7 +122,7 @@ def test_a_statement_left_running_by_a_dead_run_is_shown_waited_for_and_named(fr
     sleeper = threading.Thread(target=lambda: orphan.cursor().execute("SELECT pg_sleep(4)"))
     sleeper.start()
     try:
-        time.sleep(0.5)
+        wait_until_running(pg_server, fresh_db.name, orphan_pid)
         shown = _status(fresh_db)["unfinished"]
         assert [(s["revision"], s["state"], s["pid"]) for s in shown] == [("s0005", "in progress", orphan_pid)]
         text = invoke("status", "--schema", "streams", "--dsn", fresh_db.dsn).stdout
@@ -151,7 +150,7 @@ def test_a_dead_runs_statement_that_outlasts_the_lock_timeout_is_reported_by_pid
     sleeper = threading.Thread(target=lambda: orphan.cursor().execute("SELECT pg_sleep(5)"))
     sleeper.start()
     try:
-        time.sleep(0.5)
+        wait_until_running(fresh_db.server, fresh_db.name, orphan_pid)
         result = invoke("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn, "--lock-timeout", "1")
     finally:
         sleeper.join()
@@ -231,10 +230,6 @@ def test_a_valid_index_of_a_run_that_died_before_stamping_is_kept_not_rebuilt(fr
     assert "index ix_log_stream_id_time was built by an earlier run; kept" in result.output
     (oid_after,) = fetch_all(fresh_db.server, fresh_db.name, "SELECT 'ix_log_stream_id_time'::regclass::oid")[0]
     assert oid_after == oid_before
-
-
-def engine(db):
-    return sa.create_engine(db.url, poolclass=sa.pool.NullPool)
 
 
 # --- a silent host --------------------------------------------------------------------

@@ -12,13 +12,9 @@ import sqlalchemy as sa
 
 from luna_db_tools.runtime import history as schema_history
 from tests.clirunner import ROOT, invoke
-from tests.pghelpers import pg_dump_schema
+from tests.pghelpers import engine, pg_dump_schema
 
 SCHEMAS = ["streams", "backport3"]
-
-
-def engine(db):
-    return sa.create_engine(db.url, poolclass=sa.pool.NullPool)
 
 
 def revisions(schema):

@@ -16,11 +16,7 @@ import sqlalchemy as sa
 
 from tests.clirunner import invoke, run_process
 from tests.pgcluster import find_pg_bin
-from tests.pghelpers import pg_dump_schema
-
-
-def engine(db):
-    return sa.create_engine(db.url, poolclass=sa.pool.NullPool)
+from tests.pghelpers import engine, pg_dump_schema
 
 
 def cli_ok(*args):

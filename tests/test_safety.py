@@ -22,11 +22,7 @@ from luna_db_tools.errors import DsnError
 from luna_db_tools.runtime import history as schema_history
 from luna_db_tools.runtime.environment import make_config
 from tests.clirunner import invoke, run_process
-from tests.pghelpers import pg_dump_schema, wait_until_waiting_on_a_lock
-
-
-def engine(db):
-    return sa.create_engine(db.url, poolclass=sa.pool.NullPool)
+from tests.pghelpers import engine, pg_dump_schema, wait_until_waiting_on_a_lock
 
 
 def audit(db):
