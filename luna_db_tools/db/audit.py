@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import __version__
 from ..errors import first_line
+from ..redact import redact
 from .tool_tables import AUDIT_TABLE
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
@@ -130,9 +131,6 @@ class Journal:
 
     def fail(self, connection, error: BaseException) -> None:
         """Best effort: the connection may be gone, and then the row stays `running`."""
-
-        from ..redact import redact
-
         if self.open is None:
             return
         try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 
-from ..config.dsn import HostPort
+from ..config.dsn import HostPort, format_host
 
 _lock = threading.Lock()
 _answered: dict[tuple, HostPort] = {}
@@ -56,8 +56,6 @@ def remember_answer(settings, host: str | None, port: int | None) -> None:
 
 def remember_timeouts(settings, reasons: dict[str, str]) -> None:
     """Hosts whose reason (db.connect.host_failures) was a timeout."""
-    from ..config.dsn import format_host
-
     if len(settings.hosts) < 2:
         return
     slow = {h for h in settings.hosts if reasons.get(format_host(h)) == "timed out"}

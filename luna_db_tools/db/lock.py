@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..config.settings import DbSettings
 from ..errors import OperationFailed
+from .audit import utc_now
 from .connect import RetryPolicy, connect, oracle_error_code
 from .tool_tables import LOCK_TABLE
 
@@ -245,8 +246,6 @@ def _try_row_lock(session) -> bool:
 
 def _publish_holder(settings: DbSettings, policy: RetryPolicy | None) -> None:
     """Say who holds the lock, for waiters to read (committed on a short connection)."""
-    from .audit import utc_now
-
     table = lock_table()
     with connect(settings, policy) as connection:
         connection.execute(
