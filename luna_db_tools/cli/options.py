@@ -59,7 +59,7 @@ def timeout_options(function):
 
 
 def timeouts(kwargs: dict):
-    from ..runtime.steps import Timeouts
+    from ..command.migrate import Timeouts
 
     return Timeouts(lock=kwargs.pop("db_lock_timeout"), statement=kwargs.pop("db_statement_timeout"),
                     index_wait=kwargs.pop("index_wait_timeout"))
@@ -97,6 +97,6 @@ def settings_from(options: ConnectionOptions):
 
 
 def retry_policy(kwargs: dict):
-    from ..db.connect import RetryPolicy
+    from ..command.common import RetryPolicy
 
     return RetryPolicy(rounds=kwargs.pop("connect_retries"), delay=kwargs.pop("retry_delay"))

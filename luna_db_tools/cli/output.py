@@ -1,12 +1,13 @@
 """How the CLI speaks: results on stdout, progress on stderr, errors as one line and an exit code.
 
 Every line and document the CLI prints passes through `redact` (redact.py):
-`Output.say`/`progress`, `emit_json`, `complain`; logging has RedactingFilter.
+`Output.say`/`progress`/`result`, `emit_json`, `complain`; logging has
+RedactingFilter. `report_error` is the one place an error becomes its line,
+its JSON document under --json, and its exit code.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import traceback
@@ -15,22 +16,26 @@ import click
 
 from ..errors import EXIT_FAILED, EXIT_OK, LunaDbError, first_line
 from ..redact import redact
+from ..reporter import Probe, Reporter
 from .json_output import emit_json, error_document
 
 
-class Output:
-    """Where a command's lines go.
+class Output(Reporter):
+    """Where a command's lines go: the Reporter the CLI hands every command.
 
     Results on stdout; with --json, stdout carries only the JSON document, so
     the human lines move to stderr. Progress (waiting, retries, steps under
-    --json) always on stderr. --quiet drops all but results and errors.
+    --json) always on stderr. --quiet drops all but results and errors, and
+    the ticker of a long step (on a terminal only).
     """
 
     def __init__(self, quiet: bool, json_mode: bool = False):
         self.quiet = quiet
         self.json = json_mode
+        self._ticker = None
 
     def say(self, line: str) -> None:
+        self.step_finished()  # a ticker's line goes before the step's own
         if not self.quiet:
             click.echo(redact(line), err=self.json)
 
@@ -42,38 +47,48 @@ class Output:
         """A result line (not dropped by --quiet); stderr under --json."""
         click.echo(redact(line), err=self.json)
 
-    def __call__(self, line: str) -> None:
-        self.say(line)
+    def step_started(self, label: str, probe: Probe | None = None) -> None:
+        if self.quiet:
+            return
+        if self._ticker is None:
+            from .progress import StepTicker
+
+            self._ticker = StepTicker(sys.stderr)
+        self._ticker.started(label, probe)
+
+    def step_finished(self) -> None:
+        if self._ticker is not None:
+            self._ticker.finished()
+
+    def as_progress(self) -> Reporter:
+        """This output with every line sent as progress (stderr): for steps that only prepare a result."""
+        return _AsProgress(self)
 
 
-def reported(function):
-    """Turn LunaDbError into one line on stderr and its exit code; tracebacks only on request.
+class _AsProgress(Reporter):
+    def __init__(self, out: Output):
+        self.out = out
 
-    Under --json the error is also stdout's one document: {"error": ..., "exit_code": ...}.
+    def say(self, line: str) -> None:
+        self.out.progress(line)
+
+    def progress(self, line: str) -> None:
+        self.out.progress(line)
+
+
+def report_error(context: click.Context, error: BaseException) -> int:
+    """An error out of a command: one line on stderr (and the JSON document under --json); its exit code.
+
+    LunaDbError says its own message; anything else (a bug, an unexpected
+    driver error) is still one line, its first. Tracebacks only with --traceback.
     """
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        context = click.get_current_context()
-        out = context.find_object(Output)
-        if out is not None and context.params.get("json_output"):
-            out.json = True
-        try:
-            result = function(*args, **kwargs)
-        except LunaDbError as error:
-            print_error(context, error)
-            context.exit(error.exit_code)
-        except BrokenPipeError:
-            closed_pipe()
-            context.exit(EXIT_OK)
-        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
-            raise
-        except Exception as error:  # a bug or an unexpected driver error: still one line
-            print_error(context, error, prefix=f"unexpected {type(error).__name__}: ")
-            context.exit(EXIT_FAILED)
-        context.exit(result if isinstance(result, int) else EXIT_OK)
-
-    return wrapper
+    if isinstance(error, BrokenPipeError):
+        return closed_pipe()
+    if isinstance(error, LunaDbError):
+        print_error(context, error)
+        return error.exit_code
+    print_error(context, error, prefix=f"unexpected {type(error).__name__}: ")
+    return EXIT_FAILED
 
 
 def closed_pipe() -> int:

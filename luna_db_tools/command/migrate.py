@@ -13,25 +13,27 @@ from dataclasses import dataclass, field
 from sqlalchemy import event
 from sqlalchemy import text as sa_text
 
-from ..analysis.data_loss import Loss, count_losses, refusal, step_destructions
 from ..config.settings import DbSettings
 from ..db import audit
 from ..db.connect import RetryPolicy, connect
 from ..db.lock import DEFAULT_LOCK_TIMEOUT
 from ..db.session import migration_session
+from ..db.statistics import index_build_progress
 from ..db.tool_tables import current_revisions
 from ..errors import BadInput, OperationFailed, first_line
+from ..reporter import Probe
 from ..runtime.environment import make_config
-from ..runtime.history import PlannedStep, check_revision_argument, describe, message, plan_steps, revision_after
+from ..runtime.history import check_revision_argument, describe, message, plan_steps, revision_after
 from ..runtime.index_build import drop_leftover_invalid_indexes
 from ..runtime.steps import Timeouts, run_step, set_session_timeouts
 from ..runtime.unfinished import part_applied_steps
 from ..schemas import load_models
 from .adopt import refuse_without_history
 from .common import Report, schema_of, silent
+from .data_loss import refusal, step_losses
 from .guards import check_plan
 
-__all__ = ["AppliedStep", "MigrationRun", "Timeouts", "downgrade", "plan", "upgrade"]
+__all__ = ["AppliedStep", "MigrationRun", "Timeouts", "downgrade", "upgrade"]
 
 
 @dataclass(frozen=True)
@@ -58,15 +60,15 @@ def upgrade(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     timeouts: Timeouts = Timeouts(),
     report: Report = silent,
-    ticker=None,
     allow_data_loss: bool = False,
 ) -> MigrationRun:
     """Migrate up to `revision`, one transaction per revision, reporting each.
 
-    `ticker` (a progress.StepTicker) hears when each step starts and ends.
+    `report` hears when each step starts and ends (`step_started`, with a probe
+    of an index build's rows on PostgreSQL, and `step_finished`).
     A revision that declares its upgrade destructive is guarded as a downgrade is.
     """
-    return _migrate(settings, revision, "upgrade", policy, lock_timeout, timeouts, report, ticker, allow_data_loss)
+    return _migrate(settings, revision, "upgrade", policy, lock_timeout, timeouts, report, allow_data_loss)
 
 
 def downgrade(
@@ -77,7 +79,6 @@ def downgrade(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     timeouts: Timeouts = Timeouts(),
     report: Report = silent,
-    ticker=None,
     allow_data_loss: bool = False,
 ) -> MigrationRun:
     """Migrate down to `revision` (`-1`, a revision id, or `base`).
@@ -85,30 +86,7 @@ def downgrade(
     Refuses (BadInput, exit 2) when it would destroy rows, naming each table
     and its row count, unless `allow_data_loss` (analysis/data_loss.py).
     """
-    return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report, ticker, allow_data_loss)
-
-
-def plan(settings: DbSettings, revision: str, direction: str) -> list[PlannedStep]:
-    """The revisions an upgrade or downgrade would run, in order (`--dry-run`)."""
-    return plan_with_losses(settings, revision, direction)[0]
-
-
-def plan_with_losses(settings: DbSettings, revision: str, direction: str) -> tuple[list[PlannedStep], list[Loss]]:
-    """`--dry-run`: the steps, and the rows they would destroy, counted now."""
-    schema = schema_of(settings)
-    check_revision_argument(schema, revision)
-    with connect(settings) as connection:
-        current = current_revisions(connection)
-        refuse_without_history(connection, current)
-        check_plan(schema, revision, direction, current)
-        steps = plan_steps(schema, revision, direction, current)
-        losses = _losses(connection, schema, steps)
-    return steps, losses
-
-
-def _losses(connection, schema: str, steps: list[PlannedStep]) -> list[Loss]:
-    destroyed = [d for step in steps for d in step_destructions(schema, step)]
-    return count_losses(connection, schema, destroyed) if destroyed else []
+    return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report, allow_data_loss)
 
 
 class _Progress:
@@ -145,7 +123,7 @@ class _Progress:
             self.committed = self.pending
 
 
-def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, report, ticker,
+def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, report: Report,
              allow_data_loss=False) -> MigrationRun:
 
     schema = schema_of(settings)
@@ -165,7 +143,7 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
         connection.commit()  # hand Alembic a connection outside a transaction
         steps = plan_steps(schema, revision, direction, start)
         # Counted under the lock, so the counts are the rows this run would destroy.
-        losses = _losses(connection, schema, steps)
+        losses = step_losses(connection, schema, steps)
         if losses and not allow_data_loss:
             raise refusal(direction, losses)
         for loss in losses:
@@ -177,10 +155,10 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
             schema, connection=connection, settings=settings, on_version_apply=progress.on_version_apply,
             retry_policy=policy, journal=journal, report=report, timeouts=timeouts,
         )
+        probe = index_build_probe(settings)
         for step in steps:
             progress.mark = time.monotonic()
-            if ticker is not None:
-                ticker.started(f"{'applying' if step.direction == 'up' else 'reverting'} {step.revision}")
+            report.step_started(f"{'applying' if step.direction == 'up' else 'reverting'} {step.revision}", probe)
             try:
                 run_step(config, connection, step, journal, (step.revision, step.direction) in part_applied,
                          timeouts, report)
@@ -190,11 +168,22 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
                     raise
                 raise _failure(settings, schema, direction, error, progress.committed or start, began) from error
             finally:
-                if ticker is not None:
-                    ticker.finished()
+                report.step_finished()
         run.reached = current_revisions(connection)
     report(f"{schema} is at revision {describe(run.reached)}")
     return run
+
+
+def index_build_probe(settings: DbSettings) -> Probe | None:
+    """Rows done of an index build, asked of PostgreSQL on a short connection of its own (None on Oracle)."""
+    if settings.db_type != "postgres":
+        return None
+
+    def probe() -> str | None:
+        with connect(settings, RetryPolicy(rounds=1)) as connection:
+            return index_build_progress(connection)
+
+    return probe
 
 
 def _index_names(schema: str) -> list[str]:
