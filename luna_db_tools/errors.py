@@ -1,13 +1,14 @@
 """The errors luna-db reports, and the exit code each one means.
 
-Every user-facing failure is one of these; `cli.py` turns it into one line on
-stderr and the exit code below (the contract in CLI.md). Messages never hold a
+Every user-facing failure is one of these; the CLI's one error handler
+(cli/output.report_error) turns it into one line on stderr and the exit code
+below, the exit-code contract scripts rely on. Messages never hold a
 password: whoever raises one formats DSNs with `settings.masked_dsn`.
 """
 
 from __future__ import annotations
 
-#: Exit codes of CLI.md, in one place.
+#: The exit codes, in one place.
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -27,7 +28,7 @@ class BadInput(LunaDbError):
 
 
 class DsnError(BadInput):
-    """A DSN that does not follow the grammar of CLI.md."""
+    """A DSN that does not follow the DSN grammar (config/dsn.py)."""
 
 
 class ConfigError(BadInput):

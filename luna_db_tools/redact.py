@@ -24,7 +24,7 @@ PASSWORD_KEYS = frozenset({"password", "sslpassword"})
 
 _secrets: set[str] = set()
 
-# The documented default password (CLI.md) is no secret, and hiding it would
+# The documented default password (README) is no secret, and hiding it would
 # blank out every "luna" in the output (luna_streams, the default user).
 _NOT_SECRET = frozenset({"luna"})
 

@@ -11,7 +11,7 @@ from .. import __version__
 from ..errors import EXIT_OK
 from ..redact import RedactingFilter
 from .json_output import wants_json
-from .output import Output, closed_pipe, complain, print_json_error, report_error
+from .output import Output, closed_pipe, complain, report_error, report_usage_error
 from .secrets import register_given_passwords
 
 log = logging.getLogger("luna_db_tools")
@@ -87,13 +87,7 @@ class LunaGroup(click.Group):
         except click.exceptions.Exit as done:
             code = done.exit_code
         except click.ClickException as error:
-            code = error.exit_code
-            line = error.format_message()
-            if isinstance(error, click.UsageError) and error.ctx is not None:
-                line += f" (see '{error.ctx.command_path} --help')"
-            if wants_json(args):
-                print_json_error(line, code)
-            complain("error", line)
+            code = report_usage_error(error, as_json=wants_json(args))
         except click.exceptions.Abort:
             complain("error", "interrupted")
             code = 130

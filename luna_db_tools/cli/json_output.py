@@ -1,4 +1,4 @@
-"""`--json`: one JSON document on stdout, whatever happened (CLI.md).
+"""`--json`: one JSON document on stdout, whatever happened.
 
 Every document leaves through `emit_json`, which runs it through the one
 redaction path (`redact.redact_document`) first.

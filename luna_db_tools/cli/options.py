@@ -15,7 +15,7 @@ from .option_checks import refuse_contradictions
 
 
 def database_options(function):
-    """The options of CLI.md's "Choosing the database", shared by every command that connects."""
+    """The options that choose the database, shared by every command that connects."""
     options = [
         click.option("--schema", type=click.Choice(SCHEMA_NAMES), help="Which model set and history; may be omitted when the database is luna_streams or luna_backport3. [env LUNA_DB_SCHEMA]"),
         click.option("--dsn", help="LUNA DSN: [scheme://][user[:password]@]host[:port][,host[:port]...][/database][?key=value...]. [env LUNA_DB_DSN]"),

@@ -2,8 +2,9 @@
 
 Every line and document the CLI prints passes through `redact` (redact.py):
 `Output.say`/`progress`/`result`, `emit_json`, `complain`; logging has
-RedactingFilter. `report_error` is the one place an error becomes its line,
-its JSON document under --json, and its exit code.
+RedactingFilter. `report_error` (and `report_usage_error` for a command line
+click could not parse) is where an error becomes its line, its JSON
+document under --json, and its exit code.
 """
 
 from __future__ import annotations
@@ -89,6 +90,20 @@ def report_error(context: click.Context, error: BaseException) -> int:
         return error.exit_code
     print_error(context, error, prefix=f"unexpected {type(error).__name__}: ")
     return EXIT_FAILED
+
+
+def report_usage_error(error: click.ClickException, as_json: bool) -> int:
+    """A command line click could not parse: one line naming the --help to read (and the JSON document); its exit code.
+
+    `as_json` comes from the raw arguments (json_output.wants_json): no option was parsed.
+    """
+    line = error.format_message()
+    if isinstance(error, click.UsageError) and error.ctx is not None:
+        line += f" (see '{error.ctx.command_path} --help')"
+    if as_json:
+        print_json_error(line, error.exit_code)
+    complain("error", line)
+    return error.exit_code
 
 
 def closed_pipe() -> int:
