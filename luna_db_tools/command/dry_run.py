@@ -1,7 +1,7 @@
 """`luna-db upgrade/downgrade --dry-run`: what a migration would do, over one read-only connection.
 
-The plan is the one a real run makes (runtime/history.plan_steps, after the
-same guards), and for each step: the locks its statements take on which
+The plan is the one a real run makes (command/migrate.read_plan: the same
+guards, then runtime/history.plan_steps), and for each step: the locks its statements take on which
 tables, with the rows involved estimated from the live statistics
 (analysis/impact.statement_impacts over the step's own offline SQL;
 PostgreSQL only), and the rows its destructions would take now
@@ -17,13 +17,11 @@ from ..analysis.impact import StatementImpact, statement_impacts
 from ..config.settings import DbSettings
 from ..db.connect import connect
 from ..db.statistics import row_estimates
-from ..db.tool_tables import current_revisions
-from ..runtime.history import PlannedStep, check_revision_argument, plan_steps, script_directory
+from ..runtime.history import PlannedStep, check_revision_argument, script_directory
 from ..runtime.offline import render_migration
-from .adopt import refuse_without_history
 from .common import schema_of
 from .data_loss import step_losses
-from .guards import check_plan
+from .migrate import read_plan
 
 
 @dataclass
@@ -53,10 +51,7 @@ def dry_run(settings: DbSettings, revision: str, direction: str) -> DryRun:
     schema = schema_of(settings)
     check_revision_argument(schema, revision)
     with connect(settings) as connection:
-        current = current_revisions(connection)
-        refuse_without_history(connection, current)
-        check_plan(schema, revision, direction, current)
-        steps = plan_steps(schema, revision, direction, current)
+        _, steps = read_plan(connection, schema, revision, direction)
         losses = step_losses(connection, schema, steps)
         impacts = _impacts(connection, schema, steps)
     return DryRun(settings.schema, direction, revision, steps, impacts, losses)

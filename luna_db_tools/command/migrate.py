@@ -23,7 +23,7 @@ from ..db.tool_tables import current_revisions
 from ..errors import BadInput, OperationFailed, first_line
 from ..reporter import Probe
 from ..runtime.environment import make_config
-from ..runtime.history import check_revision_argument, describe, message, plan_steps, revision_after
+from ..runtime.history import PlannedStep, check_revision_argument, describe, message, plan_steps, revision_after
 from ..runtime.index_build import drop_leftover_invalid_indexes
 from ..runtime.steps import Timeouts, run_step, set_session_timeouts
 from ..runtime.unfinished import part_applied_steps
@@ -89,6 +89,18 @@ def downgrade(
     return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report, allow_data_loss)
 
 
+def read_plan(connection, schema: str, revision: str, direction: str) -> tuple[list[str], list[PlannedStep]]:
+    """The revisions the database is at, and the steps from there to `revision`, after the guards (reads only).
+
+    A run and its --dry-run (command/dry_run.py) both plan through here, so
+    the dry run shows the very steps the run would take.
+    """
+    current = current_revisions(connection)
+    refuse_without_history(connection, current)
+    check_plan(schema, revision, direction, current)
+    return current, plan_steps(schema, revision, direction, current)
+
+
 class _Progress:
     """Alembic's `on_version_apply` hook and the commit listener of one run.
 
@@ -135,13 +147,10 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
     # Under the lock, the current revision is read afresh: a replica that
     # waited finds the work done and applies nothing twice.
     with migration_session(settings, policy, lock_timeout=lock_timeout, report=report) as connection:
-        start = current_revisions(connection)
-        refuse_without_history(connection, start)
-        check_plan(schema, revision, direction, start)  # before anything is written
+        start, steps = read_plan(connection, schema, revision, direction)  # before anything is written
         set_session_timeouts(connection, timeouts)
         audit.ensure_audit_table(connection)
         connection.commit()  # hand Alembic a connection outside a transaction
-        steps = plan_steps(schema, revision, direction, start)
         # Counted under the lock, so the counts are the rows this run would destroy.
         losses = step_losses(connection, schema, steps)
         if losses and not allow_data_loss:
