@@ -38,5 +38,18 @@ class Reporter:
         self.say(line)
 
 
+class AsProgress(Reporter):
+    """Another reporter, with every line sent as progress: for steps that only prepare a command's result."""
+
+    def __init__(self, reporter: Reporter):
+        self.reporter = reporter
+
+    def say(self, line: str) -> None:
+        self.reporter.progress(line)
+
+    def progress(self, line: str) -> None:
+        self.reporter.progress(line)
+
+
 #: The reporter of a command nobody listens to.
 SILENT = Reporter()

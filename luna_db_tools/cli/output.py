@@ -12,17 +12,23 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import EXIT_FAILED, EXIT_OK, LunaDbError, first_line
 from ..redact import redact
-from ..reporter import Probe, Reporter
 from .json_output import emit_json, error_document
 
+if TYPE_CHECKING:
+    from ..reporter import Probe, Reporter
 
-class Output(Reporter):
-    """Where a command's lines go: the Reporter the CLI hands every command.
+
+class Output:
+    """Where a command's lines go: the Reporter (reporter.py) the CLI hands every command.
+
+    It has the Reporter's methods without importing it, so that `--help`
+    loads one module less.
 
     Results on stdout; with --json, stdout carries only the JSON document, so
     the human lines move to stderr. Progress (waiting, retries, steps under
@@ -61,20 +67,14 @@ class Output(Reporter):
         if self._ticker is not None:
             self._ticker.finished()
 
+    def __call__(self, line: str) -> None:
+        self.say(line)
+
     def as_progress(self) -> Reporter:
         """This output with every line sent as progress (stderr): for steps that only prepare a result."""
-        return _AsProgress(self)
+        from ..reporter import AsProgress
 
-
-class _AsProgress(Reporter):
-    def __init__(self, out: Output):
-        self.out = out
-
-    def say(self, line: str) -> None:
-        self.out.progress(line)
-
-    def progress(self, line: str) -> None:
-        self.out.progress(line)
+        return AsProgress(self)
 
 
 def report_error(context: click.Context, error: BaseException) -> int:
