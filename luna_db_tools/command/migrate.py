@@ -84,7 +84,7 @@ def downgrade(
     """Migrate down to `revision` (`-1`, a revision id, or `base`).
 
     Refuses (BadInput, exit 2) when it would destroy rows, naming each table
-    and its row count, unless `allow_data_loss` (analysis/data_loss.py).
+    and its row count, unless `allow_data_loss` (command/data_loss.py).
     """
     return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report, allow_data_loss)
 
@@ -101,7 +101,7 @@ def read_plan(connection, schema: str, revision: str, direction: str) -> tuple[l
     return current, plan_steps(schema, revision, direction, current)
 
 
-class _Progress:
+class _StepRecorder:
     """Alembic's `on_version_apply` hook and the commit listener of one run.
 
     It records each step as it completes, and the revision reached by the
@@ -142,7 +142,7 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
     check_revision_argument(schema, revision)
     run = MigrationRun()
     began = time.monotonic()
-    progress = _Progress(run, report)
+    recorder = _StepRecorder(run, report)
     journal = audit.Journal()
     # Under the lock, the current revision is read afresh: a replica that
     # waited finds the work done and applies nothing twice.
@@ -159,14 +159,14 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
             report(f"data loss accepted (--allow-data-loss): {loss.describe()}")
         drop_leftover_invalid_indexes(connection, _index_names(schema), report)
         part_applied = part_applied_steps(connection)
-        event.listen(connection, "commit", progress.on_commit)
+        event.listen(connection, "commit", recorder.on_commit)
         config = make_config(
-            schema, connection=connection, settings=settings, on_version_apply=progress.on_version_apply,
+            schema, connection=connection, settings=settings, on_version_apply=recorder.on_version_apply,
             retry_policy=policy, journal=journal, report=report, timeouts=timeouts,
         )
         probe = index_build_probe(settings)
         for step in steps:
-            progress.mark = time.monotonic()
+            recorder.mark = time.monotonic()
             report.step_started(f"{'applying' if step.direction == 'up' else 'reverting'} {step.revision}", probe)
             try:
                 run_step(config, connection, step, journal, (step.revision, step.direction) in part_applied,
@@ -175,7 +175,7 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
                 journal.fail(connection, error)
                 if isinstance(error, BadInput):
                     raise
-                raise _failure(settings, schema, direction, error, progress.committed or start, began) from error
+                raise _failure(settings, schema, direction, error, recorder.committed or start, began) from error
             finally:
                 report.step_finished()
         run.reached = current_revisions(connection)
