@@ -1,7 +1,8 @@
 """The errors luna-db reports, and the exit code each one means.
 
-Every user-facing failure is one of these; `cli.py` turns it into one line on
-stderr and the exit code below (README, "Exit codes"). Messages never hold a
+Every user-facing failure is one of these; the CLI's one error handler
+(cli/output.report_error) turns it into one line on stderr and the exit code
+below, the exit-code contract scripts rely on. Messages never hold a
 password: whoever raises one formats DSNs with `settings.masked_dsn`.
 """
 
@@ -27,7 +28,7 @@ class BadInput(LunaDbError):
 
 
 class DsnError(BadInput):
-    """A DSN that does not follow LUNA's DSN grammar (config/dsn.py)."""
+    """A DSN that does not follow the DSN grammar (config/dsn.py)."""
 
 
 class ConfigError(BadInput):

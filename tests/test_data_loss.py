@@ -9,7 +9,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from luna_db_tools.analysis.data_loss import Destruction, count_losses, destructions_in_sql
+from luna_db_tools.analysis.data_loss import Destruction, destructions_in_sql
+from luna_db_tools.command.data_loss import count_losses
 from tests.clirunner import invoke
 from tests.pghelpers import fetch_all
 

@@ -26,9 +26,9 @@ from luna_db_tools.analysis.lint import (
     lint_revision,
     lint_sql,
 )
-from luna_db_tools.analysis.lint_report import render_json, render_sarif, render_text
 from luna_db_tools.analysis.sqltext import split_statements
 from luna_db_tools.analysis.squawk import EXCLUDED_RULES
+from luna_db_tools.cli.lint_report import render_json, render_sarif, render_text
 from luna_db_tools.command.lint import lint_files
 from luna_db_tools.errors import BadInput
 from luna_db_tools.runtime import offline as commands

@@ -1,4 +1,4 @@
-"""The data-loss guard: what a step would destroy, and how many rows that is, counted live.
+"""The data-loss guard: what a step would destroy, found in its declaration or its SQL.
 
 A downgrade that drops a table or a column holding rows, or deletes rows,
 refuses (exit 2) naming each table and its row count, unless
@@ -16,7 +16,7 @@ What a step destroys comes from, in order:
    table whose rows an earlier UPDATE or INSERT of the same step read back,
    as b0002's downgrade does with account_credentials_tmp.)
 
-Rows are counted on the live database before the run: a table's rows (minus
+Rows are counted (command/data_loss.py) on the live database before the run: a table's rows (minus
 the primal rows `create` itself inserts, which are no one's data), a
 column's non-NULL values, a DELETE's matching rows. `--dry-run` shows the
 counts, `--sql` the destructions as comments (no server, no counts).
@@ -26,13 +26,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-
-import sqlalchemy as sa
-from sqlalchemy import text
 
 from ..db.tool_tables import TOOL_TABLES
-from ..errors import BadInput
 
 _NAME = r'"?([A-Za-z_][A-Za-z0-9_$]*)"?'
 _PATTERNS = (
@@ -126,80 +121,6 @@ def declared(revision: str, direction: str, module) -> list[Destruction] | None:
         else:
             result.append(Destruction(revision, direction, kind, name))
     return result
-
-
-def step_destructions(schema: str, step) -> list[Destruction]:
-    """What one planned step (runtime.history.PlannedStep) destroys."""
-    return list(_step_destructions(schema, step.revision, step.direction, step.target))
-
-
-@lru_cache(maxsize=None)
-def _step_destructions(schema: str, revision: str, direction: str, target: str) -> tuple[Destruction, ...]:
-    from ..runtime.history import script_directory
-    from ..runtime.offline import render_migration
-
-    module = script_directory(schema).get_revision(revision).module
-    given = declared(revision, direction, module)
-    if given is not None:
-        return tuple(given)
-    if direction == "up":
-        return ()  # an upgrade destroys nothing unless its revision says so
-    sql = render_migration(schema, "postgres", f"{revision}:{target}", "downgrade")
-    return tuple(destructions_in_sql(revision, direction, sql))
-
-
-def count_losses(connection, schema: str, destructions: list[Destruction]) -> list[Loss]:
-    """The destructions that would take rows now, with their row counts (read-only)."""
-    from ..schemas import load_models
-
-    primal = {table.name: rows for table, rows in load_models(schema).PRIMAL_ROWS}
-    inspector = sa.inspect(connection)
-    tables = set(inspector.get_table_names())
-    losses = []
-    for destruction in destructions:
-        if destruction.table not in tables:
-            continue
-        rows = _count(connection, inspector, destruction, primal.get(destruction.table, []))
-        if rows:
-            losses.append(Loss(destruction, rows))
-    if connection.in_transaction():
-        connection.rollback()
-    return losses
-
-
-def _count(connection, inspector, destruction: Destruction, primal_rows: list[dict]) -> int:
-    preparer = connection.dialect.identifier_preparer
-    table = preparer.quote(destruction.table)
-    if destruction.kind == "column":
-        columns = {c["name"] for c in inspector.get_columns(destruction.table)}
-        if destruction.column not in columns:
-            return 0
-        column = preparer.quote(destruction.column)
-        return connection.execute(text(f"SELECT count(*) FROM {table} WHERE {column} IS NOT NULL")).scalar()
-    if destruction.kind == "rows" and destruction.where:
-        # The revision's own condition, counted in a read-only query.
-        return connection.execute(text(f"SELECT count(*) FROM {table} WHERE {destruction.where}")).scalar()
-    total = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
-    return max(total - _primal_present(connection, destruction.table, primal_rows), 0)
-
-
-def _primal_present(connection, table_name: str, rows: list[dict]) -> int:
-    """How many of the rows `create` inserts into this table are there, unchanged."""
-    present = 0
-    for row in rows:
-        table = sa.table(table_name, *(sa.column(key) for key in row))
-        condition = sa.and_(*(table.c[key] == value for key, value in row.items()))
-        present += connection.execute(sa.select(sa.func.count()).select_from(table).where(condition)).scalar()
-    return present
-
-
-def refusal(direction: str, losses: list[Loss]) -> BadInput:
-    """The exit-2 error: each table and its row count, and how to accept it."""
-    listed = "; ".join(loss.describe() for loss in losses)
-    return BadInput(
-        f"refusing to {direction}: it would destroy data ({listed}); "
-        "back it up first, or rerun with --allow-data-loss to accept the loss"
-    )
 
 
 def sql_comments(destructions: list[Destruction]) -> str:

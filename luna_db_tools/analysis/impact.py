@@ -3,8 +3,9 @@
 For every statement of a step's offline SQL (runtime/offline.render_migration,
 the very SQL the step runs): the lock it takes on which table
 (analysis/locks.py), whether it only touches the catalog, moves rows, scans
-or rewrites the table, and how many rows, estimated from the live
-database's statistics (pg_class.reltuples; no table is read). A statement
+or rewrites the table, and how many rows, estimated from the row estimates
+it is given (the live database's pg_class.reltuples, read by
+command/dry_run.py; no table is read). A statement
 that moves rows while its transaction holds a lock that blocks writers is
 the stall an operator must see first: "s0003: SHARE ROW EXCLUSIVE on stream
 while 200k rows are copied".
@@ -13,8 +14,6 @@ while 200k rows are copied".
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-
-import sqlalchemy as sa
 
 from .locks import BLOCKS_WRITERS, CATALOG, MOVES, READS, REWRITES, SCANS, StatementLocks, statement_locks
 from .sqltext import PG_CREATE_TABLE, bare, split_statements
@@ -42,15 +41,6 @@ class StatementImpact:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def row_estimates(connection) -> dict[str, int | None]:
-    """reltuples of every table, view and materialized view in the search path (None: never analysed)."""
-    rows = connection.execute(sa.text(
-        "SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname = ANY (current_schemas(false))"
-    )).all()
-    return {name: (None if tuples < 0 else int(tuples)) for name, tuples in rows}
 
 
 def statement_impacts(revision: str, sql: str, estimates: dict[str, int | None]) -> list[StatementImpact]:
@@ -148,27 +138,3 @@ def _first_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip() and not line.strip().startswith("--")]
     line = lines[0] if lines else ""
     return line if len(line) <= 100 else line[:97] + "..."
-
-
-def plan_impact(settings, schema: str, steps) -> dict[str, list[StatementImpact]]:
-    """Each planned step's impact on the live database of `settings` (PostgreSQL; {} for Oracle)."""
-    from ..db.connect import connect
-    from ..runtime.history import script_directory
-    from ..runtime.offline import render_migration
-
-    if not steps:
-        return {}
-    with connect(settings) as connection:
-        if connection.dialect.name != "postgresql":
-            return {}
-        estimates = row_estimates(connection)
-    script = script_directory(schema)
-    impacts: dict[str, list[StatementImpact]] = {}
-    for step in steps:
-        if step.direction == "up":
-            below = script.get_revision(step.revision).down_revision or "base"
-            sql = render_migration(schema, "postgres", f"{below}:{step.revision}", "upgrade")
-        else:
-            sql = render_migration(schema, "postgres", f"{step.revision}:{step.target}", "downgrade")
-        impacts[step.revision] = statement_impacts(step.revision, sql, estimates)
-    return impacts

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..errors import EXIT_FAILED, EXIT_OK
 from .group import main
+from .json_output import emit_json
 from .options import connection_options, database_options, lock_option, retry_policy, settings_from
-from .output import reported
+from .output import Output
 
 
 @main.command()
@@ -18,20 +17,17 @@ from .output import reported
 @click.option("--revision", help="Adopt as REVISION, and only if the database matches it.")
 @click.option("--force", is_flag=True, help="Stamp the nearest revision even if it differs; the audit keeps the differences.")
 @click.option("--dry-run", is_flag=True, help="Say which revision and which renames; change nothing.")
-@click.option("--json", "json_output", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-@reported
-def adopt(out, revision, force, dry_run, json_output, lock_timeout, **kwargs):
+def adopt(out: Output, revision, force, dry_run, lock_timeout, **kwargs):
     """Find the revision a database without migration history matches, rename its
     constraints and indexes to the models' names and stamp it; exit 1 when none matches."""
     from ..command.adopt import adopt as adopt_database
 
     settings = settings_from(connection_options(kwargs))
     result = adopt_database(settings, revision=revision, force=force, dry_run=dry_run,
-                            policy=retry_policy(kwargs), lock_timeout=lock_timeout,
-                            report=out.progress if json_output else out.say)
-    if json_output:
-        click.echo(json.dumps(result.as_dict(), indent=2))
+                            policy=retry_policy(kwargs), lock_timeout=lock_timeout, report=out)
+    if out.json:
+        emit_json(result.as_dict())
         return EXIT_OK if result.ok else EXIT_FAILED
     say = out.say
     say(result.reason)
@@ -39,7 +35,7 @@ def adopt(out, revision, force, dry_run, json_output, lock_timeout, **kwargs):
         say(f"{'would rename' if result.dry_run or not result.stamped else 'renamed'} "
             f"{rename.kind} {rename.table}.{rename.live} to {rename.model}")
     for difference in result.differences:
-        click.echo(f"  {difference}")
+        out.result(f"  {difference}")
     if result.stamped:
         say(f"adopted {result.schema} at {result.revision}" + (" (forced)" if not result.exact else ""))
     elif result.ok:

@@ -9,18 +9,16 @@ from ..errors import EXIT_FAILED, EXIT_OK
 from .group import main
 from .json_output import emit_json
 from .options import connection_options, database_options, retry_policy, settings_from
-from .output import reported
+from .output import Output
 
 
 @main.command()
 @database_options
-@click.option("--json", "json_output", is_flag=True, help="Print every finding as JSON.")
 @click.option("--migrations-dir", type=click.Path(file_okay=False, exists=True), help="Check another copy of the Alembic environment (default: the project's own).")
 @click.option("--create-database", is_flag=True, help="PostgreSQL: first create the scratch database when it does not exist.")
 @click.option("--junit", "junit_file", type=click.Path(dir_okay=False, writable=True), help="Also write the report as JUnit XML (one test case per check and revision) for CI pages.")
 @click.pass_obj
-@reported
-def check(out, json_output, migrations_dir, create_database, junit_file, **kwargs):
+def check(out: Output, migrations_dir, create_database, junit_file, **kwargs):
     """CI migration checks on an empty scratch database; exit 1 on any finding."""
     from ..command.check import run_checks
     from ..command.create import ensure_database
@@ -28,7 +26,7 @@ def check(out, json_output, migrations_dir, create_database, junit_file, **kwarg
     settings = settings_from(connection_options(kwargs))
     policy = retry_policy(kwargs)
     if create_database:
-        ensure_database(settings, policy, out.progress)
+        ensure_database(settings, policy, out.as_progress())
     result = run_checks(settings, migrations_dir=migrations_dir, policy=policy)
     if junit_file:
         from pathlib import Path
@@ -36,13 +34,13 @@ def check(out, json_output, migrations_dir, create_database, junit_file, **kwarg
         from .junit import junit_xml
 
         Path(junit_file).write_text(junit_xml(result), encoding="utf-8")
-    if json_output:
+    if out.json:
         emit_json(result.as_dict())
     else:
         for finding in result.findings:
-            click.echo(str(finding))
+            out.result(str(finding))
         accepted = len(result.findings) - len(result.failures)
-        click.echo(
+        out.result(
             f"{result.schema}: {len(result.failures)} finding(s), {accepted} accepted; "
             f"checks: {', '.join(result.checks_run)}"
         )
@@ -54,7 +52,6 @@ def check(out, json_output, migrations_dir, create_database, junit_file, **kwarg
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="File to write; its suffix picks the format: .svg, .png, .dot or .gv.")
 @click.pass_obj
-@reported
 def diagram(out, schema, output):
     """Draw the schema's tables, columns and foreign keys (Graphviz) from the models."""
     from ..command.diagram import write_diagram
@@ -71,13 +68,20 @@ def diagram(out, schema, output):
               help="The SQL dialect of the files.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
               help="text (file:line: rule: message), json, or SARIF 2.1.0 for code-scanning UIs.")
-@click.option("--json", "json_output", is_flag=True, help="Same as --format json.")
-@reported
-def lint(files, dialect, output_format, json_output):
-    """Lint SQL FILES (- for stdin) for statements that lock or rewrite a busy table; exit 1 on a finding."""
-    from ..analysis.lint_report import render
+@click.pass_obj
+def lint(out: Output, files, dialect, output_format):
+    """Lint SQL FILES (- for stdin) for statements that lock or rewrite a busy table; exit 1 on a finding.
+
+    --json is --format json.
+    """
     from ..command.lint import lint_files
+    from .lint_report import document
 
     report = lint_files(files, dialect)
-    click.echo(render(report, "json" if json_output else output_format), nl=False)
+    output_format = "json" if out.json else output_format
+    if output_format == "text":
+        for finding in report.findings:
+            out.result(str(finding))
+    else:
+        emit_json(document(report, output_format))
     return report.exit_code

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from .group import LunaGroup, main
+from .json_output import emit_json
 from .options import connection_options, database_options, lock_option, retry_policy, settings_from
-from .output import Output, reported
+from .output import Output
 
 
 @main.group(cls=LunaGroup)
@@ -21,17 +20,14 @@ def credentials():
 @database_options
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
               help="JSON lines or CSV of account_id, email, organization_name, password (the hash as stored).")
-@click.option("--json", "json_output", is_flag=True, help="Print what was exported as JSON.")
 @click.pass_obj
-@reported
-def export_command(out: Output, file, fmt, json_output, **kwargs):
+def export_command(out: Output, file, fmt, **kwargs):
     """Write the kept credentials to a new, owner-only FILE and mark them exported."""
     from ..command.credentials import export_credentials
 
     export = export_credentials(settings_from(connection_options(kwargs)), file, fmt, policy=retry_policy(kwargs))
-    if json_output:
-        click.echo(json.dumps({"path": export.path, "format": export.format, "accounts": export.accounts,
-                               "sha256": export.sha256}, indent=2))
+    if out.json:
+        emit_json({"path": export.path, "format": export.format, "accounts": export.accounts, "sha256": export.sha256})
     else:
         out.say(f"exported {export.accounts} account(s) to {export.path} ({export.format}, sha256 {export.sha256[:12]})")
 
@@ -40,17 +36,14 @@ def export_command(out: Output, file, fmt, json_output, **kwargs):
 @database_options
 @lock_option
 @click.option("--force", is_flag=True, help="Remove even rows never exported (their credentials are lost).")
-@click.option("--json", "json_output", is_flag=True, help="Print what was removed as JSON.")
 @click.pass_obj
-@reported
-def remove_command(out: Output, force, lock_timeout, json_output, **kwargs):
+def remove_command(out: Output, force, lock_timeout, **kwargs):
     """Drop the kept credentials table (LUNA's --remove_tmp_tables step); refused while a row was never exported."""
     from ..command.credentials import remove_credentials
 
     removal = remove_credentials(settings_from(connection_options(kwargs)), force=force,
                                  policy=retry_policy(kwargs), lock_timeout=lock_timeout)
-    if json_output:
-        click.echo(json.dumps({"table": removal.table, "accounts": removal.accounts,
-                               "not_exported": removal.not_exported}, indent=2))
+    if out.json:
+        emit_json({"table": removal.table, "accounts": removal.accounts, "not_exported": removal.not_exported})
     else:
         out.say(f"removed {removal.table} ({removal.accounts} account(s), {removal.not_exported} never exported)")

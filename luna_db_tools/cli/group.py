@@ -1,4 +1,4 @@
-"""The `luna-db` command group: global options, logging, and the Output every command writes to."""
+"""The `luna-db` command group: global options, logging, the Output every command writes to, and the one error handler."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .. import __version__
 from ..errors import EXIT_OK
 from ..redact import RedactingFilter
 from .json_output import wants_json
-from .output import Output, closed_pipe, complain, print_json_error
+from .output import Output, closed_pipe, complain, report_error, report_usage_error
 from .secrets import register_given_passwords
 
 log = logging.getLogger("luna_db_tools")
@@ -37,30 +37,44 @@ def _set_json(context, _param, value):
         context.find_root().obj.json = True
 
 
-def _global_options_after_the_command() -> list[click.Option]:
-    """-q, -v and --traceback after the command name too; hidden to keep --help short."""
+JSON_HELP = "Print one JSON document on stdout (errors too)."
+
+
+def _options_of_every_command() -> list[click.Option]:
+    """-q, -v and --traceback after the command name too (hidden to keep --help short), and --json.
+
+    A command reads them from its Output (`out.quiet`, `out.json`), never as parameters.
+    """
     return [
         click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, hidden=True, callback=_set_quiet),
         click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, hidden=True, callback=_set_verbose),
         click.Option(["--traceback"], is_flag=True, expose_value=False, hidden=True, callback=_set_traceback),
+        click.Option(["--json"], is_flag=True, expose_value=False, callback=_set_json, help=JSON_HELP),
     ]
 
 
 class LunaGroup(click.Group):
     """click's Group, plus: every command takes the global options and --json,
-    usage errors are one line (JSON under --json), and a closed pipe ends quietly."""
+    an error is one line and its exit code (JSON under --json), and a closed pipe ends quietly."""
 
     def add_command(self, cmd, name=None):
         taken = {opt for param in cmd.params for opt in getattr(param, "opts", [])}
-        cmd.params += [option for option in _global_options_after_the_command() if option.opts[0] not in taken]
-        if "--json" not in taken:
-            # Commands that print JSON on their own declare --json (json_output);
-            # the others read Output.json, which this option sets.
-            cmd.params.append(click.Option(
-                ["--json"], is_flag=True, expose_value=False, callback=_set_json,
-                help="Print one JSON document on stdout (errors too).",
-            ))
+        cmd.params += [option for option in _options_of_every_command() if option.opts[0] not in taken]
         super().add_command(cmd, name)
+
+    def invoke(self, ctx):
+        """Run the command; the top group turns what it raises into one line and an exit code.
+
+        A command returns its exit code (an int) or None for success.
+        """
+        if ctx.parent is not None:  # a sub-group (credentials): its root reports
+            return super().invoke(ctx)
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            return report_error(ctx, error)
 
     def main(self, args=None, prog_name=None, **extra):
         args = list(sys.argv[1:] if args is None else args)
@@ -73,13 +87,7 @@ class LunaGroup(click.Group):
         except click.exceptions.Exit as done:
             code = done.exit_code
         except click.ClickException as error:
-            code = error.exit_code
-            line = error.format_message()
-            if isinstance(error, click.UsageError) and error.ctx is not None:
-                line += f" (see '{error.ctx.command_path} --help')"
-            if wants_json(args):
-                print_json_error(line, code)
-            complain("error", line)
+            code = report_usage_error(error, as_json=wants_json(args))
         except click.exceptions.Abort:
             complain("error", "interrupted")
             code = 130
@@ -108,10 +116,11 @@ def verbose_logging() -> None:
 @click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")
 @click.option("-v", "--verbose", is_flag=True, help="Log the SQL statements sent (passwords hidden).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
+@click.option("--json", "json_output", is_flag=True, help=JSON_HELP)
 @click.pass_context
-def main(context, traceback, verbose, quiet):
+def main(context, traceback, verbose, quiet, json_output):
     """Create, migrate and check the databases of LUNA Streams and Backport 3."""
-    context.obj = Output(quiet)
+    context.obj = Output(quiet, json_output)
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))

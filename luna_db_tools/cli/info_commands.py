@@ -9,18 +9,17 @@ from ..errors import EXIT_FAILED, EXIT_OK
 from .group import main
 from .json_output import emit_json
 from .options import connection_options, database_options, retry_policy, settings_from
-from .output import complain, reported
+from .output import complain
 from .render import dsn_lines, history_lines, status_lines
 
 
 @main.command()
 @database_options
 @click.pass_obj
-@reported
 def current(out, **kwargs):
     """Show the database's current revision."""
+    from ..command.scripts import heads
     from ..command.status import current as current_revisions
-    from ..runtime.history import heads
 
     settings = settings_from(connection_options(kwargs))
     revisions = current_revisions(settings, policy=retry_policy(kwargs))
@@ -37,19 +36,17 @@ def current(out, **kwargs):
 
 @main.command()
 @database_options
-@click.option("--json", "json_output", is_flag=True, help="Revisions as JSON, oldest first.")
 @click.option("--audit", is_flag=True, help="Also show the database's audit trail (connects).")
 @click.pass_obj
-@reported
-def history(out, json_output, audit, **kwargs):
-    """List the schema's revisions (text: newest first, like Alembic)."""
+def history(out, audit, **kwargs):
+    """List the schema's revisions (text: newest first, like Alembic; JSON: oldest first)."""
+    from ..command.scripts import history as revisions_of
     from ..command.status import audit_trail
-    from ..runtime.history import history as revisions_of
 
     options = connection_options(kwargs)
     revisions = revisions_of(resolve_schema(options))
     trail = audit_trail(settings_from(options), policy=retry_policy(kwargs)) if audit else None
-    if json_output:
+    if out.json:
         emit_json(revisions if trail is None else {"revisions": revisions, "audit": trail})
         return
     for line in history_lines(revisions, trail):
@@ -59,10 +56,9 @@ def history(out, json_output, audit, **kwargs):
 @main.command()
 @click.option("--schema", type=click.Choice(SCHEMA_NAMES), help="[env LUNA_DB_SCHEMA]")
 @click.pass_obj
-@reported
 def heads(out, schema):
     """Show the head revision(s) of the schema's history."""
-    from ..runtime.history import heads as heads_of
+    from ..command.scripts import heads as heads_of
 
     chosen = resolve_schema(ConnectionOptions(schema=schema))
     found = heads_of(chosen)
@@ -75,15 +71,13 @@ def heads(out, schema):
 
 @main.command()
 @database_options
-@click.option("--json", "json_output", is_flag=True, help="Print the status as JSON.")
 @click.pass_obj
-@reported
-def status(out, json_output, **kwargs):
+def status(out, **kwargs):
     """Current revision, heads and pending migrations; exit 1 when behind."""
     from ..command.status import status as status_of
 
     report = status_of(settings_from(connection_options(kwargs)), policy=retry_policy(kwargs))
-    if json_output:
+    if out.json:
         emit_json(report.as_dict())
     else:
         for line in status_lines(report):
@@ -105,14 +99,12 @@ def status(out, json_output, **kwargs):
 
 @main.command()
 @database_options
-@click.option("--json", "json_output", is_flag=True, help="Print the connection as JSON.")
 @click.pass_obj
-@reported
-def dsn(out, json_output, **kwargs):
+def dsn(out, **kwargs):
     """Show the resolved connection (hosts, session attributes), password hidden."""
     kwargs.pop("connect_retries"), kwargs.pop("retry_delay")
     described = settings_from(connection_options(kwargs)).describe()
-    if json_output:
+    if out.json:
         emit_json(described)
         return
     for line in dsn_lines(described):

@@ -32,7 +32,7 @@ def refuse_contradictions(options: ConnectionOptions, environ: Mapping[str, str]
     hosts = parse_dsn(text).hosts
     if not hosts:
         return
-    # What the DSN states wins (config/settings.py). An option that silently loses is a
+    # What the DSN states wins. An option that silently loses is a
     # runbook bug waiting to happen, so say so instead of ignoring it.
     if options.db_host is not None:
         raise BadInput(

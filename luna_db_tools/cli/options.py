@@ -15,7 +15,7 @@ from .option_checks import refuse_contradictions
 
 
 def database_options(function):
-    """The options that choose the database (README, "Choosing the database"), shared by every command that connects."""
+    """The options that choose the database, shared by every command that connects."""
     options = [
         click.option("--schema", type=click.Choice(SCHEMA_NAMES), help="Which model set and history; may be omitted when the database is luna_streams or luna_backport3. [env LUNA_DB_SCHEMA]"),
         click.option("--dsn", help="LUNA DSN: [scheme://][user[:password]@]host[:port][,host[:port]...][/database][?key=value...]. [env LUNA_DB_DSN]"),
@@ -59,7 +59,7 @@ def timeout_options(function):
 
 
 def timeouts(kwargs: dict):
-    from ..runtime.steps import Timeouts
+    from ..command.migrate import Timeouts
 
     return Timeouts(lock=kwargs.pop("db_lock_timeout"), statement=kwargs.pop("db_statement_timeout"),
                     index_wait=kwargs.pop("index_wait_timeout"))
@@ -97,6 +97,6 @@ def settings_from(options: ConnectionOptions):
 
 
 def retry_policy(kwargs: dict):
-    from ..db.connect import RetryPolicy
+    from ..command.common import RetryPolicy
 
     return RetryPolicy(rounds=kwargs.pop("connect_retries"), delay=kwargs.pop("retry_delay"))

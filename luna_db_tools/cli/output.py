@@ -1,15 +1,18 @@
 """How the CLI speaks: results on stdout, progress on stderr, errors as one line and an exit code.
 
 Every line and document the CLI prints passes through `redact` (redact.py):
-`Output.say`/`progress`, `emit_json`, `complain`; logging has RedactingFilter.
+`Output.say`/`progress`/`result`, `emit_json`, `complain`; logging has
+RedactingFilter. `report_error` (and `report_usage_error` for a command line
+click could not parse) is where an error becomes its line, its JSON
+document under --json, and its exit code.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import traceback
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,20 +20,29 @@ from ..errors import EXIT_FAILED, EXIT_OK, LunaDbError, first_line
 from ..redact import redact
 from .json_output import emit_json, error_document
 
+if TYPE_CHECKING:
+    from ..reporter import Probe, Reporter
+
 
 class Output:
-    """Where a command's lines go.
+    """Where a command's lines go: the Reporter (reporter.py) the CLI hands every command.
+
+    It has the Reporter's methods without importing it, so that `--help`
+    loads one module less.
 
     Results on stdout; with --json, stdout carries only the JSON document, so
     the human lines move to stderr. Progress (waiting, retries, steps under
-    --json) always on stderr. --quiet drops all but results and errors.
+    --json) always on stderr. --quiet drops all but results and errors, and
+    the ticker of a long step (on a terminal only).
     """
 
     def __init__(self, quiet: bool, json_mode: bool = False):
         self.quiet = quiet
         self.json = json_mode
+        self._ticker = None
 
     def say(self, line: str) -> None:
+        self.step_finished()  # a ticker's line goes before the step's own
         if not self.quiet:
             click.echo(redact(line), err=self.json)
 
@@ -42,38 +54,56 @@ class Output:
         """A result line (not dropped by --quiet); stderr under --json."""
         click.echo(redact(line), err=self.json)
 
+    def step_started(self, label: str, probe: Probe | None = None) -> None:
+        if self.quiet:
+            return
+        if self._ticker is None:
+            from .progress import StepTicker
+
+            self._ticker = StepTicker(sys.stderr)
+        self._ticker.started(label, probe)
+
+    def step_finished(self) -> None:
+        if self._ticker is not None:
+            self._ticker.finished()
+
     def __call__(self, line: str) -> None:
         self.say(line)
 
+    def as_progress(self) -> Reporter:
+        """This output with every line sent as progress (stderr): for steps that only prepare a result."""
+        from ..reporter import AsProgress
 
-def reported(function):
-    """Turn LunaDbError into one line on stderr and its exit code; tracebacks only on request.
+        return AsProgress(self)
 
-    Under --json the error is also stdout's one document: {"error": ..., "exit_code": ...}.
+
+def report_error(context: click.Context, error: BaseException) -> int:
+    """An error out of a command: one line on stderr (and the JSON document under --json); its exit code.
+
+    LunaDbError says its own message; anything else (a bug, an unexpected
+    driver error) is still one line, its first. Tracebacks only with --traceback.
     """
+    if isinstance(error, BrokenPipeError):
+        return closed_pipe()
+    if isinstance(error, LunaDbError):
+        print_error(context, error)
+        return error.exit_code
+    print_error(context, error, prefix=f"unexpected {type(error).__name__}: ")
+    return EXIT_FAILED
 
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        context = click.get_current_context()
-        out = context.find_object(Output)
-        if out is not None and context.params.get("json_output"):
-            out.json = True
-        try:
-            result = function(*args, **kwargs)
-        except LunaDbError as error:
-            print_error(context, error)
-            context.exit(error.exit_code)
-        except BrokenPipeError:
-            closed_pipe()
-            context.exit(EXIT_OK)
-        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
-            raise
-        except Exception as error:  # a bug or an unexpected driver error: still one line
-            print_error(context, error, prefix=f"unexpected {type(error).__name__}: ")
-            context.exit(EXIT_FAILED)
-        context.exit(result if isinstance(result, int) else EXIT_OK)
 
-    return wrapper
+def report_usage_error(error: click.ClickException, as_json: bool) -> int:
+    """A command line click could not parse: one line naming the --help to read (and the JSON document); its exit code.
+
+    `as_json` comes from the raw arguments (json_output.wants_json): no option was parsed.
+    """
+    line = error.format_message()
+    if isinstance(error, click.UsageError) and error.ctx is not None:
+        line += f" (see '{error.ctx.command_path} --help')"
+    if as_json:
+        print_json_error(line, error.exit_code)
+    complain("error", line)
+    return error.exit_code
 
 
 def closed_pipe() -> int:

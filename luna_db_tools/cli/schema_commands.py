@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from ..config.settings import resolve_db_type, resolve_schema
@@ -19,7 +17,7 @@ from .options import (
     timeout_options,
     timeouts,
 )
-from .output import Output, reported
+from .output import Output
 
 allow_data_loss_option = click.option(
     "--allow-data-loss", is_flag=True,
@@ -33,23 +31,22 @@ allow_data_loss_option = click.option(
 @click.option("--create-database", is_flag=True, help="PostgreSQL: first create the database when it does not exist.")
 @click.option("--sql", is_flag=True, help="Print the DDL for --db-type instead of connecting.")
 @click.pass_obj
-@reported
 def create(out: Output, create_database, sql, **kwargs):
     """Create the schema on an empty database and stamp its migration head."""
     options = connection_options(kwargs)
     if sql:
         if create_database:
             refuse_sql_with("--sql", "--create-database", "--sql connects to nothing; run the script on a database you created")
-        from ..runtime.offline import create_sql
+        from ..command.scripts import create_script
 
         schema, db_type = resolve_schema(options), resolve_db_type(options)
-        print_script(out, schema, db_type, create_sql(schema, db_type))
+        print_script(out, schema, db_type, create_script(schema, db_type))
         return
     from ..command.create import create as create_schema
 
     created = create_schema(
         settings_from(options), create_database=create_database, policy=retry_policy(kwargs),
-        lock_timeout=kwargs.pop("lock_timeout"), report=reporter(out),
+        lock_timeout=kwargs.pop("lock_timeout"), report=out,
     )
     if out.json:
         emit_json(created.as_dict())
@@ -63,79 +60,51 @@ def print_script(out: Output, schema: str, db_type: str, script: str) -> None:
         click.echo(script, nl=False)
 
 
-def reporter(out: Output):
-    """The report callback of a command: its lines to `out.say`, waiting lines to stderr.
-
-    The lock (db/lock.py) reports waiting through `report.progress` when the
-    callback has one, so it never mixes into stdout's results.
-    """
-
-    def report(line: str) -> None:
-        out.say(line)
-
-    report.progress = out.progress
-    return report
-
-
 def _migration_command(direction: str):
     """`upgrade` and `downgrade` are the same command pointing different ways."""
 
-    def run(out: Output, revision, sql, dry_run, json_output, allow_data_loss, **kwargs):
-        from ..command import migrate
-
+    def run(out: Output, revision, sql, dry_run, allow_data_loss, **kwargs):
         options = connection_options(kwargs)
         if sql:
             if dry_run:
                 refuse_sql_with("--sql", "--dry-run", "--sql prints the script, --dry-run the plan; choose one")
-            from ..command.guards import check_sql_range
-            from ..runtime.offline import migration_sql
+            from ..command.scripts import migration_script
 
             schema, db_type = resolve_schema(options), resolve_db_type(options)
-            check_sql_range(schema, revision, direction)
-            print_script(out, schema, db_type, migration_sql(schema, db_type, revision, direction, timeouts(kwargs)))
+            print_script(out, schema, db_type, migration_script(schema, db_type, revision, direction, timeouts(kwargs)))
             return
         settings = settings_from(options)
         if dry_run:
-            from ..analysis.impact import plan_impact
-            from ..command.common import schema_of
+            from ..command.dry_run import dry_run as plan_run
 
-            steps, losses = migrate.plan_with_losses(settings, revision, direction)
-            # Per statement: the lock, on which table, and the rows involved.
-            impact = plan_impact(settings, schema_of(settings), steps)
-            if json_output:
-                document = {"schema": settings.schema, "direction": direction, "target": revision,
-                            "steps": [{**step.as_dict(), "impact": [i.as_dict() for i in impact.get(step.revision, [])]}
-                                      for step in steps],
-                            "data_loss": [loss.as_dict() for loss in losses]}
-                emit_json(document)
-            elif not steps:
-                out.say(f"nothing to {direction}: the database is already at {revision}")
-            else:
-                for step in steps:
-                    out.say(f"would {'apply' if step.direction == 'up' else 'revert'} {step.revision}  {step.message}")
-                    for line in impact.get(step.revision, []):
-                        out.say(f"  {'!' if line.held_while else '-'} {line.summary}")
-                for loss in losses:
-                    out.say(f"would destroy {loss.describe()} (refused without --allow-data-loss)")
+            show_dry_run(out, plan_run(settings, revision, direction))
             return
-        from ..runtime.progress import StepTicker, index_build_probe
+        from ..command import migrate
 
-        ticker = StepTicker(sys.stderr, probe=index_build_probe(settings))
-
-        def say(line: str) -> None:
-            ticker.finished()  # the ticker's line goes before the step's own
-            out.say(line)
-
-        say.progress = out.progress
         run = getattr(migrate, direction)(
             settings, revision, policy=retry_policy(kwargs), lock_timeout=kwargs.pop("lock_timeout"),
-            timeouts=timeouts(kwargs), report=say, ticker=None if out.quiet else ticker,
-            allow_data_loss=allow_data_loss,
+            timeouts=timeouts(kwargs), report=out, allow_data_loss=allow_data_loss,
         )
-        if json_output:
+        if out.json:
             emit_json(run_document(settings.schema, direction, revision, run))
 
     return run
+
+
+def show_dry_run(out: Output, plan) -> None:
+    """`--dry-run`: each step with its statements' locks and rows, then the data it would destroy."""
+    if out.json:
+        emit_json(plan.as_dict())
+        return
+    if not plan.steps:
+        out.say(f"nothing to {plan.direction}: the database is already at {plan.target}")
+        return
+    for step in plan.steps:
+        out.say(f"would {'apply' if step.direction == 'up' else 'revert'} {step.revision}  {step.message}")
+        for line in plan.impact_of(step):
+            out.say(f"  {'!' if line.held_while else '-'} {line.summary}")
+    for loss in plan.losses:
+        out.say(f"would destroy {loss.describe()} (refused without --allow-data-loss)")
 
 
 def run_document(schema: str, direction: str, target: str, run) -> dict:
@@ -155,10 +124,8 @@ def run_document(schema: str, direction: str, target: str, run) -> dict:
 @timeout_options
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default base:REV) for --db-type; no database needed.")
 @click.option("--dry-run", is_flag=True, help="Print the revisions that would run; change nothing.")
-@click.option("--json", "json_output", is_flag=True, help="The plan (--dry-run), the run, or the script (--sql) as one JSON document.")
 @allow_data_loss_option
 @click.pass_obj
-@reported
 def upgrade(out, **kwargs):
     """Migrate up to REVISION (default head), one revision per transaction."""
     _migration_command("upgrade")(out, **kwargs)
@@ -171,10 +138,8 @@ def upgrade(out, **kwargs):
 @timeout_options
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default head:REV) for --db-type; no database needed.")
 @click.option("--dry-run", is_flag=True, help="Print the revisions that would be reverted; change nothing.")
-@click.option("--json", "json_output", is_flag=True, help="The plan (--dry-run), the run, or the script (--sql) as one JSON document.")
 @allow_data_loss_option
 @click.pass_obj
-@reported
 def downgrade(out, **kwargs):
     """Migrate down to REVISION: -1, a revision id, or base."""
     _migration_command("downgrade")(out, **kwargs)
@@ -185,14 +150,13 @@ def downgrade(out, **kwargs):
 @database_options
 @lock_option
 @click.pass_obj
-@reported
 def stamp(out, revision, lock_timeout, **kwargs):
     """Record REVISION as current without running migrations."""
     from ..command.stamp import stamp as stamp_revision
 
     settings = settings_from(connection_options(kwargs))
     reached = stamp_revision(
-        settings, revision, policy=retry_policy(kwargs), lock_timeout=lock_timeout, report=reporter(out),
+        settings, revision, policy=retry_policy(kwargs), lock_timeout=lock_timeout, report=out,
     )
     if out.json:
         emit_json({"schema": settings.schema, "stamped": reached})
@@ -204,13 +168,12 @@ def stamp(out, revision, lock_timeout, **kwargs):
 @database_options
 @lock_option
 @click.pass_obj
-@reported
 def views(out, lock_timeout, **kwargs):
     """Drop and recreate the schema's views."""
     from ..command.stamp import recreate_views
 
     settings = settings_from(connection_options(kwargs))
-    names = recreate_views(settings, policy=retry_policy(kwargs), lock_timeout=lock_timeout, report=reporter(out))
+    names = recreate_views(settings, policy=retry_policy(kwargs), lock_timeout=lock_timeout, report=out)
     if out.json:
         emit_json({"schema": settings.schema, "views": names})
     else:

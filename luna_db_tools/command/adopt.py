@@ -27,7 +27,7 @@ from ..db.session import migration_session
 from ..db.tool_tables import AUDIT_TABLE, TOOL_TABLES, has_version_rows, write_version
 from ..errors import BadInput, OperationFailed
 from ..runtime.revisions import history_order
-from .common import schema_of
+from .common import schema_of, silent
 
 # A rename waits for no one for long: it needs a short exclusive lock on its table.
 RENAME_LOCK_TIMEOUT = "5s"
@@ -157,7 +157,7 @@ def _record(connection, chosen: RevisionMatch, started, forced: bool) -> None:
 
 
 def adopt(settings, *, revision: str | None = None, force: bool = False, dry_run: bool = False,
-          policy=None, lock_timeout: float | None = None, report=lambda line: None) -> AdoptResult:
+          policy=None, lock_timeout: float | None = None, report=silent) -> AdoptResult:
     """`luna-db adopt` on the database `settings` point at, under the migration lock."""
 
     schema = schema_of(settings)

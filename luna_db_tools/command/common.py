@@ -1,21 +1,22 @@
-"""What every command shares: how it reports progress, and its guards on the database it is given."""
+"""What every command shares: how it reports, how it retries connecting, and its guards on the database it is given."""
 
 from __future__ import annotations
-
-from typing import Callable
 
 import sqlalchemy as sa
 
 from ..config.settings import DbSettings, require_schema
+from ..db.connect import RetryPolicy
 from ..db.tool_tables import VERSION_TABLE, schema_tables
 from ..errors import BadInput
+from ..reporter import SILENT, Reporter
 
-#: Where a command sends its progress lines (the CLI: stderr or stdout; a library caller: anywhere).
-Report = Callable[[str], None]
+__all__ = ["Report", "RetryPolicy", "refuse_non_empty", "schema_of", "silent"]
 
+#: Where a command sends its lines (the CLI: its Output; a library caller: any Reporter).
+Report = Reporter
 
-def silent(_line: str) -> None:
-    pass
+#: The default reporter: drops every line.
+silent = SILENT
 
 
 def schema_of(settings: DbSettings) -> str:

@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import event
 from sqlalchemy import text as sa_text
 
-from ..analysis.data_loss import Loss, count_losses, refusal, step_destructions
 from ..config.settings import DbSettings
 from ..db import audit
 from ..db.connect import RetryPolicy, connect
 from ..db.dead_runs import part_applied_steps
 from ..db.lock import DEFAULT_LOCK_TIMEOUT
 from ..db.session import migration_session
+from ..db.statistics import index_build_progress
 from ..db.tool_tables import current_revisions
 from ..errors import BadInput, OperationFailed, first_line
+from ..reporter import Probe
 from ..runtime.environment import make_config
 from ..runtime.history import PlannedStep, check_revision_argument, describe, message, plan_steps, revision_after
 from ..runtime.index_build import drop_leftover_invalid_indexes
@@ -29,9 +30,10 @@ from ..runtime.steps import Timeouts, run_step, set_session_timeouts
 from ..schemas import load_models
 from .adopt import refuse_without_history
 from .common import Report, schema_of, silent
+from .data_loss import refusal, step_losses
 from .guards import check_plan
 
-__all__ = ["AppliedStep", "MigrationRun", "Timeouts", "downgrade", "plan", "upgrade"]
+__all__ = ["AppliedStep", "MigrationRun", "Timeouts", "downgrade", "upgrade"]
 
 
 @dataclass(frozen=True)
@@ -58,15 +60,15 @@ def upgrade(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     timeouts: Timeouts = Timeouts(),
     report: Report = silent,
-    ticker=None,
     allow_data_loss: bool = False,
 ) -> MigrationRun:
     """Migrate up to `revision`, one transaction per revision, reporting each.
 
-    `ticker` (a progress.StepTicker) hears when each step starts and ends.
+    `report` hears when each step starts and ends (`step_started`, with a probe
+    of an index build's rows on PostgreSQL, and `step_finished`).
     A revision that declares its upgrade destructive is guarded as a downgrade is.
     """
-    return _migrate(settings, revision, "upgrade", policy, lock_timeout, timeouts, report, ticker, allow_data_loss)
+    return _migrate(settings, revision, "upgrade", policy, lock_timeout, timeouts, report, allow_data_loss)
 
 
 def downgrade(
@@ -77,41 +79,29 @@ def downgrade(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     timeouts: Timeouts = Timeouts(),
     report: Report = silent,
-    ticker=None,
     allow_data_loss: bool = False,
 ) -> MigrationRun:
     """Migrate down to `revision` (`-1`, a revision id, or `base`).
 
     Refuses (BadInput, exit 2) when it would destroy rows, naming each table
-    and its row count, unless `allow_data_loss` (analysis/data_loss.py).
+    and its row count, unless `allow_data_loss` (command/data_loss.py).
     """
-    return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report, ticker, allow_data_loss)
+    return _migrate(settings, revision, "downgrade", policy, lock_timeout, timeouts, report, allow_data_loss)
 
 
-def plan(settings: DbSettings, revision: str, direction: str) -> list[PlannedStep]:
-    """The revisions an upgrade or downgrade would run, in order (`--dry-run`)."""
-    return plan_with_losses(settings, revision, direction)[0]
+def read_plan(connection, schema: str, revision: str, direction: str) -> tuple[list[str], list[PlannedStep]]:
+    """The revisions the database is at, and the steps from there to `revision`, after the guards (reads only).
+
+    A run and its --dry-run (command/dry_run.py) both plan through here, so
+    the dry run shows the very steps the run would take.
+    """
+    current = current_revisions(connection)
+    refuse_without_history(connection, current)
+    check_plan(schema, revision, direction, current)
+    return current, plan_steps(schema, revision, direction, current)
 
 
-def plan_with_losses(settings: DbSettings, revision: str, direction: str) -> tuple[list[PlannedStep], list[Loss]]:
-    """`--dry-run`: the steps, and the rows they would destroy, counted now."""
-    schema = schema_of(settings)
-    check_revision_argument(schema, revision)
-    with connect(settings) as connection:
-        current = current_revisions(connection)
-        refuse_without_history(connection, current)
-        check_plan(schema, revision, direction, current)
-        steps = plan_steps(schema, revision, direction, current)
-        losses = _losses(connection, schema, steps)
-    return steps, losses
-
-
-def _losses(connection, schema: str, steps: list[PlannedStep]) -> list[Loss]:
-    destroyed = [d for step in steps for d in step_destructions(schema, step)]
-    return count_losses(connection, schema, destroyed) if destroyed else []
-
-
-class _Progress:
+class _StepRecorder:
     """Alembic's `on_version_apply` hook and the commit listener of one run.
 
     It records each step as it completes, and the revision reached by the
@@ -145,42 +135,39 @@ class _Progress:
             self.committed = self.pending
 
 
-def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, report, ticker,
+def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, report: Report,
              allow_data_loss=False) -> MigrationRun:
 
     schema = schema_of(settings)
     check_revision_argument(schema, revision)
     run = MigrationRun()
     began = time.monotonic()
-    progress = _Progress(run, report)
+    recorder = _StepRecorder(run, report)
     journal = audit.Journal()
     # Under the lock, the current revision is read afresh: a replica that
     # waited finds the work done and applies nothing twice.
     with migration_session(settings, policy, lock_timeout=lock_timeout, report=report) as connection:
-        start = current_revisions(connection)
-        refuse_without_history(connection, start)
-        check_plan(schema, revision, direction, start)  # before anything is written
+        start, steps = read_plan(connection, schema, revision, direction)  # before anything is written
         set_session_timeouts(connection, timeouts)
         audit.ensure_audit_table(connection)
         connection.commit()  # hand Alembic a connection outside a transaction
-        steps = plan_steps(schema, revision, direction, start)
         # Counted under the lock, so the counts are the rows this run would destroy.
-        losses = _losses(connection, schema, steps)
+        losses = step_losses(connection, schema, steps)
         if losses and not allow_data_loss:
             raise refusal(direction, losses)
         for loss in losses:
             report(f"data loss accepted (--allow-data-loss): {loss.describe()}")
         drop_leftover_invalid_indexes(connection, _index_names(schema), report)
         part_applied = part_applied_steps(connection)
-        event.listen(connection, "commit", progress.on_commit)
+        event.listen(connection, "commit", recorder.on_commit)
         config = make_config(
-            schema, connection=connection, settings=settings, on_version_apply=progress.on_version_apply,
+            schema, connection=connection, settings=settings, on_version_apply=recorder.on_version_apply,
             retry_policy=policy, journal=journal, report=report, timeouts=timeouts,
         )
+        probe = index_build_probe(settings)
         for step in steps:
-            progress.mark = time.monotonic()
-            if ticker is not None:
-                ticker.started(f"{'applying' if step.direction == 'up' else 'reverting'} {step.revision}")
+            recorder.mark = time.monotonic()
+            report.step_started(f"{'applying' if step.direction == 'up' else 'reverting'} {step.revision}", probe)
             try:
                 run_step(config, connection, step, journal, (step.revision, step.direction) in part_applied,
                          timeouts, report)
@@ -188,13 +175,24 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
                 journal.fail(connection, error)
                 if isinstance(error, BadInput):
                     raise
-                raise _failure(settings, schema, direction, error, progress.committed or start, began) from error
+                raise _failure(settings, schema, direction, error, recorder.committed or start, began) from error
             finally:
-                if ticker is not None:
-                    ticker.finished()
+                report.step_finished()
         run.reached = current_revisions(connection)
     report(f"{schema} is at revision {describe(run.reached)}")
     return run
+
+
+def index_build_probe(settings: DbSettings) -> Probe | None:
+    """Rows done of an index build, asked of PostgreSQL on a short connection of its own (None on Oracle)."""
+    if settings.db_type != "postgres":
+        return None
+
+    def probe() -> str | None:
+        with connect(settings, RetryPolicy(rounds=1)) as connection:
+            return index_build_progress(connection)
+
+    return probe
 
 
 def _index_names(schema: str) -> list[str]:

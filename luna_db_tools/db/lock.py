@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..config.settings import DbSettings
 from ..errors import OperationFailed
+from ..reporter import SILENT, Reporter
 from .audit import utc_now
 from .connect import RetryPolicy, connect, oracle_error_code
 from .tool_tables import LOCK_TABLE
@@ -80,7 +81,7 @@ def migration_lock(
     policy: RetryPolicy | None = None,
     *,
     timeout: float = DEFAULT_LOCK_TIMEOUT,
-    report: Callable[[str], None] = lambda line: None,
+    report: Reporter = SILENT,
     connection=None,
 ) -> Iterator[None]:
     """Hold the database's migration lock for the duration of the block.
@@ -146,7 +147,7 @@ def _poll(try_lock: Callable[[], bool], holder: Callable[[], str], settings: DbS
             )
         if not announced:
             # A waiting line is progress, not a result: stderr when the caller says where.
-            getattr(report, "progress", report)(f"waiting for the migration lock, held by {holder()}")
+            report.progress(f"waiting for the migration lock, held by {holder()}")
             announced = True
         time.sleep(min(POLL_INTERVAL, max(deadline - time.monotonic(), 0)))
 

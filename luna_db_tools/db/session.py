@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Iterator
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config.settings import DbSettings
 from ..errors import DatabaseUnreachable
+from ..reporter import SILENT, Reporter
 from . import dead_runs, pooler
 from .connect import RetryPolicy, connect
 from .lock import DEFAULT_LOCK_TIMEOUT, migration_lock
@@ -41,7 +42,7 @@ def migration_session(
     policy: RetryPolicy | None = None,
     *,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    report: Callable[[str], None] = lambda line: None,
+    report: Reporter = SILENT,
 ) -> Iterator:
     """A Connection (outside a transaction) holding the migration lock; see the module docstring."""
     postgres = settings.db_type == "postgres"
@@ -55,7 +56,7 @@ def migration_session(
             try:
                 if postgres:
                     left = max(lock_timeout - (time.monotonic() - clock), 1.0)
-                    dead_runs.wait_for_dead_runs_statements(connection, left, getattr(report, "progress", report))
+                    dead_runs.wait_for_dead_runs_statements(connection, left, report.progress)
                 dead_runs.close_dead_runs_rows(connection, report)
                 yield connection
             finally:

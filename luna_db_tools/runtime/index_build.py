@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import OperationFailed, first_line
+from ..reporter import SILENT
 from .snapshot_wait import naming_what_it_waits_for
 
 DEFAULT_INDEX_WAIT = 3600.0
@@ -54,7 +55,7 @@ def drop_invalid_index(connection, name: str, report: Callable[[str], None]) -> 
 
 def build_index_concurrently(connection, attributes: dict, name: str, table: str, build: Callable[[], None]) -> None:
     """Run `build` (the CREATE INDEX CONCURRENTLY of `name` on `table`) by the rules of the module docstring."""
-    report = attributes.get("report") or (lambda line: None)
+    report = attributes.get("report") or SILENT
     state = index_state(connection, name)
     if state == "valid":
         report(f"index {name} was built by an earlier run; kept, not rebuilt")
@@ -67,7 +68,7 @@ def build_index_concurrently(connection, attributes: dict, name: str, table: str
     pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
     opener = _opener(attributes)
     # Waiting lines go where the CLI sends progress (stderr), past the step's ticker.
-    waiting = getattr(report, "progress", report)
+    waiting = report.progress
     _set_lock_timeout(connection, f"{int(wait * 1000)}ms")
     try:
         with naming_what_it_waits_for(opener, pid, f"the index build of {name} on {table}", waiting):

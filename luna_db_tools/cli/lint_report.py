@@ -1,5 +1,8 @@
 """The lint's findings as text (one a line), JSON, or SARIF 2.1.0 for code-scanning UIs.
 
+The CLI prints the JSON and SARIF documents through `emit_json` (redacted,
+two-space indented, as `render_json` and `render_sarif` write them).
+
 SARIF is what GitHub code scanning and GitLab's SAST widgets read: one run,
 the rules used named in the driver, each finding a result at its file and
 line; an accepted finding is a result with an in-source suppression and its
@@ -9,21 +12,15 @@ justification, so the UI lists it as dismissed rather than hiding it.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from .. import __version__
-from .lint import LintReport
+
+if TYPE_CHECKING:
+    from ..command.lint import LintReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SQUAWK_DOCS = "https://squawkhq.com/docs/"
-FORMATS = ("text", "json", "sarif")
-
-
-def render(report: LintReport, fmt: str) -> str:
-    if fmt == "json":
-        return render_json(report)
-    if fmt == "sarif":
-        return render_sarif(report)
-    return render_text(report)
 
 
 def render_text(report: LintReport) -> str:
@@ -36,6 +33,15 @@ def render_json(report: LintReport) -> str:
 
 
 def render_sarif(report: LintReport) -> str:
+    return json.dumps(sarif_document(report), indent=2) + "\n"
+
+
+def document(report: LintReport, fmt: str) -> dict:
+    """The JSON (`json`) or SARIF (`sarif`) document of a report."""
+    return sarif_document(report) if fmt == "sarif" else report.as_dict()
+
+
+def sarif_document(report: LintReport) -> dict:
     rules: dict[str, dict] = {}
     results = []
     for finding in report.findings:
@@ -65,7 +71,7 @@ def render_sarif(report: LintReport) -> str:
         if finding.accepted:
             result["suppressions"] = [{"kind": "inSource", "justification": finding.accepted}]
         results.append(result)
-    document = {
+    return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -79,7 +85,6 @@ def render_sarif(report: LintReport) -> str:
             "columnKind": "unicodeCodePoints",
         }],
     }
-    return json.dumps(document, indent=2) + "\n"
 
 
 def _uri(source: str) -> str:
