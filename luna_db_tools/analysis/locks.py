@@ -18,19 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .sqltext import (
-    NAME,
-    PG_ALTER_TABLE,
-    PG_CREATE_INDEX,
-    PG_CREATE_TABLE,
-    PG_DROP_INDEX,
-    PG_DROP_TABLE,
-    PG_TRUNCATE,
-    QNAME,
-    bare,
-    has_word,
-    top_level_parts,
-)
+from . import shapes as sh
+from .sqltext import QNAME, bare, has_word, top_level_parts
 
 _I = re.I
 
@@ -73,130 +62,184 @@ class StatementLocks:
         return [lock for lock in self.locks if lock.table == table]
 
 
-_REFERENCES = re.compile(rf"\bREFERENCES (?P<table>{QNAME})", _I)
 _FROM = re.compile(rf"\b(?:FROM|JOIN) (?:ONLY )?(?P<table>{QNAME})", _I)
 _CREATE_TABLE_AS = re.compile(rf"^CREATE (?:\w+ )*TABLE (?:IF NOT EXISTS )?{QNAME}(?: \([^)]*\))? AS\b", _I)
-_INSERT = re.compile(rf"^(?:WITH .* )?INSERT INTO (?P<table>{QNAME})", _I)
-_UPDATE = re.compile(rf"^(?:WITH .* )?UPDATE (?:ONLY )?(?P<table>{QNAME})", _I)
-_DELETE = re.compile(rf"^(?:WITH .* )?DELETE FROM (?:ONLY )?(?P<table>{QNAME})", _I)
-_COMMENT = re.compile(rf"^COMMENT ON (?:TABLE|COLUMN) (?P<object>{QNAME})", _I)
-_LOCK = re.compile(rf"^LOCK (?:TABLE )?(?:ONLY )?(?P<table>{QNAME})(?: IN (?P<mode>[A-Z ]+?) MODE)?", _I)
-_VACUUM_FULL = re.compile(rf"^VACUUM \(?FULL\b.*?(?P<table>{QNAME})?$", _I)
-_CLUSTER = re.compile(rf"^CLUSTER (?:VERBOSE )?(?P<table>{QNAME})", _I)
-_REFRESH = re.compile(rf"^REFRESH MATERIALIZED VIEW (?P<concurrently>CONCURRENTLY )?(?P<view>{QNAME})", _I)
-_DROP_VIEW = re.compile(rf"^DROP (?:MATERIALIZED )?VIEW (?:IF EXISTS )?(?P<view>{QNAME})", _I)
-_SELECT = re.compile(r"^(?:WITH .* )?SELECT\b", _I)
-_DO = re.compile(r"^DO\b", _I)
 # Inside a batched backfill's DO block (its body is a literal to the splitter, so read from the text).
 _BODY_WRITE = re.compile(rf"\b(?:INSERT INTO|UPDATE|DELETE FROM) (?P<table>{QNAME})", _I)
-
-_VOLATILE_DEFAULT = re.compile(r"\bDEFAULT\b.*\b(?:random|clock_timestamp|gen_random_uuid|uuid_generate_v\w*|nextval)\s*\(", _I)
+_TOOL_TABLES = ("alembic_version",)
 
 
 def statement_locks(code: str, text: str = "") -> StatementLocks | None:
-    """The locks of one statement; None for what takes no table lock (SET, BEGIN, COMMIT, ...)."""
-    if m := PG_CREATE_TABLE.match(code):
-        new = bare(m["table"])
-        referenced = {bare(r["table"]) for r in _REFERENCES.finditer(code)} - {new}
-        locks = [TableLock(table, SHARE_ROW_EXCLUSIVE, CATALOG) for table in sorted(referenced)]
-        if _CREATE_TABLE_AS.match(code):
-            locks += [TableLock(bare(s["table"]), ACCESS_SHARE, READS) for s in _FROM.finditer(code)]
-            return StatementLocks("CREATE TABLE AS", tuple(locks), moves_rows=True)
-        return StatementLocks("CREATE TABLE", tuple(locks))
-    if m := PG_CREATE_INDEX.match(code):
-        if m["concurrently"]:
-            return StatementLocks("CREATE INDEX CONCURRENTLY", (TableLock(bare(m["table"]), SHARE_UPDATE_EXCLUSIVE, SCANS),))
-        return StatementLocks("CREATE INDEX", (TableLock(bare(m["table"]), SHARE, SCANS),))
-    if m := PG_DROP_INDEX.match(code):
-        return StatementLocks("DROP INDEX CONCURRENTLY" if m["concurrently"] else "DROP INDEX", ())
-    if m := PG_ALTER_TABLE.match(code):
-        return _alter_table(bare(m["table"]), m["actions"])
-    if m := PG_DROP_TABLE.match(code):
-        return StatementLocks("DROP TABLE", tuple(
-            TableLock(bare(part), ACCESS_EXCLUSIVE, CATALOG) for part in top_level_parts(m["tables"])))
-    if _DO.match(code) and (writes := list(_BODY_WRITE.finditer(text))):
-        target = bare(writes[0]["table"])
-        read = [bare(s["table"]) for s in _FROM.finditer(text) if bare(s["table"]) not in ("batch", "moved", target)]
-        locks = [TableLock(target, ROW_EXCLUSIVE, MOVES, batched=True)]
-        locks += [TableLock(table, ROW_SHARE, READS, batched=True) for table in dict.fromkeys(read)]
-        return StatementLocks("batched backfill (DO block)", tuple(locks), moves_rows=True, batched=True)
-    for pattern, kind in ((_INSERT, "INSERT"), (_UPDATE, "UPDATE"), (_DELETE, "DELETE")):
-        if m := pattern.match(code):
-            target = bare(m["table"])
-            if target == "alembic_version":
-                return StatementLocks(kind, (TableLock(target, ROW_EXCLUSIVE, CATALOG),))
-            if kind == "INSERT" and not _FROM.search(code):
-                return StatementLocks("INSERT ... VALUES", (TableLock(target, ROW_EXCLUSIVE, CATALOG),))
-            read = [bare(s["table"]) for s in _FROM.finditer(code) if bare(s["table"]) != target]
-            locks = [TableLock(target, ROW_EXCLUSIVE, MOVES)]
-            locks += [TableLock(table, ACCESS_SHARE, READS) for table in dict.fromkeys(read)]
-            return StatementLocks(f"{kind} ... SELECT" if kind == "INSERT" else kind, tuple(locks), moves_rows=True)
-    if m := PG_TRUNCATE.match(code):
-        return StatementLocks("TRUNCATE", (TableLock(bare(m["table"]), ACCESS_EXCLUSIVE, CATALOG),))
-    if m := _COMMENT.match(code):
-        table = bare(m["object"]) if code[11:16].upper() == "TABLE" else bare(".".join(m["object"].split(".")[:-1]) or m["object"])
-        return StatementLocks("COMMENT", (TableLock(table, SHARE_UPDATE_EXCLUSIVE, CATALOG),))
-    if m := _LOCK.match(code):
-        mode = (m["mode"] or ACCESS_EXCLUSIVE).upper()
-        return StatementLocks("LOCK TABLE", (TableLock(bare(m["table"]), mode, CATALOG),))
-    if (m := _VACUUM_FULL.match(code)) and m["table"]:
-        return StatementLocks("VACUUM FULL", (TableLock(bare(m["table"]), ACCESS_EXCLUSIVE, REWRITES),))
-    if m := _CLUSTER.match(code):
-        return StatementLocks("CLUSTER", (TableLock(bare(m["table"]), ACCESS_EXCLUSIVE, REWRITES),))
-    if m := _REFRESH.match(code):
-        mode = EXCLUSIVE if m["concurrently"] else ACCESS_EXCLUSIVE
-        return StatementLocks("REFRESH MATERIALIZED VIEW", (TableLock(bare(m["view"]), mode, REWRITES),))
-    if m := _DROP_VIEW.match(code):
-        return StatementLocks("DROP VIEW", (TableLock(bare(m["view"]), ACCESS_EXCLUSIVE, CATALOG),))
-    if _SELECT.match(code) and _FROM.search(code):
-        return StatementLocks("SELECT", tuple(TableLock(bare(s["table"]), ACCESS_SHARE, READS) for s in _FROM.finditer(code)))
-    return None
+    """The locks of one PostgreSQL statement; None for what takes no table lock (SET, BEGIN, COMMIT, ...)."""
+    kind, m = sh.match_shape(code)
+    return locks_for(kind, m, code, text)
 
 
-def _alter_table(table: str, actions: str) -> StatementLocks:
+def locks_for(kind: str, m: re.Match | None, code: str, text: str) -> StatementLocks | None:
+    """The locks of a statement already matched to its shape (analysis/shapes)."""
+    locks_of = _BY_KIND.get(kind)
+    return locks_of(m, code, text) if locks_of else None
+
+
+def tables_read(code: str) -> list[str]:
+    """The tables a statement reads (FROM and JOIN), in order, once each."""
+    return list(dict.fromkeys(bare(s["table"]) for s in _FROM.finditer(code)))
+
+
+def _one(kind: str, mode: str, effect: str, group: str = "table"):
+    """A statement that takes `mode` on the one object its shape names (none named: no lock)."""
+    def locks(m, code, text):
+        return StatementLocks(kind, (TableLock(bare(m[group]), mode, effect),)) if m[group] else None
+    return locks
+
+
+def _create_table(m, code, text):
+    new = bare(m["table"])
+    referenced = {bare(r["table"]) for r in sh.REFERENCES.finditer(code)} - {new}
+    locks = [TableLock(table, SHARE_ROW_EXCLUSIVE, CATALOG) for table in sorted(referenced)]
+    if _CREATE_TABLE_AS.match(code):
+        locks += [TableLock(bare(s["table"]), ACCESS_SHARE, READS) for s in _FROM.finditer(code)]
+        return StatementLocks("CREATE TABLE AS", tuple(locks), moves_rows=True)
+    return StatementLocks("CREATE TABLE", tuple(locks))
+
+
+def _create_index(m, code, text):
+    if m["concurrently"]:
+        return StatementLocks("CREATE INDEX CONCURRENTLY", (TableLock(bare(m["table"]), SHARE_UPDATE_EXCLUSIVE, SCANS),))
+    return StatementLocks("CREATE INDEX", (TableLock(bare(m["table"]), SHARE, SCANS),))
+
+
+def _drop_index(m, code, text):
+    return StatementLocks("DROP INDEX CONCURRENTLY" if m["concurrently"] else "DROP INDEX", ())
+
+
+def _drop_table(m, code, text):
+    return StatementLocks("DROP TABLE", tuple(
+        TableLock(bare(part), ACCESS_EXCLUSIVE, CATALOG) for part in top_level_parts(m["tables"])))
+
+
+def _do_block(m, code, text):
+    writes = list(_BODY_WRITE.finditer(text))
+    if not writes:
+        return None
+    target = bare(writes[0]["table"])
+    read = [table for table in tables_read(text) if table not in ("batch", "moved", target)]
+    locks = [TableLock(target, ROW_EXCLUSIVE, MOVES, batched=True)]
+    locks += [TableLock(table, ROW_SHARE, READS, batched=True) for table in read]
+    return StatementLocks("batched backfill (DO block)", tuple(locks), moves_rows=True, batched=True)
+
+
+def _writes(kind: str):
+    def locks(m, code, text):
+        target = bare(m["table"])
+        if target in _TOOL_TABLES:
+            return StatementLocks(kind, (TableLock(target, ROW_EXCLUSIVE, CATALOG),))
+        if kind == sh.INSERT and not _FROM.search(code):
+            return StatementLocks("INSERT ... VALUES", (TableLock(target, ROW_EXCLUSIVE, CATALOG),))
+        locks = [TableLock(target, ROW_EXCLUSIVE, MOVES)]
+        locks += [TableLock(table, ACCESS_SHARE, READS) for table in tables_read(code) if table != target]
+        return StatementLocks("INSERT ... SELECT" if kind == sh.INSERT else kind, tuple(locks), moves_rows=True)
+    return locks
+
+
+def _comment(m, code, text):
+    obj = m["object"]
+    table = bare(obj) if m["what"].upper() == "TABLE" else bare(".".join(obj.split(".")[:-1]) or obj)
+    return StatementLocks("COMMENT", (TableLock(table, SHARE_UPDATE_EXCLUSIVE, CATALOG),))
+
+
+def _lock(m, code, text):
+    mode = (m["mode"] or ACCESS_EXCLUSIVE).upper()
+    return StatementLocks("LOCK TABLE", (TableLock(bare(m["table"]), mode, CATALOG),))
+
+
+def _refresh(m, code, text):
+    mode = EXCLUSIVE if m["concurrently"] else ACCESS_EXCLUSIVE
+    return StatementLocks("REFRESH MATERIALIZED VIEW", (TableLock(bare(m["view"]), mode, REWRITES),))
+
+
+def _select(m, code, text):
+    read = [TableLock(bare(s["table"]), ACCESS_SHARE, READS) for s in _FROM.finditer(code)]
+    return StatementLocks("SELECT", tuple(read)) if read else None
+
+
+def _alter_table(m, code, text) -> StatementLocks:
     """ALTER TABLE: the strongest lock any of its actions needs, and the most costly effect."""
+    table = bare(m["table"])
     locks: list[TableLock] = []
-    for action in top_level_parts(actions):
-        locks += _alter_action(table, action)
+    for action in top_level_parts(m["actions"]):
+        locks += action_locks(table, action)
     strongest: dict[str, TableLock] = {}
     for lock in locks:
-        held = strongest.get(lock.table)
-        if held is None or (_RANK[lock.mode], _COST[lock.effect]) > (_RANK[held.mode], _COST[held.effect]):
-            strongest[lock.table] = TableLock(
-                lock.table, max(lock.mode, held.mode if held else lock.mode, key=_RANK.get),
-                max(lock.effect, held.effect if held else lock.effect, key=_COST.get))
+        held = strongest.get(lock.table, lock)
+        strongest[lock.table] = TableLock(
+            lock.table, max(lock.mode, held.mode, key=_RANK.get), max(lock.effect, held.effect, key=_COST.get))
     return StatementLocks("ALTER TABLE", tuple(strongest.values()))
 
 
-def _alter_action(table: str, action: str) -> list[TableLock]:
-    upper = action.upper()
-    not_valid = has_word(action, "NOT VALID")
-    if upper.startswith("VALIDATE CONSTRAINT"):
-        return [TableLock(table, SHARE_UPDATE_EXCLUSIVE, SCANS)]
-    if re.match(r"^ADD (?:CONSTRAINT \S+ )?FOREIGN KEY\b", action, _I) or (
-            upper.startswith("ADD") and "REFERENCES" in upper and not re.match(r"^ADD (?:CONSTRAINT \S+ )?CHECK\b", action, _I)):
-        effect = CATALOG if not_valid else SCANS
-        referenced = [bare(r["table"]) for r in _REFERENCES.finditer(action)]
+_BY_KIND = {
+    sh.CREATE_TABLE: _create_table,
+    sh.CREATE_INDEX: _create_index,
+    sh.DROP_INDEX: _drop_index,
+    sh.ALTER_TABLE: _alter_table,
+    sh.DROP_TABLE: _drop_table,
+    sh.DO: _do_block,
+    sh.INSERT: _writes(sh.INSERT),
+    sh.UPDATE: _writes(sh.UPDATE),
+    sh.DELETE: _writes(sh.DELETE),
+    sh.TRUNCATE: _one("TRUNCATE", ACCESS_EXCLUSIVE, CATALOG),
+    sh.COMMENT: _comment,
+    sh.LOCK: _lock,
+    sh.VACUUM_FULL: _one("VACUUM FULL", ACCESS_EXCLUSIVE, REWRITES),
+    sh.CLUSTER: _one("CLUSTER", ACCESS_EXCLUSIVE, REWRITES),
+    sh.REFRESH: _refresh,
+    sh.DROP_VIEW: _one("DROP VIEW", ACCESS_EXCLUSIVE, CATALOG, group="view"),
+    sh.SELECT: _select,
+}
+
+
+def action_locks(table: str, action: str) -> list[TableLock]:
+    """The locks of one ALTER TABLE action on `table` (and on a table a foreign key references)."""
+    kind, m = sh.match_action(action)
+    if kind == sh.ADD_CONSTRAINT and m["kind"].upper() == "FOREIGN KEY" or \
+            kind == sh.ADD_COLUMN and sh.REFERENCES.search(m["definition"]):
+        effect = CATALOG if has_word(action, "NOT VALID") else SCANS
+        referenced = [bare(r["table"]) for r in sh.REFERENCES.finditer(action)]
         return [TableLock(table, SHARE_ROW_EXCLUSIVE, effect)] + [
             TableLock(other, SHARE_ROW_EXCLUSIVE, effect) for other in referenced if other != table]
-    if re.match(r"^ADD (?:CONSTRAINT \S+ )?CHECK\b", action, _I):
-        return [TableLock(table, ACCESS_EXCLUSIVE, CATALOG if not_valid else SCANS)]
-    if re.match(r"^ADD (?:CONSTRAINT \S+ )?(?:UNIQUE|PRIMARY KEY|EXCLUDE)\b", action, _I):
-        return [TableLock(table, ACCESS_EXCLUSIVE, CATALOG if "USING INDEX" in upper else SCANS)]
-    if re.match(r"^ADD\b", action, _I):  # a column
-        rewrites = _VOLATILE_DEFAULT.search(action) or re.search(r"\b(?:GENERATED .* STORED|AS IDENTITY|SERIAL\w*)\b", action, _I)
-        return [TableLock(table, ACCESS_EXCLUSIVE, REWRITES if rewrites else CATALOG)]
-    if re.match(rf"^ALTER (?:COLUMN )?{NAME} (?:SET DATA )?TYPE\b", action, _I):
-        return [TableLock(table, ACCESS_EXCLUSIVE, REWRITES)]
-    if re.match(rf"^ALTER (?:COLUMN )?{NAME} SET NOT NULL\b", action, _I):
-        return [TableLock(table, ACCESS_EXCLUSIVE, SCANS)]
-    if re.match(r"^SET (?:LOGGED|UNLOGGED|TABLESPACE|ACCESS METHOD)\b", action, _I):
-        return [TableLock(table, ACCESS_EXCLUSIVE, REWRITES)]
-    if re.match(r"^(?:SET STATISTICS|SET \(|RESET \(|CLUSTER ON|SET WITHOUT CLUSTER)", action, _I) or \
-            re.match(rf"^ALTER (?:COLUMN )?{NAME} SET STATISTICS\b", action, _I):
-        return [TableLock(table, SHARE_UPDATE_EXCLUSIVE, CATALOG)]
-    return [TableLock(table, ACCESS_EXCLUSIVE, CATALOG)]  # DROP/RENAME/SET DEFAULT/...: catalog only
+    mode, effect = _ACTION_LOCKS.get(kind, (ACCESS_EXCLUSIVE, CATALOG))  # DROP/RENAME/SET DEFAULT/...: catalog only
+    if callable(effect):
+        mode, effect = effect(m, action)
+    return [TableLock(table, mode, effect)]
 
+
+def _constraint(m, action):
+    if m["kind"].upper() == "CHECK":
+        return ACCESS_EXCLUSIVE, CATALOG if has_word(action, "NOT VALID") else SCANS
+    return ACCESS_EXCLUSIVE, CATALOG if has_word(action, "USING INDEX") else SCANS  # UNIQUE, PRIMARY KEY, EXCLUDE
+
+
+def _column_change(m, action):
+    change = m["change"]
+    if sh.COLUMN_TYPE.match(change):
+        return ACCESS_EXCLUSIVE, REWRITES
+    if sh.SET_NOT_NULL.match(change):
+        return ACCESS_EXCLUSIVE, SCANS
+    if sh.SET_STATISTICS.match(change):
+        return SHARE_UPDATE_EXCLUSIVE, CATALOG
+    return ACCESS_EXCLUSIVE, CATALOG
+
+
+_ACTION_LOCKS = {
+    sh.VALIDATE: (SHARE_UPDATE_EXCLUSIVE, SCANS),
+    sh.ADD_CONSTRAINT: (None, _constraint),
+    sh.ADD_COLUMN: (None, lambda m, action: (
+        ACCESS_EXCLUSIVE, REWRITES if sh.fills_every_row(m["definition"]) else CATALOG)),
+    sh.ALTER_COLUMN: (None, _column_change),
+    sh.SET_LOGGED: (ACCESS_EXCLUSIVE, REWRITES),
+    sh.SET_TABLESPACE: (ACCESS_EXCLUSIVE, REWRITES),
+    sh.SET_STORAGE: (SHARE_UPDATE_EXCLUSIVE, CATALOG),
+}
 
 _RANK = {mode: rank for rank, mode in enumerate(
     (ACCESS_SHARE, ROW_SHARE, ROW_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, SHARE, SHARE_ROW_EXCLUSIVE, EXCLUSIVE, ACCESS_EXCLUSIVE))}

@@ -1,18 +1,85 @@
-"""What the rule modules share: a finding before it has a file, and what a script did so far."""
+"""A lint rule as a registered object, and what a script did so far (the state rules read).
+
+A Rule has a name (squawk's where it means the same hazard), a dialect, a
+message saying what goes wrong, the fix, and a check over one classified
+statement (analysis/classify) or one of its ALTER TABLE actions, given the
+script's state before it. The check yields the objects it finds the hazard
+on (table, table.column, table.index; None when the statement names none).
+`Registry` holds the rules of a dialect by the kind of statement or action
+they read, in the order their findings are reported.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
+from .classify import Classified
+from .findings import Finding
 from .sqltext import Statement
+
+ENGINE = "luna-db"
 
 
 @dataclass(frozen=True)
-class Hit:
-    rule: str
-    message: str
-    object: str | None
-    statement: Statement
+class Rule:
+    name: str
+    dialect: str
+    problem: str
+    fix: str | None
+    reads: tuple[str, ...]    # the statement kinds (or ALTER TABLE action kinds) it judges
+    check: Callable[..., Iterable[str | None]]
+
+    @property
+    def message(self) -> str:
+        return f"{self.problem}; {self.fix}" if self.fix else self.problem
+
+    def finding(self, statement: Statement, obj: str | None, **details) -> Finding:
+        message = self.message.format(**details) if details else self.message
+        return Finding(self.name, object=obj, message=message, line=statement.line, statement=statement.text,
+                       engine=ENGINE)
+
+
+@dataclass
+class Registry:
+    """The rules of one dialect: by statement kind, and by ALTER TABLE action kind."""
+
+    dialect: str
+    statements: dict[str, list[Rule]] = field(default_factory=dict)
+    actions: dict[str, list[Rule]] = field(default_factory=dict)
+
+    def statement_rule(self, name: str, reads, problem: str, fix: str | None = None):
+        """Decorate `check(classified, state)` as the rule `name` over statements of the kinds `reads`."""
+        return self._register(self.statements, name, reads, problem, fix)
+
+    def action_rule(self, name: str, reads, problem: str, fix: str | None = None):
+        """Decorate `check(table, action, state)` as the rule `name` over ALTER TABLE actions of the kinds `reads`."""
+        return self._register(self.actions, name, reads, problem, fix)
+
+    def _register(self, table: dict, name, reads, problem, fix):
+        reads = (reads,) if isinstance(reads, str) else tuple(reads)
+
+        def register(check):
+            rule = Rule(name, self.dialect, problem, fix, reads, check)
+            for kind in reads:
+                table.setdefault(kind, []).append(rule)
+            return rule
+        return register
+
+    def rules(self) -> list[Rule]:
+        """Every rule, once each, in registration order."""
+        every = [rule for rules in (*self.statements.values(), *self.actions.values()) for rule in rules]
+        return list(dict.fromkeys(every))
+
+    def findings(self, c: Classified, state: "ScriptState") -> list[Finding]:
+        """The findings of one statement's own rules, judged with the state before it."""
+        found = [rule.finding(c.statement, obj)
+                 for rule in self.statements.get(c.kind, ()) for obj in rule.check(c, state)]
+        return found
+
+    def action_findings(self, c: Classified, table: str, action, state: "ScriptState") -> list[Finding]:
+        return [rule.finding(c.statement, obj)
+                for rule in self.actions.get(action.kind, ()) for obj in rule.check(table, action, state)]
 
 
 @dataclass
@@ -20,9 +87,9 @@ class ScriptState:
     """What the statements before this one created, as the rules need it.
 
     A table created earlier in the same script holds no rows and no running
-    release reads it: locking it, rewriting it or dropping it is harmless
-    (the `_CREATE_TABLE` exemption of the old checks). A downgrade starts with
-    what its upgrade created, so it may take that away again.
+    release reads it: locking it, rewriting it or dropping it is harmless.
+    A downgrade starts with what its upgrade created, so it may take that
+    away again.
     """
 
     tables: set[str] = field(default_factory=set)       # bare table names created

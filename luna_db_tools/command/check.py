@@ -134,8 +134,7 @@ def lint_history(schema: str, script, order: list[str], migrations_dir: Path | N
         accepted = accepted_rules(script.get_revision(revision).path)
         for hit in lint_revision(revision, upgrade_sql, downgrade_sql, accepted):
             findings.append(Finding(
-                hit.rule, revision, hit.object or hit.source, f"{hit.source}: {hit.message}",
-                accepted=hit.accepted is not None, reason=hit.accepted,
+                hit.rule, revision, hit.object or hit.source, f"{hit.source}: {hit.message}", accepted=hit.accepted,
             ))
     return findings
 
