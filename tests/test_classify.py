@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from luna_db_tools.analysis import shapes
-from luna_db_tools.analysis.classify import classify
 from luna_db_tools.analysis.impact import statement_impacts
-from luna_db_tools.analysis.lint import lint_sql
-from luna_db_tools.analysis.locks import REWRITES, statement_locks
-from luna_db_tools.analysis.sqltext import split_statements
+from luna_db_tools.analysis.sql import shapes
+from luna_db_tools.analysis.sql.classify import classify
+from luna_db_tools.analysis.sql.lint import lint_sql
+from luna_db_tools.analysis.sql.locks import REWRITES, statement_locks
+from luna_db_tools.analysis.sql.sqltext import split_statements
 
 
 @pytest.mark.parametrize("sql", [

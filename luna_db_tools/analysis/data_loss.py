@@ -34,10 +34,10 @@ from sqlalchemy import text
 
 from ..db.tool_tables import TOOL_TABLES
 from ..errors import BadInput
-from . import shapes as sh
-from .classify import Classified, classified
-from .locks import tables_read
-from .sqltext import bare
+from .sql import shapes as sh
+from .sql.classify import Classified, classified
+from .sql.locks import tables_read
+from .sql.sqltext import bare
 
 
 @dataclass(frozen=True)

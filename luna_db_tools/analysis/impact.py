@@ -2,7 +2,7 @@
 
 For every statement of a step's offline SQL (runtime/offline.render_migration,
 the very SQL the step runs): the lock it takes on which table
-(analysis/locks.py), whether it only touches the catalog, moves rows, scans
+(analysis/sql/locks.py), whether it only touches the catalog, moves rows, scans
 or rewrites the table, and how many rows, estimated from the live
 database's statistics (pg_class.reltuples; no table is read). A statement
 that moves rows while its transaction holds a lock that blocks writers is
@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
 
-from . import shapes as sh
-from .classify import Classified, classified
-from .locks import BLOCKS_WRITERS, CATALOG, MOVES, READS, REWRITES, SCANS, StatementLocks, TableLock
-from .rule import ScriptState
-from .txn_rules import TransactionWatch
+from .sql import shapes as sh
+from .sql.classify import Classified, classified
+from .sql.locks import BLOCKS_WRITERS, CATALOG, MOVES, READS, REWRITES, SCANS, StatementLocks, TableLock
+from .sql.rule import ScriptState
+from .sql.txn_rules import TransactionWatch
 
 _NO_STATE = ScriptState()
 _VERB = {"INSERT ... SELECT": "copied", "UPDATE": "updated", "DELETE": "deleted", "CREATE TABLE AS": "copied",

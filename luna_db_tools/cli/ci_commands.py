@@ -75,7 +75,7 @@ def diagram(out, schema, output):
 @reported
 def lint(files, dialect, output_format, json_output):
     """Lint SQL FILES (- for stdin) for statements that lock or rewrite a busy table; exit 1 on a finding."""
-    from ..analysis.lint_report import render
+    from ..analysis.sql.lint_report import render
     from ..command.lint import lint_files
 
     report = lint_files(files, dialect)

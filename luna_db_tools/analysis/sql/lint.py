@@ -27,10 +27,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
-from ..errors import EXIT_FAILED, EXIT_OK, BadInput
+from ...errors import EXIT_FAILED, EXIT_OK, BadInput
+from ..findings import Finding
 from . import shapes as sh
 from .classify import Classified, classify
-from .findings import Finding
 from .oracle_rules import oracle_findings
 from .pg_rules import added_column_definition, pg_findings, target_table
 from .rule import ScriptState

@@ -7,16 +7,16 @@ squawk knows, so that the lint stands on its own rules where squawk's parser
 gives up. Where a rule means what a squawk rule means it has squawk's name,
 so a hazard found by both is reported once and accepted by one name.
 
-Each rule reads a statement as analysis/classify classified it (or one
+Each rule reads a statement as analysis/sql/classify classified it (or one
 ALTER TABLE action of it) and the script's state before it; `record`
 then updates the state with what the statement created.
 """
 
 from __future__ import annotations
 
+from ..findings import Finding
 from . import shapes as sh
 from .classify import Action, Classified
-from .findings import Finding
 from .rule import Registry, ScriptState
 from .sqltext import bare, has_word
 

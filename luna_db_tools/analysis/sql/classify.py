@@ -1,10 +1,10 @@
 """Each statement of a migration script classified once, for every reader of it.
 
-`classify` turns a split Statement (analysis/sqltext) into a Classified
-record: its kind and the parts its shape names (analysis/shapes), whether it
+`classify` turns a split Statement (analysis/sql/sqltext) into a Classified
+record: its kind and the parts its shape names (analysis/sql/shapes), whether it
 opens or ends a transaction or sets the lock timeout, its ALTER TABLE actions
 with the volatility of an added column's default, and, on PostgreSQL, the
-locks it takes and what it does to the rows (analysis/locks). The lint rules,
+locks it takes and what it does to the rows (analysis/sql/locks). The lint rules,
 the transaction rules, the dry run's lock table and the data-loss guard read
 this record rather than the SQL.
 """

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import LintEngineMissing, OperationFailed
+from ...errors import LintEngineMissing, OperationFailed
 
 #: squawk's rules that luna-db does not report, and why.
 EXCLUDED_RULES = {

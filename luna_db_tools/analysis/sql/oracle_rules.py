@@ -13,9 +13,9 @@ ADD, MODIFY and DROP take a column or a parenthesised list of them.
 
 from __future__ import annotations
 
+from ..findings import Finding
 from . import shapes as sh
 from .classify import Action, Classified
-from .findings import Finding
 from .rule import Registry, ScriptState
 from .sqltext import bare, has_word, top_level_parts
 

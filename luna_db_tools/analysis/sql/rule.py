@@ -2,7 +2,7 @@
 
 A Rule has a name (squawk's where it means the same hazard), a dialect, a
 message saying what goes wrong, the fix, and a check over one classified
-statement (analysis/classify) or one of its ALTER TABLE actions, given the
+statement (analysis/sql/classify) or one of its ALTER TABLE actions, given the
 script's state before it. The check yields the objects it finds the hazard
 on (table, table.column, table.index; None when the statement names none).
 `Registry` holds the rules of a dialect by the kind of statement or action
@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from ..findings import Finding
 from .classify import Classified
-from .findings import Finding
 from .sqltext import Statement
 
 ENGINE = "luna-db"

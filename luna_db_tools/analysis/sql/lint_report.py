@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from .. import __version__
+from ... import __version__
 from .lint import LintReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

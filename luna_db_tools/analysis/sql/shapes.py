@@ -1,6 +1,6 @@
 """The statement shapes every reader of migration SQL shares: one table, read first match wins.
 
-A statement's `code` (analysis/sqltext: comments gone, literals blanked) is
+A statement's `code` (analysis/sql/sqltext: comments gone, literals blanked) is
 matched against the shapes of its dialect in order; the first that matches
 names its kind and carries its parts (table, index, view, concurrently,
 mode ...). The lint rules, the lock table, the transaction rules, the dry run

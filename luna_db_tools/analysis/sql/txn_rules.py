@@ -1,7 +1,7 @@
 """The revision pattern, checked across the statements of each transaction.
 
 A writer waits for a migration in two ways the per-statement rules cannot
-see: a lock that blocks writers (SHARE and up, analysis/locks.py) held while
+see: a lock that blocks writers (SHARE and up, analysis/sql/locks.py) held while
 the same transaction moves rows (the writer waits for the whole fill: the
 s0003 of before), and such a lock requested without a short lock timeout
 (a migration waiting behind a long transaction queues every writer behind
@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..findings import Finding
 from . import shapes as sh
 from .classify import Classified
-from .findings import Finding
 from .locks import CATALOG, StatementLocks, TableLock
 from .rule import Registry, ScriptState
 

@@ -8,7 +8,7 @@ and DELETE (they conflict with ROW EXCLUSIVE); ACCESS EXCLUSIVE blocks
 readers too. Used by the lint (a writer-blocking lock held while rows move)
 and by `upgrade --dry-run` (analysis/impact.py).
 
-Statements are read in the `code` form of analysis/sqltext (comments gone,
+Statements are read in the `code` form of analysis/sql/sqltext (comments gone,
 literals blanked); a batched backfill (runtime/batched.py) is a DO block,
 read from its text.
 """
@@ -76,7 +76,7 @@ def statement_locks(code: str, text: str = "") -> StatementLocks | None:
 
 
 def locks_for(kind: str, m: re.Match | None, code: str, text: str) -> StatementLocks | None:
-    """The locks of a statement already matched to its shape (analysis/shapes)."""
+    """The locks of a statement already matched to its shape (analysis/sql/shapes)."""
     locks_of = _BY_KIND.get(kind)
     return locks_of(m, code, text) if locks_of else None
 
