@@ -56,3 +56,20 @@ def test_each_statement_is_classified_once_with_its_parts():
     assert index.locks.locks[0].mode == "SHARE UPDATE EXCLUSIVE"
     assert [(a.kind, a.volatility) for a in alter.actions] == [(shapes.ADD_COLUMN, shapes.VOLATILE),
                                                                 (shapes.DROP_COLUMN, None)]
+
+
+def test_the_rules_are_registered_objects_with_a_name_a_message_and_a_dialect():
+    from luna_db_tools.analysis.sql.oracle_rules import ORACLE
+    from luna_db_tools.analysis.sql.pg_rules import PG
+    from luna_db_tools.analysis.sql.txn_rules import TRANSACTION
+
+    names = {rule.name for rule in PG.rules()}
+    assert {"ban-vacuum-full", "adding-field-with-default", "ban-drop-column", "ban-drop-database"} <= names
+    assert len(names) == 30
+    assert {rule.name for rule in ORACLE.rules()} >= {"require-online-index-build", "require-online-table-move"}
+    assert {rule.name for rule in TRANSACTION.rules()} == {
+        "lock-held-while-moving-rows", "blocking-lock-without-short-timeout"}
+    for registry in (PG, ORACLE, TRANSACTION):
+        for rule in registry.rules():
+            assert rule.dialect == registry.dialect and rule.message and rule.reads is not None
+            assert rule.message == registry.rule(rule.name).message  # one message per rule name

@@ -30,8 +30,7 @@ def _index_build(c: Classified, state: ScriptState):
         yield f"{c.table}.{bare(c.part('index'))}"
 
 
-@statement_rule("require-online-index-build", sh.REBUILD_INDEX,
-                "an index build without ONLINE holds a DML lock on the table for the whole build", "add ONLINE")
+@statement_rule("require-online-index-build", sh.REBUILD_INDEX)
 def _index_rebuild(c: Classified, state: ScriptState):
     index = bare(c.part("index"))
     if not has_word(c.statement.code, "ONLINE") and not state.created(state.index_table.get(index)):
@@ -160,10 +159,17 @@ def _move(table: str, action: Action, state: ScriptState):
         yield table
 
 
+def _one_column_each(action: Action) -> list[Action]:
+    """ADD (a ..., b ...) as one ADD per column, judged in the order written."""
+    if action.kind != sh.ADD_COLUMN or not action.match["list"]:
+        return [action]
+    return [Action(action.kind, f"ADD {column}", action.match.re.match(f"ADD {column}")) for column in _columns(action)]
+
+
 def oracle_findings(c: Classified, state: ScriptState) -> list[Finding]:
     """The findings of one statement; updates `state` with what it creates."""
     found = ORACLE.findings(c, state)
-    for action in c.actions:
+    for action in (one for written in c.actions for one in _one_column_each(written)):
         if not state.created(c.table):  # a table of this script: no rows, no reader
             found += ORACLE.action_findings(c, c.table, action, state)
         if action.kind == sh.ADD_COLUMN:

@@ -159,7 +159,7 @@ _constraint_rule("adding-exclusion-constraint", ("EXCLUDE",), lambda text: True,
                  "an exclusion constraint builds its index under ACCESS EXCLUSIVE, blocking reads and writes")
 
 
-def _column_rule(name: str, when, problem: str, fix: str | None = None):
+def _column_rule(name: str, when, problem: str | None = None, fix: str | None = None):
     """A rule on ADD COLUMN (to a table that existed before), when `when(definition)`."""
     @action_rule(name, sh.ADD_COLUMN, problem, fix)
     def check(table: str, action: Action, state: ScriptState):
@@ -184,15 +184,10 @@ _column_rule("adding-field-with-default", _fills_with_default,
              "a volatile default (or a generated or identity column) fills every row: a table rewrite under ACCESS EXCLUSIVE")
 _column_rule("adding-required-field", _required,
              "adding a NOT NULL column without a default fails on a table with rows, and the running release does not fill it")
-_column_rule("disallowed-unique-constraint", lambda definition: has_word(definition, "UNIQUE"),
-             "a UNIQUE constraint builds its index under ACCESS EXCLUSIVE",
-             "build a unique index CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX")
-_column_rule("adding-primary-key-constraint", lambda definition: has_word(definition, "PRIMARY KEY"),
-             "a primary key builds its index under ACCESS EXCLUSIVE",
-             "build a unique index CONCURRENTLY, then ADD PRIMARY KEY USING INDEX")
-_column_rule("adding-foreign-key-constraint", lambda definition: sh.REFERENCES.search(definition) is not None,
-             "a foreign key scans the table and blocks writes on both tables",
-             "add it NOT VALID, then VALIDATE CONSTRAINT")
+# Constraints declared with the column: the rules of ADD CONSTRAINT, their messages.
+_column_rule("disallowed-unique-constraint", lambda definition: has_word(definition, "UNIQUE"))
+_column_rule("adding-primary-key-constraint", lambda definition: has_word(definition, "PRIMARY KEY"))
+_column_rule("adding-foreign-key-constraint", lambda definition: sh.REFERENCES.search(definition) is not None)
 
 
 def _change_rule(name: str, change, problem: str, fix: str | None = None, unless=lambda obj, state: False):

@@ -47,35 +47,45 @@ class Registry:
     dialect: str
     statements: dict[str, list[Rule]] = field(default_factory=dict)
     actions: dict[str, list[Rule]] = field(default_factory=dict)
+    registered: list[Rule] = field(default_factory=list)   # every rule, in registration order
 
-    def statement_rule(self, name: str, reads, problem: str, fix: str | None = None):
-        """Decorate `check(classified, state)` as the rule `name` over statements of the kinds `reads`."""
+    def statement_rule(self, name: str, reads, problem: str | None = None, fix: str | None = None):
+        """Decorate `check(classified, state)` as the rule `name` over statements of the kinds `reads`.
+
+        A rule judged in more than one place (a UNIQUE in ADD CONSTRAINT and in
+        ADD COLUMN) is registered again under its name without a message: it
+        reads the message of the first.
+        """
         return self._register(self.statements, name, reads, problem, fix)
 
-    def action_rule(self, name: str, reads, problem: str, fix: str | None = None):
+    def action_rule(self, name: str, reads, problem: str | None = None, fix: str | None = None):
         """Decorate `check(table, action, state)` as the rule `name` over ALTER TABLE actions of the kinds `reads`."""
         return self._register(self.actions, name, reads, problem, fix)
 
     def _register(self, table: dict, name, reads, problem, fix):
         reads = (reads,) if isinstance(reads, str) else tuple(reads)
+        if problem is None:
+            problem, fix = self.rule(name).problem, self.rule(name).fix
 
         def register(check):
             rule = Rule(name, self.dialect, problem, fix, reads, check)
+            self.registered.append(rule)
             for kind in reads:
                 table.setdefault(kind, []).append(rule)
             return rule
         return register
 
     def rules(self) -> list[Rule]:
-        """Every rule, once each, in registration order."""
-        every = [rule for rules in (*self.statements.values(), *self.actions.values()) for rule in rules]
-        return list(dict.fromkeys(every))
+        """Every rule object, once each, in registration order (a rule judged in two places is two objects)."""
+        return list(self.registered)
+
+    def rule(self, name: str) -> Rule:
+        return next(rule for rule in self.rules() if rule.name == name)
 
     def findings(self, c: Classified, state: "ScriptState") -> list[Finding]:
         """The findings of one statement's own rules, judged with the state before it."""
-        found = [rule.finding(c.statement, obj)
-                 for rule in self.statements.get(c.kind, ()) for obj in rule.check(c, state)]
-        return found
+        return [rule.finding(c.statement, obj)
+                for rule in self.statements.get(c.kind, ()) for obj in rule.check(c, state)]
 
     def action_findings(self, c: Classified, table: str, action, state: "ScriptState") -> list[Finding]:
         return [rule.finding(c.statement, obj)

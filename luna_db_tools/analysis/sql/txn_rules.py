@@ -27,6 +27,7 @@ from .rule import Registry, ScriptState
 #: The longest lock timeout a catalog step may wait with (no writer waits 0.5 s).
 SHORT_LOCK_TIMEOUT_MS = 500
 
+#: Judged across the statements of a transaction by TransactionWatch, not per statement kind.
 TRANSACTION = Registry("postgresql")
 _EXEMPT = {"alembic_version", "luna_db_audit", "luna_db_lock"}
 
