@@ -16,7 +16,7 @@ from __future__ import annotations
 from ..findings import Finding
 from . import shapes as sh
 from .classify import Action, Classified
-from .rule import Registry, ScriptState
+from .rule import Registry, ScriptState, on_existing_table
 from .sqltext import bare, has_word, top_level_parts
 
 ORACLE = Registry("oracle")
@@ -37,24 +37,14 @@ def _index_rebuild(c: Classified, state: ScriptState):
         yield index
 
 
-def _unless_created(name: str, kinds, problem: str, fix: str | None = None):
-    """A rule on a statement of `kinds` about a table the script did not create."""
-    @statement_rule(name, kinds, problem, fix)
-    def check(c: Classified, state: ScriptState):
-        if not state.created(c.table):
-            yield c.table
-    return check
-
-
-_unless_created("ban-drop-table", sh.DROP_TABLE, "dropping a table breaks the running release that still reads it")
-_unless_created("ban-truncate", sh.TRUNCATE, "TRUNCATE takes an exclusive lock and deletes every row (no undo)")
-_unless_created("renaming-table", sh.RENAME_TABLE,
-                "renaming a table breaks the running release that reads it under the old name")
-
-
-@statement_rule("ban-lock-table", sh.LOCK, "an explicit LOCK TABLE queues every writer behind the migration")
-def _lock_table(c: Classified, state: ScriptState):
-    yield c.table
+statement_rule("ban-drop-table", sh.DROP_TABLE, "dropping a table breaks the running release that still reads it")(
+    on_existing_table)
+statement_rule("ban-truncate", sh.TRUNCATE, "TRUNCATE takes an exclusive lock and deletes every row (no undo)")(
+    on_existing_table)
+statement_rule("renaming-table", sh.RENAME_TABLE,
+               "renaming a table breaks the running release that reads it under the old name")(on_existing_table)
+statement_rule("ban-lock-table", sh.LOCK, "an explicit LOCK TABLE queues every writer behind the migration")(
+    lambda c, state: [c.table])
 
 
 @statement_rule("ban-unbounded-update", (sh.UPDATE, sh.DELETE),
@@ -135,10 +125,8 @@ def _drop_column(table: str, action: Action, state: ScriptState):
             yield f"{table}.{bare(name)}"
 
 
-@action_rule("ban-drop-unused-columns", "drop unused columns",
-             "DROP UNUSED COLUMNS rewrites every block of the table under an exclusive lock")
-def _drop_unused(table: str, action: Action, state: ScriptState):
-    yield table
+action_rule("ban-drop-unused-columns", "drop unused columns",
+            "DROP UNUSED COLUMNS rewrites every block of the table under an exclusive lock")(lambda table, action, state: [table])
 
 
 @action_rule("renaming-column", sh.RENAME, "renaming a column breaks the running release that reads it under the old name")
@@ -146,9 +134,7 @@ def _rename_column(table: str, action: Action, state: ScriptState):
     yield f"{table}.{bare(action.match['old'])}"
 
 
-@action_rule("renaming-table", sh.RENAME_TABLE, "renaming a table breaks the running release that reads it under the old name")
-def _rename_table(table: str, action: Action, state: ScriptState):
-    yield table
+action_rule("renaming-table", sh.RENAME_TABLE)(lambda table, action, state: [table])
 
 
 @action_rule("require-online-table-move", "move",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..findings import Finding
 from . import shapes as sh
 from .classify import Action, Classified
-from .rule import Registry, ScriptState
+from .rule import Registry, ScriptState, on_existing_table, on_existing_table_action
 from .sqltext import bare, has_word
 
 PG = Registry("postgresql")
@@ -69,30 +69,22 @@ def _drop_table(c: Classified, state: ScriptState):
     yield from (table for table in c.tables if not state.created(table))
 
 
-@statement_rule("ban-truncate", sh.TRUNCATE, "TRUNCATE takes an ACCESS EXCLUSIVE lock and deletes every row")
-def _truncate(c: Classified, state: ScriptState):
-    if not state.created(c.table):
-        yield c.table
+statement_rule("ban-truncate", sh.TRUNCATE, "TRUNCATE takes an ACCESS EXCLUSIVE lock and deletes every row")(
+    on_existing_table)
 
 
-@statement_rule("ban-vacuum-full", sh.VACUUM_FULL,
+statement_rule("ban-vacuum-full", sh.VACUUM_FULL,
                 "VACUUM FULL rewrites the table under ACCESS EXCLUSIVE, blocking reads and writes",
-                "use pg_repack or plain VACUUM")
-def _vacuum_full(c: Classified, state: ScriptState):
-    yield c.table
+                "use pg_repack or plain VACUUM")(lambda c, state: [c.table])
 
 
-@statement_rule("ban-cluster", sh.CLUSTER,
-                "CLUSTER rewrites the table under ACCESS EXCLUSIVE, blocking reads and writes", "use pg_repack")
-def _cluster(c: Classified, state: ScriptState):
-    if not state.created(c.table):
-        yield c.table
+statement_rule("ban-cluster", sh.CLUSTER,
+                "CLUSTER rewrites the table under ACCESS EXCLUSIVE, blocking reads and writes", "use pg_repack")(
+    on_existing_table)
 
 
-@statement_rule("ban-lock-table", sh.LOCK, "an explicit LOCK TABLE queues every reader and writer behind the migration")
-def _lock_table(c: Classified, state: ScriptState):
-    if not state.created(c.table):
-        yield c.table
+statement_rule("ban-lock-table", sh.LOCK, "an explicit LOCK TABLE queues every reader and writer behind the migration")(
+    on_existing_table)
 
 
 @statement_rule("require-concurrent-refresh", sh.REFRESH, "REFRESH MATERIALIZED VIEW blocks every reader of the view",
@@ -111,16 +103,10 @@ def _unbounded_update(c: Classified, state: ScriptState):
         yield c.table
 
 
-@statement_rule("ban-drop-schema", sh.DROP_SCHEMA, "dropping a schema drops everything the running release reads in it")
-def _drop_schema(c: Classified, state: ScriptState):
-    if c.part("what").upper() == "SCHEMA":
-        yield bare(c.part("object"))
-
-
-@statement_rule("ban-drop-database", sh.DROP_SCHEMA, "dropping a database breaks everything that uses it")
-def _drop_database(c: Classified, state: ScriptState):
-    if c.part("what").upper() == "DATABASE":
-        yield bare(c.part("object"))
+statement_rule("ban-drop-schema", sh.DROP_SCHEMA, "dropping a schema drops everything the running release reads in it")(
+    lambda c, state: [bare(c.part("object"))])
+statement_rule("ban-drop-database", sh.DROP_DATABASE, "dropping a database breaks everything that uses it")(
+    lambda c, state: [bare(c.part("object"))])
 
 
 # --- ALTER TABLE actions ---------------------------------------------------------------
@@ -242,17 +228,10 @@ def _validate_in_transaction(table: str, action: Action, state: ScriptState):
         yield f"{table}.{name}"
 
 
-@action_rule("ban-set-logged", sh.SET_LOGGED, "SET LOGGED/UNLOGGED rewrites the table under ACCESS EXCLUSIVE")
-def _set_logged(table: str, action: Action, state: ScriptState):
-    if not state.created(table):
-        yield table
-
-
-@action_rule("ban-set-tablespace", sh.SET_TABLESPACE,
-             "SET TABLESPACE / SET ACCESS METHOD copies the whole table under ACCESS EXCLUSIVE")
-def _set_tablespace(table: str, action: Action, state: ScriptState):
-    if not state.created(table):
-        yield table
+action_rule("ban-set-logged", sh.SET_LOGGED, "SET LOGGED/UNLOGGED rewrites the table under ACCESS EXCLUSIVE")(
+    on_existing_table_action)
+action_rule("ban-set-tablespace", sh.SET_TABLESPACE,
+            "SET TABLESPACE / SET ACCESS METHOD copies the whole table under ACCESS EXCLUSIVE")(on_existing_table_action)
 
 
 # --- the engine ------------------------------------------------------------------------

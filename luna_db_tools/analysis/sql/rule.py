@@ -92,6 +92,18 @@ class Registry:
                 for rule in self.actions.get(action.kind, ()) for obj in rule.check(table, action, state)]
 
 
+def on_existing_table(c: Classified, state: "ScriptState") -> Iterable[str | None]:
+    """The check of a statement that is harmless only on a table this script created."""
+    if not state.created(c.table):
+        yield c.table
+
+
+def on_existing_table_action(table: str, action, state: "ScriptState") -> Iterable[str]:
+    """The check of an ALTER TABLE action that is harmless only on a table this script created."""
+    if not state.created(table):
+        yield table
+
+
 @dataclass
 class ScriptState:
     """What the statements before this one created, as the rules need it.
