@@ -19,10 +19,8 @@ import sqlalchemy as sa
 from .sql import shapes as sh
 from .sql.classify import Classified, classified
 from .sql.locks import BLOCKS_WRITERS, CATALOG, MOVES, READS, REWRITES, SCANS, StatementLocks, TableLock
-from .sql.rule import ScriptState
-from .sql.txn_rules import TransactionWatch
+from .sql.txn_rules import Transaction
 
-_NO_STATE = ScriptState()
 _VERB = {"INSERT ... SELECT": "copied", "UPDATE": "updated", "DELETE": "deleted", "CREATE TABLE AS": "copied",
          "batched backfill (DO block)": "moved"}
 
@@ -72,12 +70,11 @@ class _Step:
     revision: str
     estimates: dict[str, int | None]
     created: set[str] = field(default_factory=set)
-    watch: TransactionWatch = field(default_factory=TransactionWatch)
+    transaction: Transaction = field(default_factory=Transaction)
     held: dict[str, str] = field(default_factory=dict)  # writer-blocking locks held by the open transaction
 
     def feed(self, c: Classified) -> list[StatementImpact]:
-        if c.transaction or c.lock_timeout is not None:
-            self.watch.feed(c, _NO_STATE)  # keeps the transaction and the lock timeout in force
+        if self.transaction.follow(c):
             self.held = {} if c.transaction else self.held
             return []
         if c.locks is None or not c.locks.locks:
@@ -95,7 +92,7 @@ class _Step:
         return lock.table not in created or lock.effect == MOVES  # a table this step created: no reader, no writer yet
 
     def _impact(self, c: Classified, lock: TableLock, created: set[str | None]) -> StatementImpact:
-        locks, in_transaction, timeout = c.locks, self.watch.in_transaction, self.watch.timeout_ms
+        locks, in_transaction, timeout = c.locks, self.transaction.open, self.transaction.timeout_ms
         if lock.effect == MOVES:
             involved = _source_rows(locks, self.created, self.estimates)
         else:

@@ -46,43 +46,58 @@ BLOCKING_LOCK_WITHOUT_SHORT_TIMEOUT = TRANSACTION.statement_rule(
 
 
 @dataclass
-class TransactionWatch:
-    """What the open transaction (or the session) has done so far, statement by statement."""
+class Transaction:
+    """The transaction and the lock timeout in force, as the statements so far left them."""
 
-    in_transaction: bool = False
+    open: bool = False
     session_timeout_ms: int | None = None
-    local_timeout_ms: int | None = None
-    strong: dict[str, str] = field(default_factory=dict)   # table -> mode held, blocking writers
-    moved: bool = False
-    reported: set[tuple[str, str]] = field(default_factory=set)
+    local_timeout_ms: int | None = None   # SET LOCAL: until the transaction ends
 
     @property
     def timeout_ms(self) -> int | None:
         """The lock timeout in force: SET LOCAL's in this transaction, else the session's."""
         return self.local_timeout_ms if self.local_timeout_ms is not None else self.session_timeout_ms
 
+    def follow(self, c: Classified) -> bool:
+        """Take in a BEGIN, a COMMIT (any end) or a SET lock_timeout; False for any other statement."""
+        if c.transaction:
+            self.open, self.local_timeout_ms = c.kind == sh.BEGIN, None
+            return True
+        if c.lock_timeout is None:
+            return False
+        local, value = c.lock_timeout
+        if local:
+            self.local_timeout_ms = value
+        else:
+            self.session_timeout_ms = value
+        return True
+
+
+@dataclass
+class TransactionWatch:
+    """What the open transaction (or the session) has done so far, statement by statement."""
+
+    transaction: Transaction = field(default_factory=Transaction)
+    strong: dict[str, str] = field(default_factory=dict)   # table -> mode held, blocking writers
+    moved: bool = False
+    reported: set[tuple[str, str]] = field(default_factory=set)
+
     def feed(self, c: Classified, state: ScriptState) -> list[Finding]:
         """The findings of a statement, judged with `state` as it was before it (tables created so far)."""
-        if c.transaction:
-            self._reset(c.kind == sh.BEGIN)
-            return []
-        if c.lock_timeout is not None:
-            local, value = c.lock_timeout
-            if local:
-                self.local_timeout_ms = value
-            else:
-                self.session_timeout_ms = value
+        if self.transaction.follow(c):
+            if c.transaction:
+                self._reset()
             return []
         if c.locks is None or sh.SET_CONFIG_LOCK_TIMEOUT.search(c.statement.text):
             return []  # no table lock; or set_config(..., is_local) from a program: not judged
         existing = [lock for lock in c.locks.locks if _blocks_existing(lock, c.locks, state)]
         found = self._without_short_timeout(c, existing)
-        if self.in_transaction:  # else a statement of its own commits at once
+        if self.transaction.open:  # else a statement of its own commits at once
             found += self._held_while_moving(c, existing)
         return found
 
     def _without_short_timeout(self, c: Classified, existing: list[TableLock]) -> list[Finding]:
-        timeout = self.timeout_ms
+        timeout = self.transaction.timeout_ms
         if timeout is not None and 0 < timeout <= SHORT_LOCK_TIMEOUT_MS:
             return []
         return [finding for lock in existing if lock.effect == CATALOG
@@ -106,8 +121,7 @@ class TransactionWatch:
         self.reported.add((rule.name, table))
         return [rule.finding(c.statement, table, table=table, mode=mode)]
 
-    def _reset(self, opening: bool) -> None:
-        self.in_transaction, self.local_timeout_ms = opening, None
+    def _reset(self) -> None:
         self.strong, self.moved = {}, False
         self.reported = {(rule, table) for rule, table in self.reported if rule != LOCK_HELD_WHILE_MOVING_ROWS.name}
 
