@@ -73,3 +73,11 @@ def test_the_rules_are_registered_objects_with_a_name_a_message_and_a_dialect():
         for rule in registry.rules():
             assert rule.dialect == registry.dialect and rule.message and rule.reads is not None
             assert rule.message == registry.rule(rule.name).message  # one message per rule name
+
+
+def test_the_classification_names_columns_and_what_happens_to_rows():
+    add, drop = classify(split_statements("ALTER TABLE log ADD COLUMN n int, DROP COLUMN old")[0]).actions
+    assert (add.column, drop.column) == ("n", "old")
+    assert classify(split_statements("VACUUM (VERBOSE, FULL) log")[0]).rows == REWRITES
+    assert classify(split_statements("INSERT INTO a SELECT * FROM b")[0]).rows == "moves rows"
+    assert classify(split_statements("SET search_path = streams")[0]).rows is None

@@ -2,7 +2,7 @@
 
 A downgrade that drops a table or a column holding rows, or deletes rows,
 refuses (exit 2) naming each table and its row count, unless
-`--allow-data-loss` (CLI.md). Upgrades are checked too when their revision
+`--allow-data-loss`. Upgrades are checked too when their revision
 declares what they destroy.
 
 What a step destroys comes from, in order:
@@ -37,7 +37,6 @@ from ..errors import BadInput
 from .sql import shapes as sh
 from .sql.classify import Classified, classified
 from .sql.locks import tables_read
-from .sql.sqltext import bare
 
 
 @dataclass(frozen=True)
@@ -95,9 +94,8 @@ def _destroyed(revision: str, direction: str, c: Classified) -> list[Destruction
     if c.kind == sh.DROP_TABLE:
         return [Destruction(revision, direction, "table", table) for table in c.tables[:1]]
     if c.kind == sh.ALTER_TABLE and c.actions and c.actions[0].kind == sh.DROP_COLUMN:
-        parts = c.actions[0].match.groupdict()
-        column = parts.get("column") or parts.get("one")  # Oracle: DROP COLUMN c (a list or SET UNUSED: not read)
-        return [Destruction(revision, direction, "column", c.table, column=bare(column))] if column else []
+        column = c.actions[0].column  # None for Oracle's DROP (a, b) and SET UNUSED: not read
+        return [Destruction(revision, direction, "column", c.table, column=column)] if column else []
     if c.kind == sh.TRUNCATE:
         return [Destruction(revision, direction, "rows", c.table)]
     if c.kind == sh.DELETE and (m := _COUNTABLE_DELETE.match(c.statement.text)):

@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Iterator
 
 from . import shapes as sh
-from .locks import StatementLocks, locks_for
+from .locks import EFFECT_COST, StatementLocks, locks_for
 from .sqltext import Statement, bare, has_word, outside_parentheses, split_statements, top_level_parts
 
 
@@ -28,6 +28,13 @@ class Action:
     kind: str             # shapes.ADD_COLUMN, shapes.ADD_CONSTRAINT, ...
     text: str             # its code
     match: re.Match | None
+
+    @property
+    def column(self) -> str | None:
+        """The column an ADD COLUMN, ALTER COLUMN or DROP COLUMN names (bare), else None."""
+        parts = self.match.groupdict() if self.match is not None else {}
+        name = parts.get("column") or (parts.get("one") if self.kind == sh.DROP_COLUMN else None)
+        return bare(name) if name else None
 
     @property
     def volatility(self) -> str | None:
@@ -103,6 +110,11 @@ class Classified:
         if self.dialect != "postgresql" or self.lock_timeout is not None:
             return None
         return locks_for(self.kind, self.match, self.statement.code, self.statement.text)
+
+    @property
+    def rows(self) -> str | None:
+        """What the statement does to rows at most: locks.CATALOG, READS, MOVES, SCANS or REWRITES (None: no lock)."""
+        return max((lock.effect for lock in self.locks.locks), key=EFFECT_COST.get, default=None) if self.locks else None
 
 
 def _action(text: str, dialect: str) -> tuple[str, str, re.Match | None]:

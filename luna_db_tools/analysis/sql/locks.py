@@ -173,7 +173,7 @@ def _alter_table(m, code, text) -> StatementLocks:
     for lock in locks:
         held = strongest.get(lock.table, lock)
         strongest[lock.table] = TableLock(
-            lock.table, max(lock.mode, held.mode, key=_RANK.get), max(lock.effect, held.effect, key=_COST.get))
+            lock.table, max(lock.mode, held.mode, key=_RANK.get), max(lock.effect, held.effect, key=EFFECT_COST.get))
     return StatementLocks("ALTER TABLE", tuple(strongest.values()))
 
 
@@ -243,4 +243,4 @@ _ACTION_LOCKS = {
 
 _RANK = {mode: rank for rank, mode in enumerate(
     (ACCESS_SHARE, ROW_SHARE, ROW_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, SHARE, SHARE_ROW_EXCLUSIVE, EXCLUSIVE, ACCESS_EXCLUSIVE))}
-_COST = {effect: rank for rank, effect in enumerate((CATALOG, READS, MOVES, SCANS, REWRITES))}
+EFFECT_COST = {effect: rank for rank, effect in enumerate((CATALOG, READS, MOVES, SCANS, REWRITES))}
