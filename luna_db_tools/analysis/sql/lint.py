@@ -34,7 +34,7 @@ from .classify import Classified, classify
 from .oracle_rules import oracle_findings
 from .pg_rules import added_column_definition, pg_findings, target_table
 from .rule import ScriptState
-from .sqltext import DIALECTS, NAME, QNAME, bare, split_statements
+from .sqltext import DIALECTS, NAME, bare, split_statements
 from .txn_rules import TransactionWatch
 
 ENGINES = ("squawk", "luna-db")
@@ -218,14 +218,11 @@ def _with_acceptance(finding: Finding, accepted: list[Accepted]) -> Finding:
     return finding
 
 
-_RENAME_UNREAD = re.compile(rf"^(?:ALTER TABLE .* RENAME CONSTRAINT |ALTER INDEX (?:IF EXISTS )?{QNAME} RENAME TO )", re.I)
-
-
 def _squawk_filter(c: Classified, state: ScriptState, later: list[Classified]):
     """Which of squawk's rules stand for this statement, judged before it runs (state as it was)."""
     new_table = state.created(target_table(c, state))
     corrections = {
-        "renaming-object": lambda: _RENAME_UNREAD.match(c.statement.code) is not None,
+        "renaming-object": lambda: _renames_nothing_read(c),
         "adding-field-with-default": lambda: (definition := added_column_definition(c)) is not None
         and sh.default_is_stable(definition),
         "ban-drop-default": lambda: _only_action(c, sh.ALTER_COLUMN, state, sh.DROP_DEFAULT),
@@ -240,6 +237,11 @@ def _squawk_filter(c: Classified, state: ScriptState, later: list[Classified]):
         return not (wrong and wrong())
 
     return keep
+
+
+def _renames_nothing_read(c: Classified) -> bool:
+    """Renaming an index or a constraint renames nothing a query reads."""
+    return c.kind == sh.RENAME_INDEX or any(a.kind == sh.RENAME and a.match["constraint"] for a in c.actions)
 
 
 def _only_action(c: Classified, kind: str, state: ScriptState, change: re.Pattern) -> bool:

@@ -28,7 +28,7 @@ LOCK, REFRESH, INSERT, UPDATE, DELETE = "LOCK TABLE", "REFRESH MATERIALIZED VIEW
 DROP_SCHEMA, DROP_DATABASE, DROP_VIEW = "DROP SCHEMA", "DROP DATABASE", "DROP VIEW"
 ALTER_TABLE, COMMENT = "ALTER TABLE", "COMMENT"
 SELECT, DO, OTHER = "SELECT", "DO", "other"
-REBUILD_INDEX, RENAME_TABLE = "ALTER INDEX REBUILD", "RENAME"
+REBUILD_INDEX, RENAME_INDEX, RENAME_TABLE = "ALTER INDEX REBUILD", "ALTER INDEX RENAME", "RENAME"
 
 PG_SHAPES: tuple[tuple[str, re.Pattern], ...] = (
     (BEGIN, re.compile(r"^(?:BEGIN|START TRANSACTION)\b(?! ATOMIC)", _I)),
@@ -41,6 +41,7 @@ PG_SHAPES: tuple[tuple[str, re.Pattern], ...] = (
     (CREATE_INDEX, re.compile(
         rf"^CREATE (?:UNIQUE )?INDEX (?P<concurrently>CONCURRENTLY )?(?:IF NOT EXISTS )?(?P<index>{NAME} )?"
         rf"ON (?:ONLY )?(?P<table>{QNAME})", _I)),
+    (RENAME_INDEX, re.compile(rf"^ALTER INDEX (?:IF EXISTS )?(?P<index>{QNAME}) RENAME TO ", _I)),
     (DROP_INDEX, re.compile(
         r"^DROP INDEX (?P<concurrently>CONCURRENTLY )?(?:IF EXISTS )?(?P<indexes>.*?)(?: CASCADE| RESTRICT)?$", _I)),
     (REINDEX, re.compile(
