@@ -81,3 +81,21 @@ def test_the_classification_names_columns_and_what_happens_to_rows():
     assert classify(split_statements("VACUUM (VERBOSE, FULL) log")[0]).rows == REWRITES
     assert classify(split_statements("INSERT INTO a SELECT * FROM b")[0]).rows == "moves rows"
     assert classify(split_statements("SET search_path = streams")[0]).rows is None
+
+
+def test_the_data_loss_guard_reads_the_classified_statements():
+    from luna_db_tools.analysis.data_loss import destructions_in_sql
+
+    sql = """
+        INSERT INTO kept SELECT * FROM tmp;
+        SELECT 'DROP TABLE not_a_statement;';
+        DROP TABLE IF EXISTS tmp, streams.log CASCADE;
+        ALTER TABLE ONLY stream DROP COLUMN IF EXISTS description;
+        TRUNCATE TABLE ONLY restart;
+        DELETE FROM location WHERE city = 'Moscow';
+        DROP TABLE alembic_version;
+    """
+    assert [d.describe() for d in destructions_in_sql("r1", "down", sql)] == [
+        "drops table log", "drops column stream.description", "deletes rows of restart",
+        "deletes rows of location WHERE city = 'Moscow'",
+    ]

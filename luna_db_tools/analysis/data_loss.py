@@ -92,7 +92,7 @@ def destructions_in_sql(revision: str, direction: str, sql: str, dialect: str = 
 
 def _destroyed(revision: str, direction: str, c: Classified) -> list[Destruction]:
     if c.kind == sh.DROP_TABLE:
-        return [Destruction(revision, direction, "table", table) for table in c.tables[:1]]
+        return [Destruction(revision, direction, "table", table) for table in c.tables]
     if c.kind == sh.ALTER_TABLE and c.actions and c.actions[0].kind == sh.DROP_COLUMN:
         column = c.actions[0].column  # None for Oracle's DROP (a, b) and SET UNUSED: not read
         return [Destruction(revision, direction, "column", c.table, column=column)] if column else []

@@ -58,9 +58,6 @@ class StatementLocks:
     moves_rows: bool = False     # copies, updates or deletes rows of an existing table (time grows with rows)
     batched: bool = False
 
-    def on(self, table: str) -> list[TableLock]:
-        return [lock for lock in self.locks if lock.table == table]
-
 
 _FROM = re.compile(rf"\b(?:FROM|JOIN) (?:ONLY )?(?P<table>{QNAME})", _I)
 _CREATE_TABLE_AS = re.compile(rf"^CREATE (?:\w+ )*TABLE (?:IF NOT EXISTS )?{QNAME}(?: \([^)]*\))? AS\b", _I)
