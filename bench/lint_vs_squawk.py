@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from luna_db_tools.analysis.lint import lint_sql  # noqa: E402
-from luna_db_tools.analysis.squawk import run_squawk  # noqa: E402
+from luna_db_tools.analysis.sql.lint import lint_sql  # noqa: E402
+from luna_db_tools.analysis.sql.squawk import run_squawk  # noqa: E402
 from tests.lint_corpus import HAZARDOUS, SAFE, read_cases  # noqa: E402
 
 

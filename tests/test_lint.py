@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from luna_db_tools.analysis.lint import (
+from luna_db_tools.analysis.sql.lint import (
     Accepted,
     LintReport,
     accepted_in,
@@ -26,8 +26,8 @@ from luna_db_tools.analysis.lint import (
     lint_revision,
     lint_sql,
 )
-from luna_db_tools.analysis.sqltext import split_statements
-from luna_db_tools.analysis.squawk import EXCLUDED_RULES
+from luna_db_tools.analysis.sql.sqltext import split_statements
+from luna_db_tools.analysis.sql.squawk import EXCLUDED_RULES
 from luna_db_tools.cli.lint_report import render_json, render_sarif, render_text
 from luna_db_tools.command.lint import lint_files
 from luna_db_tools.errors import BadInput
@@ -370,7 +370,7 @@ def test_an_empty_report_is_ok():
 def test_without_squawk_the_error_names_the_extra():
     """A Python without squawk beside it and no squawk on PATH: one line, exit 2 (BadInput)."""
     probe = (
-        "from luna_db_tools.analysis.lint import lint_sql\n"
+        "from luna_db_tools.analysis.sql.lint import lint_sql\n"
         "from luna_db_tools.errors import LunaDbError\n"
         "try:\n    lint_sql('DROP TABLE log;')\n"
         "except LunaDbError as error:\n    print(error.exit_code, error)\n"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from luna_db_tools.analysis.lint import lint_revision, lint_sql
-from luna_db_tools.analysis.locks import statement_locks
-from luna_db_tools.analysis.sqltext import split_statements
+from luna_db_tools.analysis.sql.lint import lint_revision, lint_sql
+from luna_db_tools.analysis.sql.locks import statement_locks
+from luna_db_tools.analysis.sql.sqltext import split_statements
 
 # s0003 as it was before the revision pattern: the tables (foreign keys to stream) and the fill in one transaction.
 OLD_S0003 = """

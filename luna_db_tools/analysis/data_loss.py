@@ -26,16 +26,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from ..db.tool_tables import TOOL_TABLES
-
-_NAME = r'"?([A-Za-z_][A-Za-z0-9_$]*)"?'
-_PATTERNS = (
-    ("table", re.compile(rf"^DROP TABLE (?:IF EXISTS )?{_NAME}", re.I | re.M)),
-    ("column", re.compile(rf"^ALTER TABLE {_NAME} DROP COLUMN (?:IF EXISTS )?{_NAME}", re.I | re.M)),
-    ("rows", re.compile(rf"^DELETE FROM {_NAME}(?:\s+WHERE\s+(.*?))?\s*;", re.I | re.M | re.S)),
-    ("rows", re.compile(rf"^TRUNCATE (?:TABLE )?{_NAME}", re.I | re.M)),
-)
+from .sql import shapes as sh
+from .sql.classify import Classified, classified
+from .sql.locks import tables_read
 
 
 @dataclass(frozen=True)
@@ -78,30 +74,39 @@ class Loss:
                 "column": d.column, "rows": self.rows}
 
 
-def destructions_in_sql(revision: str, direction: str, sql: str) -> list[Destruction]:
-    """What a step's rendered SQL destroys (luna-db's own tables aside)."""
-    found: list[tuple[int, Destruction]] = []
-    for kind, pattern in _PATTERNS:
-        for match in pattern.finditer(sql):
-            table = match[1]
-            if table.lower() in TOOL_TABLES:
-                continue
-            if kind == "table" and _read_back(sql[:match.start()], table):
-                continue  # its rows were moved back before the drop
-            if kind == "column":
-                found.append((match.start(), Destruction(revision, direction, kind, table, column=match[2])))
-            elif kind == "rows" and match.re.pattern.startswith("^DELETE"):
-                where = " ".join(match[2].split()) if match[2] else None
-                found.append((match.start(), Destruction(revision, direction, kind, table, where=where)))
-            else:
-                found.append((match.start(), Destruction(revision, direction, kind, table)))
-    return [destruction for _, destruction in sorted(found, key=lambda item: item[0])]
+def destructions_in_sql(revision: str, direction: str, sql: str, dialect: str = "postgresql") -> list[Destruction]:
+    """What a step's rendered SQL destroys, statement by statement (luna-db's own tables aside)."""
+    found: list[Destruction] = []
+    earlier: list[Classified] = []
+    for c in classified(sql, dialect):
+        found += [d for d in _destroyed(revision, direction, c)
+                  if d.table.lower() not in TOOL_TABLES and not (d.kind == "table" and _read_back(earlier, d.table))]
+        earlier.append(c)
+    return found
 
 
-def _read_back(before: str, table: str) -> bool:
+def _destroyed(revision: str, direction: str, c: Classified) -> list[Destruction]:
+    if c.kind == sh.DROP_TABLE:
+        return [Destruction(revision, direction, "table", table) for table in c.tables]
+    if c.kind == sh.ALTER_TABLE and c.actions and c.actions[0].kind == sh.DROP_COLUMN:
+        column = c.actions[0].column  # None for Oracle's DROP (a, b) and SET UNUSED: not read
+        return [Destruction(revision, direction, "column", c.table, column=column)] if column else []
+    if c.kind == sh.TRUNCATE:
+        return [Destruction(revision, direction, "rows", c.table)]
+    if c.kind == sh.DELETE and (m := _COUNTABLE_DELETE.match(c.statement.text)):
+        # its condition as written: the count uses the same literals
+        where = " ".join(m["where"].split()) if m["where"] else None
+        return [Destruction(revision, direction, "rows", c.table, where=where)]
+    return []
+
+
+#: A DELETE whose rows a count can match: one table, at most a WHERE (no WITH, USING or RETURNING).
+_COUNTABLE_DELETE = re.compile(r"^DELETE\s+FROM\s+(?:ONLY\s+)?\S+(?:\s+WHERE\s+(?P<where>.*?))?\s*$", re.I | re.S)
+
+
+def _read_back(earlier: list[Classified], table: str) -> bool:
     """Whether an UPDATE or INSERT before this point reads from `table` (its rows are moved, not lost)."""
-    pattern = rf'^(?:UPDATE|INSERT)\b[^;]*\bFROM\s+"?{re.escape(table)}"?\b'
-    return re.search(pattern, before, re.I | re.M) is not None
+    return any(c.kind in (sh.UPDATE, sh.INSERT) and table in tables_read(c.statement.code) for c in earlier)
 
 
 def declared(revision: str, direction: str, module) -> list[Destruction] | None:
@@ -136,11 +141,14 @@ def sql_comments(destructions: list[Destruction]) -> str:
 _RUNNING = re.compile(r"^-- Running (upgrade|downgrade) ([^\s]*) -> ([^\s]*)[ \t]*$", re.M)
 
 
-def offline_destructions(schema: str, direction: str, body: str) -> list[Destruction]:
-    """What an offline script destroys, step by step (Alembic marks each with "-- Running ...")."""
-    from ..runtime.history import script_directory
+def offline_destructions(
+    body: str, declared_for: Callable[[str, str], list[Destruction] | None], dialect: str = "postgresql",
+) -> list[Destruction]:
+    """What an offline script destroys, step by step (Alembic marks each with "-- Running ...").
 
-    script = script_directory(schema)
+    `declared_for(revision, direction)` is the revision's own declaration
+    (`declared` of its module), None when it declares nothing.
+    """
     marks = list(_RUNNING.finditer(body))
     found: list[Destruction] = []
     for index, mark in enumerate(marks):
@@ -149,9 +157,9 @@ def offline_destructions(schema: str, direction: str, body: str) -> list[Destruc
         # "-- Running downgrade s0003 -> s0002": the revision reverted is the
         # left one; an upgrade's is the right one.
         revision = mark[3] if step_direction == "up" else mark[2]
-        given = declared(revision, step_direction, script.get_revision(revision).module)
+        given = declared_for(revision, step_direction)
         if given is not None:
             found += given
         elif step_direction == "down":
-            found += destructions_in_sql(revision, step_direction, body[mark.end():end])
+            found += destructions_in_sql(revision, step_direction, body[mark.end():end], dialect)
     return found

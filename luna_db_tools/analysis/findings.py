@@ -1,23 +1,47 @@
-"""A finding of `luna-db check` or of the lint: what, where, and whether a revision accepted it."""
+"""The one finding type: what `luna-db check`'s checks and the lint report, where, and whether it is accepted."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(frozen=True)
 class Finding:
-    kind: str  # multiple-heads, upgrade-failed, model-mismatch, stairway, or a lint rule
-    revision: str | None
-    object: str
-    message: str
-    accepted: bool = False
-    reason: str | None = None
+    """A hazard or a failed check.
+
+    A finding read in a script (the lint) has the `source` and `line` of its
+    statement; one of `luna-db check`'s history checks (multiple-heads,
+    upgrade-failed, model-mismatch, checksum, stairway, or a lint rule judged
+    for a revision) has the `revision` it belongs to. Each renders as its
+    report has always shown it.
+    """
+
+    rule: str                      # a lint rule, or a check's kind
+    revision: str | None = None
+    object: str | None = None      # table, table.column or table.index (what accept comments name)
+    message: str = ""
+    accepted: str | None = None    # the reason, when an accept comment covers the finding
+    source: str | None = None      # the file, "<stdin>", or "REVISION upgrade|downgrade"
+    line: int | None = None        # 1-based line of the statement in its source
+    statement: str | None = None
+    engine: str | None = None      # "squawk" or "luna-db"
+
+    @property
+    def in_script(self) -> bool:
+        return self.line is not None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        if self.in_script:
+            return {"rule": self.rule, "message": self.message, "source": self.source, "line": self.line,
+                    "statement": self.statement, "engine": self.engine, "object": self.object,
+                    "accepted": self.accepted}
+        return {"kind": self.rule, "revision": self.revision, "object": self.object, "message": self.message,
+                "accepted": self.accepted is not None, "reason": self.accepted}
 
     def __str__(self) -> str:
-        where = f" [{self.revision}]" if self.revision else ""
-        text = f"{self.kind}{where} {self.object}: {self.message}"
-        return f"{text} (accepted: {self.reason})" if self.accepted else text
+        if self.in_script:
+            text = f"{self.source}:{self.line}: {self.rule}: {self.message}"
+        else:
+            where = f" [{self.revision}]" if self.revision else ""
+            text = f"{self.rule}{where} {self.object}: {self.message}"
+        return f"{text} (accepted: {self.accepted})" if self.accepted else text

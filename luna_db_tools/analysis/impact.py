@@ -2,7 +2,7 @@
 
 For every statement of a step's offline SQL (runtime/offline.render_migration,
 the very SQL the step runs): the lock it takes on which table
-(analysis/locks.py), whether it only touches the catalog, moves rows, scans
+(analysis/sql/locks.py), whether it only touches the catalog, moves rows, scans
 or rewrites the table, and how many rows, estimated from the row estimates
 it is given (the live database's pg_class.reltuples, read by
 command/dry_run.py; no table is read). A statement
@@ -13,11 +13,12 @@ while 200k rows are copied".
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
-from .locks import BLOCKS_WRITERS, CATALOG, MOVES, READS, REWRITES, SCANS, StatementLocks, statement_locks
-from .sqltext import PG_CREATE_TABLE, bare, split_statements
-from .txn_rules import _BEGIN, _END, _TIMEOUT, _milliseconds
+from .sql import shapes as sh
+from .sql.classify import Classified, classified
+from .sql.locks import BLOCKS_WRITERS, CATALOG, MOVES, READS, REWRITES, SCANS, StatementLocks, TableLock
+from .sql.txn_rules import Transaction
 
 _VERB = {"INSERT ... SELECT": "copied", "UPDATE": "updated", "DELETE": "deleted", "CREATE TABLE AS": "copied",
          "batched backfill (DO block)": "moved"}
@@ -45,56 +46,59 @@ class StatementImpact:
 
 def statement_impacts(revision: str, sql: str, estimates: dict[str, int | None]) -> list[StatementImpact]:
     """Every table lock of a step's PostgreSQL script, in order, with the rows it involves."""
+    step = _Step(revision, estimates)
     impacts: list[StatementImpact] = []
-    created: set[str] = set()
-    in_transaction, session_ms, local_ms = False, None, None
-    held: dict[str, str] = {}  # writer-blocking locks held by the open transaction
-    for statement in split_statements(sql):
-        code = statement.code
-        if _BEGIN.match(code) or _END.match(code):
-            in_transaction, local_ms, held = bool(_BEGIN.match(code)), None, {}
-            continue
-        if m := _TIMEOUT.match(" ".join(statement.text.split())):
-            if m["local"]:
-                local_ms = _milliseconds(m["value"])
-            else:
-                session_ms = _milliseconds(m["value"])
-            continue
-        locks = statement_locks(code, statement.text)
-        if locks is None or not locks.locks:
-            continue
-        new = _created_table(locks, code)
-        timeout = local_ms if local_ms is not None else session_ms
-        for lock in locks.locks:
-            if lock.table in ("alembic_version", "luna_db_audit"):
-                continue
-            if (lock.table in created or lock.table == new) and lock.effect != MOVES:
-                continue  # a table this step created: no reader, no writer yet
-            rows = 0 if (lock.table in created or lock.table == new) else estimates.get(lock.table)
-            source_rows = _source_rows(locks, created, estimates)
-            involved = source_rows if lock.effect == MOVES else rows
-            holding = None
-            if lock.effect == MOVES and in_transaction and not locks.batched:
-                holding = ", ".join(f"{mode} on {table}" for table, mode in held.items()) or None
-            impacts.append(StatementImpact(
-                revision=revision, statement=_first_line(statement.text), kind=locks.kind, table=lock.table,
-                lock=lock.mode, blocks_writers=lock.mode in BLOCKS_WRITERS and lock.table not in created | {new},
-                effect=lock.effect, rows=involved, batched=lock.batched, in_transaction=in_transaction,
-                lock_timeout_ms=timeout, held_while=holding,
-                summary=_summary(revision, locks, lock, involved, holding, created | {new}, timeout),
-            ))
-            if in_transaction and lock.mode in BLOCKS_WRITERS and lock.table not in created | {new}:
-                held.setdefault(lock.table, lock.mode)
-        if new:
-            created.add(new)
+    for c in classified(sql):
+        impacts += step.feed(c)
     return impacts
 
 
-def _created_table(locks: StatementLocks, code: str) -> str | None:
-    if not locks.kind.startswith("CREATE TABLE"):
-        return None
-    m = PG_CREATE_TABLE.match(code)
-    return bare(m["table"]) if m else None
+@dataclass
+class _Step:
+    """What a step's script has done so far: tables it created, the transaction and its locks."""
+
+    revision: str
+    estimates: dict[str, int | None]
+    created: set[str] = field(default_factory=set)
+    transaction: Transaction = field(default_factory=Transaction)
+    held: dict[str, str] = field(default_factory=dict)  # writer-blocking locks held by the open transaction
+
+    def feed(self, c: Classified) -> list[StatementImpact]:
+        if self.transaction.follow(c):
+            self.held = {} if c.transaction else self.held
+            return []
+        if c.locks is None or not c.locks.locks:
+            return []
+        new = c.table if c.kind == sh.CREATE_TABLE else None
+        created = self.created | {new}
+        impacts = [self._impact(c, lock, created) for lock in c.locks.locks if self._shown(lock, created)]
+        if new:
+            self.created.add(new)
+        return impacts
+
+    def _shown(self, lock: TableLock, created: set[str | None]) -> bool:
+        if lock.table in ("alembic_version", "luna_db_audit"):
+            return False
+        return lock.table not in created or lock.effect == MOVES  # a table this step created: no reader, no writer yet
+
+    def _impact(self, c: Classified, lock: TableLock, created: set[str | None]) -> StatementImpact:
+        locks, in_transaction, timeout = c.locks, self.transaction.open, self.transaction.timeout_ms
+        if lock.effect == MOVES:
+            involved = _source_rows(locks, self.created, self.estimates)
+        else:
+            involved = 0 if lock.table in created else self.estimates.get(lock.table)
+        holding = None
+        if lock.effect == MOVES and in_transaction and not locks.batched:
+            holding = ", ".join(f"{mode} on {table}" for table, mode in self.held.items()) or None
+        blocks = lock.mode in BLOCKS_WRITERS and lock.table not in created
+        if in_transaction and blocks:
+            self.held.setdefault(lock.table, lock.mode)
+        return StatementImpact(
+            revision=self.revision, statement=_first_line(c.statement.text), kind=locks.kind, table=lock.table,
+            lock=lock.mode, blocks_writers=blocks, effect=lock.effect, rows=involved, batched=lock.batched,
+            in_transaction=in_transaction, lock_timeout_ms=timeout, held_while=holding,
+            summary=_summary(self.revision, locks, lock, involved, holding, created, timeout),
+        )
 
 
 def _source_rows(locks: StatementLocks, created: set[str], estimates) -> int | None:

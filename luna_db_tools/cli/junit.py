@@ -28,7 +28,7 @@ def junit_xml(report) -> str:
         for revision in (["history"] if check in PER_HISTORY else report.revisions):
             cases[(check, revision)] = []
     for finding in report.findings:
-        check = CHECK_OF_KIND.get(finding.kind, LINT)
+        check = CHECK_OF_KIND.get(finding.rule, LINT)
         where = "history" if check in PER_HISTORY else (finding.revision or "history")
         cases.setdefault((check, where), []).append(finding)
 
@@ -40,7 +40,7 @@ def junit_xml(report) -> str:
         failed = [f for f in findings if not f.accepted]
         if failed:
             failures += 1
-            failure = ElementTree.SubElement(case, "failure", message=str(failed[0]), type=failed[0].kind)
+            failure = ElementTree.SubElement(case, "failure", message=str(failed[0]), type=failed[0].rule)
             failure.text = "\n".join(str(f) for f in failed)
         accepted = [f for f in findings if f.accepted]
         if accepted:

@@ -4,7 +4,7 @@ On an empty scratch database: one head; base to head applies; the models
 match what the migrations built; every revision's downgrade undoes it
 (stairway); and the PostgreSQL SQL each revision emits is linted for
 statements that would lock a busy production table, in its upgrade AND its
-downgrade (analysis/lint.py: squawk plus luna-db's own rules). A revision
+downgrade (analysis/sql/lint.py: squawk plus luna-db's own rules). A revision
 accepts a lint finding with a marked comment that says why:
 
     # luna-db check: accept drop-column account.password -- moved out in 0.4.0
@@ -20,7 +20,7 @@ from alembic import command
 
 from ..analysis.drift import compare_database
 from ..analysis.findings import Finding
-from ..analysis.lint import accepted_rules, lint_revision
+from ..analysis.sql.lint import accepted_rules, lint_revision
 from ..analysis.stairway import snapshot, walk_stairway
 from ..config.settings import DbSettings
 from ..db.audit import audit_rows
@@ -135,8 +135,7 @@ def lint_history(schema: str, script, order: list[str], migrations_dir: Path | N
         accepted = accepted_rules(script.get_revision(revision).path)
         for hit in lint_revision(revision, upgrade_sql, downgrade_sql, accepted):
             findings.append(Finding(
-                hit.rule, revision, hit.object or hit.source, f"{hit.source}: {hit.message}",
-                accepted=hit.accepted is not None, reason=hit.accepted,
+                hit.rule, revision, hit.object or hit.source, f"{hit.source}: {hit.message}", accepted=hit.accepted,
             ))
     return findings
 

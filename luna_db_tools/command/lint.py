@@ -1,4 +1,4 @@
-"""`luna-db lint FILE...`: SQL files (or `-`, standard input) through the lint engine of analysis/lint.py."""
+"""`luna-db lint FILE...`: SQL files (or `-`, standard input) through the lint engine of analysis/sql/lint.py."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
-from ..analysis.lint import LintReport, accepted_in, lint_sql
-from ..analysis.sqltext import DIALECTS
+from ..analysis.sql.lint import LintReport, accepted_in, lint_sql
+from ..analysis.sql.sqltext import DIALECTS
 from ..errors import BadInput
 
 

@@ -18,7 +18,7 @@ from .. import __version__
 from ..errors import BadInput
 from ..schemas import load_models
 from .environment import OFFLINE_URLS, make_config
-from .history import check_revision_argument
+from .history import check_revision_argument, script_directory
 from .revisions import head_revision
 from .steps import Timeouts, postgres_session_limits
 
@@ -65,9 +65,12 @@ def migration_sql(schema: str, db_type: str, revision: str, direction: str, time
     if revision.split(":")[0] == revision.split(":")[1]:
         raise BadInput(f"the range {revision} is empty: FROM and TO are the same revision")
     body = render_migration(schema, db_type, revision, direction)
-    from ..analysis.data_loss import offline_destructions, sql_comments
+    from ..analysis.data_loss import declared, offline_destructions, sql_comments
 
-    losses = sql_comments(offline_destructions(schema, direction, body))
+    script = script_directory(schema)
+    losses = sql_comments(offline_destructions(
+        body, lambda rev, step: declared(rev, step, script.get_revision(rev).module),
+        "oracle" if db_type == "oracle" else "postgresql"))
     header = script_header(schema, db_type, f"{direction} {revision.replace(':', ' -> ')}", timeouts)
     return header + losses + body + script_footer(body, db_type)
 

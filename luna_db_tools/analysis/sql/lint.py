@@ -23,15 +23,18 @@ still understood: ACCEPT_ALIASES maps them to the rule names.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
-from ..errors import EXIT_FAILED, EXIT_OK, BadInput
-from .oracle_rules import oracle_hits
-from .pg_rules import added_column_definition, default_is_stable, pg_hits, target_table
-from .rule import Hit, ScriptState
-from .sqltext import DIALECTS, NAME, QNAME, Statement, bare, split_statements
+from ...errors import EXIT_FAILED, EXIT_OK, BadInput
+from ..findings import Finding
+from . import shapes as sh
+from .classify import Classified, classify
+from .oracle_rules import oracle_findings
+from .pg_rules import added_column_definition, pg_findings, target_table
+from .rule import ScriptState
+from .sqltext import DIALECTS, NAME, bare, split_statements
 from .txn_rules import TransactionWatch
 
 ENGINES = ("squawk", "luna-db")
@@ -64,32 +67,13 @@ _ACCEPT = re.compile(
 
 
 @dataclass(frozen=True)
-class LintFinding:
-    rule: str
-    message: str
-    source: str       # the file, "<stdin>", or "REVISION upgrade|downgrade"
-    line: int         # 1-based line of the statement in its source
-    statement: str
-    engine: str       # "squawk" or "luna-db"
-    object: str | None = None      # table, table.column or table.index, for accept comments
-    accepted: str | None = None    # the reason, when an accept comment covers the finding
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    def __str__(self) -> str:
-        text = f"{self.source}:{self.line}: {self.rule}: {self.message}"
-        return f"{text} (accepted: {self.accepted})" if self.accepted else text
-
-
-@dataclass(frozen=True)
 class Accepted:
     rule: str              # a rule name (old kinds already mapped)
     object: str | None     # None accepts the rule for every object
     reason: str
     line: int
 
-    def covers(self, finding: LintFinding) -> bool:
+    def covers(self, finding: Finding) -> bool:
         family = {self.rule} | SAME_HAZARD.get(self.rule, set()) | {r for r, same in SAME_HAZARD.items() if self.rule in same}
         if finding.rule not in family:
             return False
@@ -100,10 +84,10 @@ class Accepted:
 class LintReport:
     dialect: str
     files: list[str] = field(default_factory=list)
-    findings: list[LintFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
     @property
-    def failures(self) -> list[LintFinding]:
+    def failures(self) -> list[Finding]:
         return [f for f in self.findings if not f.accepted]
 
     @property
@@ -144,7 +128,7 @@ def lint_sql(
     accepted: Iterable[Accepted] = (),
     *,
     squawk: bool = True,
-) -> list[LintFinding]:
+) -> list[Finding]:
     """The findings of one script, in order; accepted ones carry their reason.
 
     `squawk=False` runs luna-db's rules alone (for tests and the comparison in bench/).
@@ -155,7 +139,7 @@ def lint_sql(
 def lint_revision(
     revision: str, upgrade_sql: str, downgrade_sql: str, accepted: Iterable[Accepted] = (),
     *, dialect: str = "postgresql", squawk: bool = True,
-) -> list[LintFinding]:
+) -> list[Finding]:
     """A revision's upgrade and downgrade (the offline SQL Alembic renders for `BELOW:REV` and `REV:BELOW`).
 
     The downgrade may take away what the upgrade created (its tables, columns,
@@ -172,93 +156,110 @@ def lint_revision(
 def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, pattern: bool = False):
     if dialect not in DIALECTS:
         raise BadInput(f"unknown dialect {dialect!r}: choose {' or '.join(DIALECTS)}")
-    statements = split_statements(sql, dialect)
-    rules = pg_hits if dialect == "postgresql" else oracle_hits
-    own: list[list[Hit]] = []
+    statements = [classify(statement, dialect) for statement in split_statements(sql, dialect)]
+    postgresql = dialect == "postgresql"
+    rules = pg_findings if postgresql else oracle_findings
+    watch = TransactionWatch() if pattern and postgresql else None
+    own: list[list[Finding]] = []
     keep_squawk: list = []
-    watch = TransactionWatch() if pattern and dialect == "postgresql" else None
-    for number, statement in enumerate(statements):
-        if dialect == "postgresql":
-            keep_squawk.append(_squawk_filter(statement, state, statements[number + 1:]))
-        across = watch.feed(statement, state) if watch is not None else []  # state as before the statement
-        own.append(rules(statement, state) + across)
-
-    from_squawk: list[list[tuple[str, str]]] = [[] for _ in statements]
-    if squawk and dialect == "postgresql" and statements:
-        from .squawk import run_squawk
-
-        starts = [s.start for s in statements]
-        line_offsets = [0] + [m.end() for m in re.finditer("\n", sql)]
-        for hit in run_squawk(sql, source):
-            offset = line_offsets[min(hit.line, len(line_offsets)) - 1] + hit.column
-            number = max((i for i, start in enumerate(starts) if start <= offset), default=0)
-            if keep_squawk[number](hit.rule):
-                from_squawk[number].append((hit.rule, hit.message))
-
+    for number, c in enumerate(statements):
+        if postgresql:
+            keep_squawk.append(_squawk_filter(c, state, statements[number + 1:]))
+        across = watch.feed(c, state) if watch is not None else []  # state as before the statement
+        own.append(rules(c, state) + across)
+    from_squawk = _squawk_hits(sql, source, statements, keep_squawk) if squawk and postgresql and statements \
+        else [[] for _ in statements]
     findings = []
-    for statement, hits, squawked in zip(statements, own, from_squawk):
-        said = {rule for rule, _ in squawked}
-        obj = hits[0].object if hits else None
-        for rule, message in dict.fromkeys(squawked):
-            findings.append(LintFinding(rule, message, source, statement.line, statement.text, "squawk",
-                                        _object_for(rule, hits, obj, statement, state)))
-        for hit in hits:
-            if hit.rule in said or SAME_HAZARD.get(hit.rule, set()) & said:
-                continue
-            findings.append(LintFinding(hit.rule, hit.message, source, statement.line, statement.text, "luna-db", hit.object))
+    for c, found, squawked in zip(statements, own, from_squawk):
+        findings += _merged(c, found, squawked, state, source)
     accepted = list(accepted)
-    findings = [_with_acceptance(f, accepted) for f in findings]
-    return findings, state
+    return [_with_acceptance(f, accepted) for f in findings], state
 
 
-def _object_for(rule: str, hits: list[Hit], fallback: str | None, statement: Statement, state: ScriptState) -> str | None:
-    for hit in hits:
-        if hit.rule == rule or rule in SAME_HAZARD.get(hit.rule, set()):
-            return hit.object
-    return fallback or target_table(statement.code, state)
+def _squawk_hits(sql: str, source: str, statements: list[Classified], keep_squawk) -> list[list[tuple[str, str]]]:
+    """squawk's (rule, message) pairs, placed on the statement each falls in, those that stand kept."""
+    from .squawk import run_squawk
+
+    placed: list[list[tuple[str, str]]] = [[] for _ in statements]
+    starts = [c.statement.start for c in statements]
+    line_offsets = [0] + [m.end() for m in re.finditer("\n", sql)]
+    for hit in run_squawk(sql, source):
+        offset = line_offsets[min(hit.line, len(line_offsets)) - 1] + hit.column
+        number = max((i for i, start in enumerate(starts) if start <= offset), default=0)
+        if keep_squawk[number](hit.rule):
+            placed[number].append((hit.rule, hit.message))
+    return placed
 
 
-def _with_acceptance(finding: LintFinding, accepted: list[Accepted]) -> LintFinding:
+def _merged(c: Classified, found: list[Finding], squawked, state: ScriptState, source: str) -> list[Finding]:
+    """squawk's findings on one statement, then luna-db's own that squawk did not already report."""
+    said = {rule for rule, _ in squawked}
+    obj = found[0].object if found else None
+    statement = c.statement
+    merged = [Finding(rule, object=_object_for(rule, found, obj, c, state), message=message, source=source,
+                      line=statement.line, statement=statement.text, engine="squawk")
+              for rule, message in dict.fromkeys(squawked)]
+    merged += [replace(f, source=source) for f in found
+               if f.rule not in said and not SAME_HAZARD.get(f.rule, set()) & said]
+    return merged
+
+
+def _object_for(rule: str, found: list[Finding], fallback: str | None, c: Classified, state: ScriptState) -> str | None:
+    for finding in found:
+        if finding.rule == rule or rule in SAME_HAZARD.get(finding.rule, set()):
+            return finding.object
+    return fallback or target_table(c, state)
+
+
+def _with_acceptance(finding: Finding, accepted: list[Accepted]) -> Finding:
     for accept in accepted:
         if accept.covers(finding):
             return replace(finding, accepted=accept.reason)
     return finding
 
 
-_RENAME_UNREAD = re.compile(rf"^(?:ALTER TABLE .* RENAME CONSTRAINT |ALTER INDEX (?:IF EXISTS )?{QNAME} RENAME TO )", re.I)
-_DROP_DEFAULT = re.compile(rf"^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(?P<table>{QNAME}) ALTER (?:COLUMN )?(?P<column>{NAME}) DROP DEFAULT$", re.I)
-_DROP_VIEW = re.compile(rf"^DROP (?:MATERIALIZED )?VIEW (?:IF EXISTS )?(?P<view>{QNAME})", re.I)
-_CREATE_VIEW = re.compile(rf"^CREATE (?:OR REPLACE )?(?:MATERIALIZED )?VIEW (?:IF NOT EXISTS )?(?P<view>{QNAME})", re.I)
-_DROP_COLUMN = re.compile(rf"^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(?P<table>{QNAME}) DROP (?:COLUMN )?(?:IF EXISTS )?(?P<column>{NAME})", re.I)
-
-
-def _squawk_filter(statement: Statement, state: ScriptState, later: list[Statement]):
+def _squawk_filter(c: Classified, state: ScriptState, later: list[Classified]):
     """Which of squawk's rules stand for this statement, judged before it runs (state as it was)."""
-    code = statement.code
-    table = target_table(code, state)
-    new_table = state.created(table)
-    definition = added_column_definition(code)
-    drop_default = _DROP_DEFAULT.match(code)
-    drop_view = _DROP_VIEW.match(code)
-    drop_column = _DROP_COLUMN.match(code)
+    new_table = state.created(target_table(c, state))
+    corrections = {
+        "renaming-object": lambda: _renames_nothing_read(c),
+        "adding-field-with-default": lambda: (definition := added_column_definition(c)) is not None
+        and sh.default_is_stable(definition),
+        "ban-drop-default": lambda: _only_action(c, sh.ALTER_COLUMN, state, sh.DROP_DEFAULT),
+        "ban-drop-column": lambda: _first_action(c, sh.DROP_COLUMN, state),
+        "ban-drop-view": lambda: c.kind == sh.DROP_VIEW and _view_of_script(c, state, later),
+    }
 
     def keep(rule: str) -> bool:
         if new_table and rule not in _SCRIPT_RULES:
             return False
-        if rule == "renaming-object" and _RENAME_UNREAD.match(code):
-            return False
-        if rule == "adding-field-with-default" and definition is not None and default_is_stable(definition):
-            return False
-        if rule == "ban-drop-default" and drop_default \
-                and f"{bare(drop_default['table'])}.{bare(drop_default['column'])}" in state.columns:
-            return False
-        if rule == "ban-drop-column" and drop_column \
-                and f"{bare(drop_column['table'])}.{bare(drop_column['column'])}" in state.columns:
-            return False
-        if rule == "ban-drop-view" and drop_view:
-            view = bare(drop_view["view"])
-            recreated = any((m := _CREATE_VIEW.match(s.code)) and bare(m["view"]) == view for s in later)
-            return not (view in state.views or recreated)
-        return True
+        wrong = corrections.get(rule)
+        return not (wrong and wrong())
 
     return keep
+
+
+def _renames_nothing_read(c: Classified) -> bool:
+    """Renaming an index or a constraint renames nothing a query reads."""
+    return c.kind == sh.RENAME_INDEX or any(a.kind == sh.RENAME and a.match["constraint"] for a in c.actions)
+
+
+def _only_action(c: Classified, kind: str, state: ScriptState, change: re.Pattern) -> bool:
+    """A single ALTER COLUMN ... `change` of a column this script added."""
+    if len(c.actions) != 1 or c.actions[0].kind != kind:
+        return False
+    m = c.actions[0].match
+    return change.match(m["change"]) is not None and f"{c.table}.{bare(m['column'])}" in state.columns
+
+
+def _first_action(c: Classified, kind: str, state: ScriptState) -> bool:
+    """The first action drops a column this script added."""
+    if not c.actions or c.actions[0].kind != kind:
+        return False
+    return f"{c.table}.{bare(c.actions[0].match['column'])}" in state.columns
+
+
+def _view_of_script(c: Classified, state: ScriptState, later: list[Classified]) -> bool:
+    """A view this script created, or one it creates again later."""
+    view = bare(c.part("view"))
+    return view in state.views or any(s.kind == sh.CREATE_VIEW and bare(s.part("view")) == view for s in later)

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import LintEngineMissing, OperationFailed
+from ...errors import LintEngineMissing, OperationFailed
 
 #: squawk's rules that luna-db does not report, and why.
 EXCLUDED_RULES = {
@@ -28,8 +28,8 @@ EXCLUDED_RULES = {
     "prefer-big-int": "style: a type choice, not an online-safety hazard",
     "prefer-identity": "style: serial vs identity is a type choice (adding a serial column is luna-db's adding-serial-field)",
     "prefer-text-field": "style: varchar(n) is the schema's contract; a later type change is flagged by changing-column-type",
-    "prefer-timestamp-tz": "style: the schemas store UTC in timestamp columns by design (SCHEMAS.md)",
-    "prefer-timestamptz": "style: the schemas store UTC in timestamp columns by design (SCHEMAS.md)",
+    "prefer-timestamp-tz": "style: the schemas store UTC in timestamp columns by design",
+    "prefer-timestamptz": "style: the schemas store UTC in timestamp columns by design",
     "ban-char-field": "style: a type choice, not an online-safety hazard",
     "require-enum-value-ordering": "style: where a new enum value sorts is a modelling choice, not a hazard",
     "require-table-schema": "style: luna-db sets the search path; names are unqualified on purpose",

@@ -57,40 +57,21 @@ class _Scanner:
         self.sql, self.oracle = sql, dialect == "oracle"
 
     def statements(self):
-        sql, n = self.sql, len(self.sql)
+        n = len(self.sql)
         i = 0
         start = None      # offset of the current statement's first token
         code: list[str] = []
         while i < n:
-            c = sql[i]
-            if start is None:
-                if c.isspace():
-                    i += 1
-                    continue
-                if self.oracle and _only_space_before(sql, i):
-                    end = sql.find("\n", i)
-                    line_end = n if end < 0 else end
-                    line = sql[i:line_end].strip()
-                    if line == "/" or SQLPLUS_DIRECTIVE.match(line):
-                        i = line_end
-                        continue
-            if c == "-" and sql.startswith("--", i):
-                end = sql.find("\n", i)
-                i = n if end < 0 else end
-                code.append(" ")
+            if start is None and (skipped := self._skip_between(i)) != i:
+                i = skipped
                 continue
-            if c == "/" and sql.startswith("/*", i):
-                i = self._skip_block_comment(i)
+            if (comment_end := self._comment_end(i)) is not None:
+                i = comment_end
                 code.append(" ")
                 continue
             if start is None:
                 start = i
-            if self.oracle and c == "/" and _alone_on_line(sql, i):
-                yield self._statement(start, i, code)
-                start, code = None, []
-                i += 1
-                continue
-            if c == ";" and not (self.oracle and PLSQL_BLOCK.match(sql, start)):
+            if self._ends_statement(i, start):
                 yield self._statement(start, i, code)
                 start, code = None, []
                 i += 1
@@ -98,6 +79,36 @@ class _Scanner:
             i = self._token(i, code)
         if start is not None and "".join(code).strip():
             yield self._statement(start, n, code)
+
+    def _skip_between(self, i: int) -> int:
+        """Past whitespace, and past a SQL*Plus `/` or directive line, between statements."""
+        sql = self.sql
+        if sql[i].isspace():
+            return i + 1
+        if self.oracle and _only_space_before(sql, i):
+            end = sql.find("\n", i)
+            line_end = len(sql) if end < 0 else end
+            line = sql[i:line_end].strip()
+            if line == "/" or SQLPLUS_DIRECTIVE.match(line):
+                return line_end
+        return i
+
+    def _comment_end(self, i: int) -> int | None:
+        """Where a comment starting at `i` ends; None when none starts there."""
+        sql = self.sql
+        if sql.startswith("--", i):
+            end = sql.find("\n", i)
+            return len(sql) if end < 0 else end
+        if sql.startswith("/*", i):
+            return self._skip_block_comment(i)
+        return None
+
+    def _ends_statement(self, i: int, start: int) -> bool:
+        """A `;` (not inside an Oracle PL/SQL block) or, in SQL*Plus, a `/` alone on its line."""
+        c = self.sql[i]
+        if self.oracle and c == "/" and _alone_on_line(self.sql, i):
+            return True
+        return c == ";" and not (self.oracle and PLSQL_BLOCK.match(self.sql, start))
 
     def _token(self, i: int, code: list[str]) -> int:
         """Consume one literal, quoted identifier or character at `i`; append its code form."""
@@ -186,21 +197,6 @@ def _alone_on_line(sql: str, i: int) -> bool:
 #: One identifier, quoted or not, and a schema-qualified name.
 NAME = r'(?:"(?:[^"]|"")+"|[\w$#]+)'
 QNAME = rf"{NAME}(?:\s*\.\s*{NAME})*"
-
-#: PostgreSQL statement shapes the lint, the lock table and the dry run all read.
-PG_ALTER_TABLE = re.compile(
-    rf"^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(?P<table>{QNAME})(?: \*)? (?P<actions>.*)$", re.IGNORECASE)
-PG_CREATE_TABLE = re.compile(
-    rf"^CREATE (?:(?:GLOBAL |LOCAL )?(?:TEMP|TEMPORARY|UNLOGGED) )?TABLE (?:IF NOT EXISTS )?(?P<table>{QNAME})",
-    re.IGNORECASE)
-PG_CREATE_INDEX = re.compile(
-    rf"^CREATE (?:UNIQUE )?INDEX (?P<concurrently>CONCURRENTLY )?(?:IF NOT EXISTS )?(?P<index>{NAME} )?"
-    rf"ON (?:ONLY )?(?P<table>{QNAME})", re.IGNORECASE)
-PG_DROP_INDEX = re.compile(
-    r"^DROP INDEX (?P<concurrently>CONCURRENTLY )?(?:IF EXISTS )?(?P<indexes>.*?)(?: CASCADE| RESTRICT)?$", re.IGNORECASE)
-PG_DROP_TABLE = re.compile(r"^DROP TABLE (?:IF EXISTS )?(?P<tables>.*?)(?: CASCADE| RESTRICT)?$", re.IGNORECASE)
-PG_TRUNCATE = re.compile(rf"^TRUNCATE (?:TABLE )?(?:ONLY )?(?P<table>{QNAME})", re.IGNORECASE)
-
 
 def bare(name: str) -> str:
     """The object's own name: no schema, no quotes; unquoted names fold to lower case."""
