@@ -14,11 +14,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from luna_db_tools.analysis.catalog import Index
-from luna_db_tools.analysis.compare import compare_snapshots
-from luna_db_tools.analysis.drift import Difference, compare_database
-from luna_db_tools.analysis.fingerprint import from_json, load, to_json
-from luna_db_tools.analysis.reflect import reflect
+from luna_db_tools.analysis.schema.catalog import Index
+from luna_db_tools.analysis.schema.compare import compare_snapshots
+from luna_db_tools.analysis.schema.difference import Difference
+from luna_db_tools.analysis.schema.fingerprint import from_json, load, to_json
+from luna_db_tools.command.catalog_reader import read_snapshot
+from luna_db_tools.command.drift import compare_database
 from luna_db_tools.runtime.revisions import head_revision
 from luna_db_tools.schemas import load_models
 from tests.clirunner import invoke
@@ -112,7 +113,7 @@ def test_the_default_of_the_issue_reads_as_sql(pg_server, case_db):
 def test_a_fresh_database_matches_its_head_fingerprint_exactly(pg_server, templates, schema):
     engine = sa.create_engine(pg_server.url(templates[schema]), poolclass=sa.pool.NullPool)
     with engine.connect() as connection:
-        live = reflect(connection)
+        live = read_snapshot(connection)
     engine.dispose()
     expected = load(schema, head_revision(schema))
     assert compare_snapshots(expected, live) == []
