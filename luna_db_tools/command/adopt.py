@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from ..analysis.schema.adopt import Adoption, Rename, RevisionMatch, match_history
 from ..analysis.schema.difference import Difference
 from ..db import audit
+from ..db.catalog_queries import table_names
 from ..db.lock import DEFAULT_LOCK_TIMEOUT
 from ..db.session import migration_session
 from ..db.tool_tables import AUDIT_TABLE, TOOL_TABLES, has_version_rows, write_version
@@ -71,7 +72,7 @@ def needs_adoption(connection) -> bool:
 
     if has_history(connection):
         return False
-    tables = set(sa.inspect(connection).get_table_names())
+    tables = table_names(connection)
     # An audit trail means luna-db has run here: a first revision left part-applied
     # (Oracle) is for `upgrade` to complete, not for adopt.
     return AUDIT_TABLE not in tables and bool(tables - TOOL_TABLES)

@@ -14,10 +14,11 @@ import warnings
 import sqlalchemy as sa
 
 from ..analysis.schema import fingerprint
-from ..analysis.schema.alembic_drift import alembic_differences, named_differences
+from ..analysis.schema.alembic_drift import alembic_differences, named_differences, schema_objects_of
 from ..analysis.schema.catalog import Snapshot
 from ..analysis.schema.difference import Difference
-from ..analysis.schema.drift import schema_objects_of, snapshot_drift
+from ..analysis.schema.drift import snapshot_drift
+from ..db.catalog_queries import table_names
 from ..errors import OperationFailed
 from ..runtime.revisions import head_revision
 from ..schemas import load_models
@@ -63,7 +64,7 @@ def _alembic_drift(connection, metadata) -> list[Difference]:
         warnings.simplefilter("ignore")
         diffs = compare_metadata(context, metadata)
     inspector = sa.inspect(connection)
-    present = set(inspector.get_table_names())
+    present = table_names(connection)
     checks = {table.name: {c["name"] for c in inspector.get_check_constraints(table.name)}
               for table in metadata.tables.values() if table.name in present}
     found = alembic_differences(diffs, connection.dialect, metadata)

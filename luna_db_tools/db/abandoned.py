@@ -14,6 +14,7 @@ from typing import Callable
 import sqlalchemy as sa
 
 from .audit import RUNNING, audit_table, utc_now
+from .catalog_queries import has_table
 from .tool_tables import AUDIT_TABLE
 
 ABANDONED = "abandoned"
@@ -22,7 +23,7 @@ REASON = "abandoned: its luna-db run ended before the step did (killed, or its c
 
 def close_abandoned(connection, report: Callable[[str], None]) -> list[tuple[str, str]]:
     """Mark every `running` audit row `abandoned` (call under the lock); returns (revision, direction) of each."""
-    if AUDIT_TABLE not in sa.inspect(connection).get_table_names():
+    if not has_table(connection, AUDIT_TABLE):
         if connection.in_transaction():
             connection.commit()
         return []

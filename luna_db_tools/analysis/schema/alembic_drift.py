@@ -12,14 +12,28 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ...db.tool_tables import is_schema_object
 from ...models.base import is_empty_string
 from .difference import Difference, both
+from .drift import kept_tables
 
 
 def alembic_differences(diffs, dialect, metadata) -> list[Difference]:
     """Alembic's findings as lines, without the false alarms."""
     empty_strings = empty_string_columns(metadata)
     return [describe(diff, dialect) for diff in _flatten(diffs) if not is_false_alarm(dialect, diff, empty_strings)]
+
+
+def schema_objects_of(metadata):
+    """`is_schema_object` that also passes over the metadata's kept tables, found in the database only."""
+    kept = kept_tables(metadata)
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "table" and reflected and compare_to is None and name in kept:
+            return False
+        return is_schema_object(obj, name, type_, reflected, compare_to)
+
+    return include
 
 
 def named_differences(metadata, dialect_name: str, checks: dict[str, set[str]], views: set[str]) -> list[Difference]:

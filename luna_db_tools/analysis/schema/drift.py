@@ -17,7 +17,6 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
-from ...db.tool_tables import is_schema_object
 from .catalog import Column, Constraint, Index, Snapshot, Table
 from .compare import compare_snapshots
 from .difference import Difference
@@ -27,18 +26,6 @@ def kept_tables(metadata) -> dict[str, str]:
     """Tables a migration left for an operator to remove (name -> why), e.g. backport3's
     `account_credentials_tmp`: present or not, they are not drift."""
     return dict(metadata.info.get("kept_tables", {}))
-
-
-def schema_objects_of(metadata):
-    """`is_schema_object` that also passes over the metadata's kept tables, found in the database only."""
-    kept = kept_tables(metadata)
-
-    def include(obj, name, type_, reflected, compare_to) -> bool:
-        if type_ == "table" and reflected and compare_to is None and name in kept:
-            return False
-        return is_schema_object(obj, name, type_, reflected, compare_to)
-
-    return include
 
 
 def snapshot_drift(fingerprint: Snapshot, live: Snapshot, metadata) -> list[Difference]:
