@@ -6,16 +6,18 @@ primary keys and their column order, index methods, keys, sort orders,
 predicates and INCLUDE columns, view definitions, triggers, collations,
 identity options, defaults as the server prints them, persistence,
 row-level security, grants, functions, sequences, types and extensions.
-Before the compare it is held to the models by name (tables, columns and
-their nullability, indexes, unique and foreign keys), so a model changed
-without a migration is drift too. Each difference is one readable line.
+Before the compare it is held to the models by name (tables, columns with
+their types and nullability, indexes, unique and foreign keys), so a model
+changed without a migration is drift too. Each difference is one readable line.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from .catalog import Column, Constraint, Index, Snapshot, Table
 from .compare import compare_snapshots
@@ -36,8 +38,8 @@ def snapshot_drift(fingerprint: Snapshot, live: Snapshot, metadata) -> list[Diff
 
 
 def held_to_models(fingerprint: Snapshot, metadata) -> Snapshot:
-    """The fingerprint with the models' tables, columns, nullability, indexes, unique and
-    foreign keys, by name: what the models add is expected (by name only, nothing to
+    """The fingerprint with the models' tables, columns (type, nullability), indexes, unique
+    and foreign keys, by name: what the models add is expected (by name only, nothing to
     compare it by), what they lack is not."""
     tables = list(metadata.tables.values())
     models = {
@@ -68,10 +70,36 @@ def _columns_of(key) -> tuple[str, ...]:
     return tuple(c.name for c in key.columns)
 
 
+def _held_column(column: Column, model) -> Column:
+    return replace(column, type=server_spelling(model.type) or column.type, not_null=not model.nullable)
+
+
+_AS_IS = {"BIGINT", "INTEGER", "SMALLINT", "TEXT", "BOOLEAN", "DOUBLE PRECISION", "REAL", "DATE", "JSON", "JSONB",
+          "UUID", "BYTEA", "TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP WITH TIME ZONE"}
+_RESPELT = ((r"VARCHAR\((\d+)\)", r"character varying(\1)"), (r"CHAR\((\d+)\)", r"character(\1)"),
+            (r"NUMERIC\((\d+), (\d+)\)", r"numeric(\1,\2)"), (r"FLOAT", "double precision"),
+            (r"TIMESTAMP", "timestamp without time zone"))
+
+
+def server_spelling(type_) -> str | None:
+    """A model column's type as PostgreSQL's format_type prints it; None for a type
+    not known here (the fingerprint's spelling then stands)."""
+    try:
+        compiled = type_.compile(dialect=postgresql.dialect())
+    except Exception:  # a type PostgreSQL cannot render: nothing to hold the fingerprint to
+        return None
+    if compiled in _AS_IS:
+        return compiled.lower()
+    for pattern, spelling in _RESPELT:
+        if re.fullmatch(pattern, compiled):
+            return re.sub(pattern, spelling, compiled)
+    return None
+
+
 # snapshot field: (its name, held to the models or not, updated from the model, made from the model)
 _HOLD = {
     "tables": (lambda t: t.name, lambda t: True, _same, lambda name, _table: Table(name)),
-    "columns": (lambda c: c.key, lambda c: True, lambda c, model: replace(c, not_null=not model.nullable),
+    "columns": (lambda c: c.key, lambda c: True, lambda c, model: _held_column(c, model),
                 lambda name, model: Column(*name, "", not model.nullable)),
     # An index behind a constraint is the constraint's.
     "indexes": (lambda i: (i.table, i.name), lambda i: not i.constraint, _same,
