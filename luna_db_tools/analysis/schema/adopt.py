@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .catalog import Snapshot
-from .compare import Category, Property, changed, compare, describe_index, flag, long_text, plain
+from .compare import SCHEMA_OBJECTS, Category, Property, changed, compare, describe_index, flag, long_text, plain
 from .difference import Difference
 from .fingerprint import load
 
@@ -98,10 +98,7 @@ _BY_NAME_FIRST = (
 #: Compared by name, after them.
 _BY_NAME_LAST = (
     Category("views", "view", (long_text("definition", "view definition"),)),
-    Category("routines", "function", (long_text("definition", "function definition"),)),
-    Category("sequences", "sequence", (long_text("options", "sequence options"),)),
-    Category("types", "type", (long_text("definition", "type definition"),)),
-    Category("extensions", "extension", key=lambda name: name),
+    *SCHEMA_OBJECTS,
 )
 
 # Paired by structure: (kind, snapshot field, what a lone one says, which to consider).

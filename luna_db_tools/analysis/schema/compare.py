@@ -166,6 +166,14 @@ def compare(expected: Snapshot, actual: Snapshot, categories: tuple[Category, ..
 
 _TRIGGER_STATES = {"O": "enabled", "D": "disabled", "R": "enabled on replicas only", "A": "enabled always"}
 
+#: The schema's own objects beside its tables, compared by name by drift and adopt alike.
+SCHEMA_OBJECTS = (
+    Category("routines", "function", (long_text("definition", "function definition"),)),
+    Category("sequences", "sequence", (long_text("options", "sequence options"),)),
+    Category("types", "type", (long_text("definition", "type definition"),)),
+    Category("extensions", "extension", key=lambda name: name),
+)
+
 #: What drift compares, in report order.
 DRIFT = (
     Category("tables", "table", (
@@ -216,10 +224,7 @@ DRIFT = (
                      *("WITH GRANT OPTION" if g.grantable else "without grant option" for g in (e, a))),
                  _differs("grantable")),
     ), describe=describe_grant, key=lambda g: (g.table, g.grantee, g.privilege), name=lambda key: key[0]),
-    Category("routines", "function", (long_text("definition", "function definition"),)),
-    Category("sequences", "sequence", (long_text("options", "sequence options"),)),
-    Category("types", "type", (long_text("definition", "type definition"),)),
-    Category("extensions", "extension", key=lambda name: name),
+    *SCHEMA_OBJECTS,
 )
 
 
