@@ -192,93 +192,56 @@ def read_snapshot(connection, schema: str | None = None) -> Snapshot:
     ).scalar()
     if namespace is None:
         return Snapshot(schema)
-    reader = _Reader(connection, namespace, _quote(connection, schema) + ".")
+    prefix = _quote(connection, schema) + "."
+
+    def rows(sql: str):
+        return connection.execute(sa.text(sql), {"ns": namespace}).fetchall()
+
+    def of_ours(sql: str):
+        """The rows of the schema's tables: luna-db's own (first column: table, or table.column) left out."""
+        return [r for r in rows(sql) if r[0].split(".")[0] not in TOOL_TABLES]
+
+    def unqualified(text):
+        return normalise_sql(text.replace(prefix, "")) if text is not None else None
 
     def ordered(items):
         return tuple(sorted(items, key=lambda item: (getattr(item, "table", ""), item.name)))
 
     return Snapshot(
-        schema, ordered(reader.tables()), tuple(reader.columns()), ordered(reader.constraints()),
-        ordered(reader.indexes()), ordered(reader.views()), ordered(reader.triggers()),
-        tuple(sorted(reader.grants(), key=lambda g: g.key)), ordered(reader.routines()),
-        ordered(reader.sequences()), ordered(reader.types()), tuple(reader.extensions()),
+        schema,
+        tables=ordered(Table(r[0], r[1], r[2], r[3], r[4], _storage(r[5]), r[6]) for r in of_ours(_TABLES)),
+        columns=tuple(Column(r[0], r[1], r[2], r[3], unqualified(r[4]), r[5], _identity(*r[6:13]),
+                             unqualified(r[13]), r[14]) for r in of_ours(_COLUMNS)),
+        constraints=ordered(_constraint(r, unqualified) for r in of_ours(_CONSTRAINTS)),
+        indexes=ordered(_index(r, unqualified) for r in of_ours(_INDEXES)),
+        views=ordered(View(r[0], unqualified(r[1]), r[2], r[3]) for r in rows(_VIEWS)),
+        triggers=ordered(Trigger(r[0], r[1], unqualified(r[2].replace(f"TRIGGER {r[4]} ", "TRIGGER ", 1)), r[3])
+                         for r in of_ours(_TRIGGERS)),
+        grants=tuple(sorted((Grant(*r) for r in of_ours(_GRANTS)), key=lambda g: g.key)),
+        routines=ordered(Routine(r[0], unqualified(r[1])) for r in rows(_ROUTINES)),
+        sequences=ordered(Sequence(r[0], _sequence_options(*r[1:])) for r in rows(_SEQUENCES)),
+        types=ordered(TypeDef(r[0], unqualified(r[1])) for r in rows(_TYPES)),
+        extensions=tuple(r[0] for r in rows("SELECT extname FROM pg_extension WHERE extnamespace = :ns ORDER BY 1")),
     )
 
 
-def _ours(table: str) -> bool:
-    return table not in TOOL_TABLES
+def _constraint(r, unqualified) -> Constraint:
+    foreign = r[2] == "f"
+    return Constraint(r[0], r[1], _KINDS[r[2]], tuple(r[3]), unqualified(r[4]), r[5], tuple(r[6]),
+                      _ACTIONS.get(r[7]) if foreign else None, _ACTIONS.get(r[8]) if foreign else None,
+                      _deferrable(r[9], r[10]))
 
 
-class _Reader:
-    """One query per kind of object of one namespace; luna-db's own tables left out."""
+def _index(r, unqualified) -> Index:
+    table, name, method, unique, key_count, texts, options, opclasses, collations = r[:9]
+    keys = tuple(_index_key(unqualified(texts[i]), options[i], opclasses[i], collations[i]) for i in range(key_count))
+    return Index(table, name, method, unique, keys, tuple(texts[key_count:]), unqualified(r[9]), bool(r[10]), r[11],
+                 r[12], _storage(r[13]))
 
-    def __init__(self, connection, namespace, prefix: str):
-        self.connection, self.namespace, self.prefix = connection, namespace, prefix
 
-    def rows(self, sql: str):
-        return self.connection.execute(sa.text(sql), {"ns": self.namespace}).fetchall()
-
-    def unqualified(self, text):
-        return normalise_sql(text.replace(self.prefix, "")) if text is not None else None
-
-    def tables(self):
-        return [Table(r[0], r[1], r[2], r[3], r[4], _storage(r[5]), r[6]) for r in self.rows(_TABLES) if _ours(r[0])]
-
-    def columns(self):
-        return [
-            Column(r[0], r[1], r[2], r[3], self.unqualified(r[4]), r[5], _identity(*r[6:13]),
-                   self.unqualified(r[13]), r[14])
-            for r in self.rows(_COLUMNS) if _ours(r[0])
-        ]
-
-    def constraints(self):
-        return [
-            Constraint(
-                r[0], r[1], _KINDS[r[2]], tuple(r[3]), self.unqualified(r[4]), r[5], tuple(r[6]),
-                _ACTIONS.get(r[7]) if r[2] == "f" else None, _ACTIONS.get(r[8]) if r[2] == "f" else None,
-                _deferrable(r[9], r[10]),
-            )
-            for r in self.rows(_CONSTRAINTS) if _ours(r[0])
-        ]
-
-    def indexes(self):
-        return [self._index(r) for r in self.rows(_INDEXES) if _ours(r[0])]
-
-    def _index(self, r) -> Index:
-        table, name, method, unique, key_count, texts, options, opclasses, collations = r[:9]
-        keys = tuple(
-            _index_key(self.unqualified(texts[i]), options[i], opclasses[i], collations[i]) for i in range(key_count)
-        )
-        return Index(table, name, method, unique, keys, tuple(texts[key_count:]), self.unqualified(r[9]),
-                     bool(r[10]), r[11], r[12], _storage(r[13]))
-
-    def views(self):
-        return [View(r[0], self.unqualified(r[1]), r[2], r[3]) for r in self.rows(_VIEWS)]
-
-    def triggers(self):
-        return [
-            Trigger(r[0], r[1], self.unqualified(r[2].replace(f"TRIGGER {r[4]} ", "TRIGGER ", 1)), r[3])
-            for r in self.rows(_TRIGGERS) if _ours(r[0])
-        ]
-
-    def grants(self):
-        return [Grant(r[0], r[1], r[2], r[3]) for r in self.rows(_GRANTS) if _ours(r[0].split(".")[0])]
-
-    def routines(self):
-        return [Routine(r[0], self.unqualified(r[1])) for r in self.rows(_ROUTINES)]
-
-    def sequences(self):
-        return [
-            Sequence(r[0], f"{r[1]} start {r[2]} increment {r[3]} minvalue {r[4]} maxvalue {r[5]} cache {r[6]}"
-                     + (" cycle" if r[7] else ""))
-            for r in self.rows(_SEQUENCES)
-        ]
-
-    def types(self):
-        return [TypeDef(r[0], self.unqualified(r[1])) for r in self.rows(_TYPES)]
-
-    def extensions(self):
-        return [r[0] for r in self.rows("SELECT extname FROM pg_extension WHERE extnamespace = :ns ORDER BY 1")]
+def _sequence_options(type_, start, increment, minimum, maximum, cache, cycle) -> str:
+    return (f"{type_} start {start} increment {increment} minvalue {minimum} maxvalue {maximum} cache {cache}"
+            + (" cycle" if cycle else ""))
 
 
 def _quote(connection, name: str) -> str:
