@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg2  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from luna_db_tools.analysis.drift import compare_database  # noqa: E402
+from luna_db_tools.command.drift import compare_database  # noqa: E402
 from luna_db_tools.schemas import load_models  # noqa: E402
 from tests.drift_cases import BENIGN, CHANGES  # noqa: E402
 from tests.pgcluster import LocalCluster  # noqa: E402

@@ -22,8 +22,8 @@ def fingerprints_of(schema: str, dsn: str, url: str) -> dict[str, str]:
     """{revision: fingerprint JSON} for every revision, from an EMPTY database (LUNA DSN and SQLAlchemy URL)."""
     import sqlalchemy as sa
 
-    from luna_db_tools.analysis.fingerprint import to_json
-    from luna_db_tools.analysis.reflect import reflect
+    from luna_db_tools.analysis.schema.fingerprint import to_json
+    from luna_db_tools.command.catalog_reader import read_snapshot
     from luna_db_tools.runtime.history import history
 
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
@@ -35,7 +35,7 @@ def fingerprints_of(schema: str, dsn: str, url: str) -> dict[str, str]:
                 check=True, cwd=ROOT, capture_output=True, text=True,
             )
             with engine.connect() as connection:
-                found[revision] = to_json(reflect(connection))
+                found[revision] = to_json(read_snapshot(connection))
     finally:
         engine.dispose()
     return found
@@ -44,7 +44,7 @@ def fingerprints_of(schema: str, dsn: str, url: str) -> dict[str, str]:
 def main() -> None:
     import psycopg2
 
-    from luna_db_tools.analysis.fingerprint import FINGERPRINTS_DIR
+    from luna_db_tools.analysis.schema.fingerprint import FINGERPRINTS_DIR
     from tests.pgcluster import LocalCluster
 
     with LocalCluster(user="luna", password="luna") as cluster:

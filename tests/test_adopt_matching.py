@@ -1,4 +1,4 @@
-"""Matching a database without history to its revision (analysis/adopt.py), on real PostgreSQL.
+"""Matching a database without history to its revision (analysis/schema/adopt.py), on real PostgreSQL.
 
 Each revision of both histories is built with `luna-db upgrade`, then made to
 look like LUNA's own tooling left it: no `alembic_version`, no audit table,
@@ -15,11 +15,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from luna_db_tools.analysis.adopt import Rename, match_revision, plan_adoption
-from luna_db_tools.analysis.catalog import Constraint, Index, Snapshot
-from luna_db_tools.analysis.compare import compare_snapshots
-from luna_db_tools.analysis.fingerprint import load
-from luna_db_tools.analysis.reflect import reflect
+from luna_db_tools.analysis.schema.adopt import Rename, match_revision
+from luna_db_tools.analysis.schema.catalog import Constraint, Index, Snapshot
+from luna_db_tools.analysis.schema.compare import compare_snapshots
+from luna_db_tools.analysis.schema.fingerprint import load
+from luna_db_tools.command.adopt import plan_adoption
+from luna_db_tools.command.catalog_reader import read_snapshot
 from luna_db_tools.runtime.revisions import history_order
 from tests.clirunner import invoke
 
@@ -38,7 +39,7 @@ def postgres_default_name(obj) -> str:
 
 def as_luna_tooling_leaves_it(connection) -> None:
     connection.execute(sa.text("DROP TABLE alembic_version, luna_db_audit"))
-    live = reflect(connection)
+    live = read_snapshot(connection)
     for constraint in live.constraints:
         connection.execute(sa.text(Rename("constraint", constraint.table, constraint.name,
                                           postgres_default_name(constraint)).sql()))
@@ -61,7 +62,7 @@ def build(db, schema: str, revision: str):
 def test_each_revision_is_recognised_from_its_schema_alone(fresh_db, schema, revision):
     engine = build(fresh_db, schema, revision)
     with engine.connect() as connection:
-        before = reflect(connection)
+        before = read_snapshot(connection)
         assert not any(c.name.startswith(("pk_", "uq_", "fk_", "ck_")) for c in before.constraints)
         adoption = plan_adoption(connection, schema)
         assert adoption.exact == (revision,), [(m.revision, [str(d) for d in m.differences]) for m in adoption.matches]
@@ -73,7 +74,7 @@ def test_each_revision_is_recognised_from_its_schema_alone(fresh_db, schema, rev
         for rename in chosen.renames:
             connection.execute(sa.text(rename.sql()))
         connection.commit()
-        assert compare_snapshots(load(schema, revision), reflect(connection)) == []
+        assert compare_snapshots(load(schema, revision), read_snapshot(connection)) == []
     engine.dispose()
 
     # Stamped, the adopted database takes the later revisions and ends without drift.
@@ -118,7 +119,7 @@ def test_an_empty_schema_matches_nothing():
 
 
 def plan_adoption_of(live: Snapshot, schema: str):
-    from luna_db_tools.analysis.adopt import match_history
+    from luna_db_tools.analysis.schema.adopt import match_history
 
     return match_history(live, schema, history_order(schema))
 

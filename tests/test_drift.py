@@ -14,11 +14,13 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from luna_db_tools.analysis.catalog import Index
-from luna_db_tools.analysis.compare import compare_snapshots
-from luna_db_tools.analysis.drift import Difference, compare_database
-from luna_db_tools.analysis.fingerprint import from_json, load, to_json
-from luna_db_tools.analysis.reflect import reflect
+from luna_db_tools.analysis.schema.catalog import Index
+from luna_db_tools.analysis.schema.compare import compare_snapshots
+from luna_db_tools.analysis.schema.difference import Difference
+from luna_db_tools.analysis.schema.drift import held_to_models, snapshot_drift
+from luna_db_tools.analysis.schema.fingerprint import from_json, load, to_json
+from luna_db_tools.command.catalog_reader import read_snapshot
+from luna_db_tools.command.drift import compare_database
 from luna_db_tools.runtime.revisions import head_revision
 from luna_db_tools.schemas import load_models
 from tests.clirunner import invoke
@@ -112,7 +114,7 @@ def test_the_default_of_the_issue_reads_as_sql(pg_server, case_db):
 def test_a_fresh_database_matches_its_head_fingerprint_exactly(pg_server, templates, schema):
     engine = sa.create_engine(pg_server.url(templates[schema]), poolclass=sa.pool.NullPool)
     with engine.connect() as connection:
-        live = reflect(connection)
+        live = read_snapshot(connection)
     engine.dispose()
     expected = load(schema, head_revision(schema))
     assert compare_snapshots(expected, live) == []
@@ -126,3 +128,29 @@ def test_the_structural_key_of_an_index_ignores_its_name():
     other = Index("stream", "stream_status_idx", "btree", False, ("status",))
     assert one.key == other.key and one != other
     assert Index("stream", "x", "hash", False, ("status",)).key != one.key
+
+
+@pytest.mark.parametrize("schema", ["streams", "backport3"])
+def test_the_models_as_shipped_leave_the_head_fingerprint_as_it_is(schema):
+    fingerprint = load(schema, head_revision(schema))
+    assert held_to_models(fingerprint, load_models(schema).metadata) == fingerprint
+
+
+def test_a_model_changed_without_a_migration_is_drift_without_a_database():
+    """The fingerprint is held to the models by name: a column they add, a type or a
+    nullability they change, an index they drop, with no revision saying so."""
+    models = sa.MetaData()
+    for table in load_models("streams").metadata.tables.values():
+        table.to_metadata(models)
+    models.tables["stream"].append_column(sa.Column("priority", sa.Integer))
+    models.tables["log"].c.status.type = sa.String(32)
+    models.tables["log"].c.error.nullable = False
+    models.tables["stream"].indexes.remove(next(i for i in models.tables["stream"].indexes if i.name == "ix_stream_status"))
+    fingerprint = load("streams", head_revision("streams"))
+    found = {(d.kind, d.object): d.detail for d in snapshot_drift(fingerprint, fingerprint, models)}
+    assert found == {
+        ("missing column", "stream.priority"): "",
+        ("type", "log.status"): "character varying(32) in the models, character varying(16) in the database",
+        ("nullable", "log.error"): "NOT NULL in the models, NULL in the database",
+        ("extra index", "stream.ix_stream_status"): "btree (status)",
+    }

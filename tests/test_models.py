@@ -601,7 +601,7 @@ def test_the_models_package_imports_no_sqlalchemy():
 
 def test_oracle_spelling_of_a_default_is_not_drift():
     """Oracle returns a default as typed, spacing and case included; EmptyString has none there."""
-    from luna_db_tools.analysis.drift import empty_string_columns, is_false_alarm
+    from luna_db_tools.analysis.schema.alembic_drift import empty_string_columns, is_false_alarm
 
     empty = empty_string_columns(streams.metadata)
     assert ("stream", "name") in empty and ("group", "description") in empty

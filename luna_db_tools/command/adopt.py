@@ -1,7 +1,7 @@
 """`luna-db adopt`: take over a database that has the schema but no migration history.
 
 It finds the revision whose schema the database matches exactly, by
-structure (analysis/adopt.py), and then, holding the migration lock, in one
+structure (analysis/schema/adopt.py), and then, holding the migration lock, in one
 short transaction: renames the constraints and indexes that carry other
 names to the models' names (ALTER ... RENAME touches the catalog only, no
 table is rewritten or scanned), and records the revision in
@@ -18,15 +18,16 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from ..analysis.adopt import Adoption, Rename, RevisionMatch, match_history
-from ..analysis.difference import Difference
-from ..analysis.reflect import reflect
+from ..analysis.schema.adopt import Adoption, Rename, RevisionMatch, match_history
+from ..analysis.schema.difference import Difference
 from ..db import audit
+from ..db.catalog_queries import table_names
 from ..db.lock import DEFAULT_LOCK_TIMEOUT
 from ..db.session import migration_session
 from ..db.tool_tables import AUDIT_TABLE, TOOL_TABLES, has_version_rows, write_version
 from ..errors import BadInput, OperationFailed
 from ..runtime.revisions import history_order
+from .catalog_reader import read_snapshot
 from .common import schema_of, silent
 
 # A rename waits for no one for long: it needs a short exclusive lock on its table.
@@ -71,7 +72,7 @@ def needs_adoption(connection) -> bool:
 
     if has_history(connection):
         return False
-    tables = set(sa.inspect(connection).get_table_names())
+    tables = table_names(connection)
     # An audit trail means luna-db has run here: a first revision left part-applied
     # (Oracle) is for `upgrade` to complete, not for adopt.
     return AUDIT_TABLE not in tables and bool(tables - TOOL_TABLES)
@@ -114,7 +115,7 @@ def adopt_connection(connection, schema: str, *, revision: str | None = None, fo
         raise BadInput(f"{revision} is not a revision of the {schema} history")
     if has_history(connection):
         raise OperationFailed("the database is already under migration control: use `luna-db upgrade`")
-    live = reflect(connection, pg_schema)
+    live = read_snapshot(connection, pg_schema)
     if live.is_empty():
         raise OperationFailed("the database holds no schema to adopt: use `luna-db create`")
     connection.rollback()  # reading done; what follows is one short transaction
@@ -154,6 +155,11 @@ def _record(connection, chosen: RevisionMatch, started, forced: bool) -> None:
         **audit._new_row(chosen.revision, "adopt", started, None), outcome=audit.DONE,
         finished_at=finished, duration_ms=audit._milliseconds(started, finished), error=note,
     ))
+
+
+def plan_adoption(connection, schema: str, pg_schema: str | None = None) -> Adoption:
+    """Read the database behind `connection` and match it against the whole history of `schema`."""
+    return match_history(read_snapshot(connection, pg_schema), schema, history_order(schema))
 
 
 def adopt(settings, *, revision: str | None = None, force: bool = False, dry_run: bool = False,

@@ -18,10 +18,8 @@ from typing import Callable
 
 from alembic import command
 
-from ..analysis.drift import compare_database
 from ..analysis.findings import Finding
 from ..analysis.sql.lint import accepted_rules, lint_revision
-from ..analysis.stairway import snapshot, walk_stairway
 from ..config.settings import DbSettings
 from ..db.audit import audit_rows
 from ..db.connect import RetryPolicy, connect
@@ -31,7 +29,10 @@ from ..runtime.history import script_directory
 from ..runtime.known_checksums import checksum_mismatches
 from ..runtime.offline import render_migration
 from ..schemas import load_models
+from .catalog_reader import read_shape
 from .common import refuse_non_empty, schema_of
+from .drift import compare_database
+from .stairway import walk_stairway
 
 
 @dataclass
@@ -94,7 +95,7 @@ def run_checks(
         result.revisions = order
 
         result.checks_run.append("upgrade")
-        shapes: dict[str, dict] = {"base": snapshot(connection)}
+        shapes: dict = {"base": read_shape(connection)}
         for revision in order:
             try:
                 run("upgrade", revision)
@@ -102,11 +103,13 @@ def run_checks(
                 connection.rollback()
                 result.findings.append(Finding("upgrade-failed", revision, revision, first_line(error)))
                 return result
-            shapes[revision] = snapshot(connection)
+            shapes[revision] = read_shape(connection)
             report(f"upgraded to {revision}")
 
         result.checks_run.append("models-match-migrations")
-        for difference in compare_database(connection, metadata):
+        # The head's shape, read after the last upgrade, is the live snapshot drift compares.
+        head_shape = shapes[order[-1]] if connection.dialect.name == "postgresql" else None
+        for difference in compare_database(connection, metadata, schema, live=head_shape):
             result.findings.append(Finding("model-mismatch", order[-1], difference.object, f"{difference.kind}{' (' + difference.detail + ')' if difference.detail else ''}"))
         connection.commit()
 

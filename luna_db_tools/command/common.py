@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from ..config.settings import DbSettings, require_schema
+from ..db.catalog_queries import table_names
 from ..db.connect import RetryPolicy
-from ..db.tool_tables import VERSION_TABLE, schema_tables
+from ..db.tool_tables import TOOL_TABLES, VERSION_TABLE
 from ..errors import BadInput
 from ..reporter import SILENT, Reporter
 
@@ -27,9 +26,8 @@ def schema_of(settings: DbSettings) -> str:
 def refuse_non_empty(connection, settings: DbSettings, refusal: str, hint: str) -> None:
     """Bad input (exit 2) when the database holds any table or a migration version; changes nothing."""
 
-    present = schema_tables(connection)
-    if VERSION_TABLE in sa.inspect(connection).get_table_names():
-        present.append(VERSION_TABLE)
+    tables = table_names(connection)
+    present = sorted(tables - TOOL_TABLES) + ([VERSION_TABLE] if VERSION_TABLE in tables else [])
     if present:
         shown = ", ".join(present[:8]) + (" ..." if len(present) > 8 else "")
         raise BadInput(f"{refusal}: {settings.masked_dsn()} already holds {shown} ({hint})")

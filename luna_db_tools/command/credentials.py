@@ -32,6 +32,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..db.audit import ensure_audit_table, record, utc_now
+from ..db.catalog_queries import has_table
 from ..db.connect import connect
 from ..db.lock import DEFAULT_LOCK_TIMEOUT
 from ..db.session import migration_session
@@ -81,7 +82,7 @@ class Removal:
 def kept_credentials(connection) -> KeptCredentials | None:
     """What the database keeps; None when it has no `account_credentials_tmp`."""
 
-    if not sa.inspect(connection).has_table(CREDENTIALS_TABLE):
+    if not has_table(connection, CREDENTIALS_TABLE):
         return None
     table = _kept_table()
     accounts, exported = connection.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from ..analysis.drift import Difference, compare_database
+from ..analysis.schema.difference import Difference
 from ..config.settings import DbSettings
 from ..db import audit
 from ..db.connect import RetryPolicy, connect
@@ -16,6 +16,7 @@ from ..schemas import load_models
 from .adopt import refuse_without_history
 from .common import schema_of
 from .credentials import KeptCredentials, kept_credentials
+from .drift import compare_database
 from .guards import check_foreign_revisions
 
 
@@ -64,7 +65,7 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status
         at_head = not pending and sorted(now) == sorted(head_ids)
         # Drift is measured against the models, which describe the head: a
         # database behind it differs by its pending migrations, not by drift.
-        drift = compare_database(connection, load_models(schema).metadata) if at_head else None
+        drift = compare_database(connection, load_models(schema).metadata, schema) if at_head else None
         trail = audit.audit_rows(connection)
         unfinished = unfinished_steps(connection, trail)
         kept = kept_credentials(connection) if schema == "backport3" else None

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import __version__
 from ..errors import first_line
 from ..redact import redact
+from .catalog_queries import has_table
 from .tool_tables import AUDIT_TABLE
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
@@ -57,7 +58,7 @@ def audit_table():
 def ensure_audit_table(connection) -> None:
     """Create the audit table when missing (committed before any revision runs)."""
 
-    if AUDIT_TABLE not in sa.inspect(connection).get_table_names():
+    if not has_table(connection, AUDIT_TABLE):
         audit_table().create(connection)
 
 
@@ -160,7 +161,7 @@ def utc_now() -> datetime:
 def audit_rows(connection) -> list[dict]:
     """Every audit row, oldest first; [] when the table does not exist."""
 
-    if AUDIT_TABLE not in sa.inspect(connection).get_table_names():
+    if not has_table(connection, AUDIT_TABLE):
         return []
     table = audit_table()
     rows = connection.execute(sa.select(table).order_by(table.c.started_at, table.c.audit_id)).mappings().all()

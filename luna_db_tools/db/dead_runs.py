@@ -39,6 +39,7 @@ from sqlalchemy import text
 
 from ..errors import OperationFailed
 from .audit import DONE, RUNNING, audit_rows, audit_table, utc_now
+from .catalog_queries import has_table
 from .lock import lock_holder, lock_is_held
 from .tool_tables import AUDIT_TABLE
 
@@ -165,7 +166,7 @@ def close_dead_runs_rows(connection, report: Callable[[str], None]) -> list[tupl
 
     Returns (revision, direction) of each row closed.
     """
-    if AUDIT_TABLE not in sa.inspect(connection).get_table_names():
+    if not has_table(connection, AUDIT_TABLE):
         if connection.in_transaction():
             connection.commit()
         return []

@@ -40,6 +40,7 @@ from ..config.settings import DbSettings
 from ..errors import OperationFailed
 from ..reporter import SILENT, Reporter
 from .audit import utc_now
+from .catalog_queries import has_table
 from .connect import RetryPolicy, connect, oracle_error_code
 from .tool_tables import LOCK_TABLE
 
@@ -215,7 +216,7 @@ def _ensure_lock_rows(session) -> None:
     """The lock table and its two rows, created by whichever replica comes first."""
 
     table = lock_table()
-    if LOCK_TABLE not in sa.inspect(session).get_table_names():
+    if not has_table(session, LOCK_TABLE):
         try:
             table.create(session)
         except DBAPIError as error:
@@ -279,7 +280,7 @@ def lock_is_held(connection) -> bool:
     if connection.dialect.name == "postgresql":
         return connection.execute(text(_HOLDER_QUERY), {"key": MIGRATION_LOCK_KEY}).first() is not None
 
-    if LOCK_TABLE not in sa.inspect(connection).get_table_names():
+    if not has_table(connection, LOCK_TABLE):
         return False
     held = not _try_row_lock(connection)
     connection.rollback()

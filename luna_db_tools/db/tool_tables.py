@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from .catalog_queries import has_table, table_names
+
 VERSION_TABLE = "alembic_version"
 AUDIT_TABLE = "luna_db_audit"
 LOCK_TABLE = "luna_db_lock"
@@ -41,7 +43,7 @@ def current_revisions(connection) -> list[str]:
     Alembic's MigrationContext.get_current_heads reads it: `create` needs it
     and no Alembic (importing Alembic costs a quarter of its run).
     """
-    if not sa.inspect(connection).has_table(VERSION_TABLE):
+    if not has_table(connection, VERSION_TABLE):
         return []
     table = version_table()
     return [row.version_num for row in connection.execute(sa.select(table.c.version_num))]
@@ -50,7 +52,7 @@ def current_revisions(connection) -> list[str]:
 def schema_tables(connection) -> list[str]:
     """The database's tables that are not luna-db's own."""
 
-    return sorted(name for name in sa.inspect(connection).get_table_names() if name not in TOOL_TABLES)
+    return sorted(table_names(connection) - TOOL_TABLES)
 
 
 def is_schema_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -60,6 +62,6 @@ def is_schema_object(obj, name, type_, reflected, compare_to) -> bool:
 
 def has_version_rows(connection) -> bool:
     """Whether the database holds a migration history (a version table with a row)."""
-    if VERSION_TABLE not in sa.inspect(connection).get_table_names():
+    if not has_table(connection, VERSION_TABLE):
         return False
     return connection.execute(sa.select(sa.func.count()).select_from(version_table())).scalar_one() > 0

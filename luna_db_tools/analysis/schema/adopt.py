@@ -17,12 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..runtime.revisions import history_order
 from .catalog import Snapshot
-from .compare import changed, describe_index, excerpt
-from .difference import Difference, both
+from .compare import SCHEMA_OBJECTS, Category, Property, changed, compare, describe_index, flag, long_text, plain
+from .difference import Difference
 from .fingerprint import load
-from .reflect import reflect
 
 
 @dataclass(frozen=True)
@@ -80,63 +78,52 @@ def _quote(name: str) -> str:
 _RESERVED = {"group", "user", "order", "table", "select", "check", "default", "primary", "references", "type"}
 
 
+def _none_or(value) -> str:
+    return value or "none"
+
+
+def _column(attr: str, label: str | None = None) -> Property:
+    return plain(attr, label or attr, _none_or)
+
+
+#: Compared by name, before the objects paired by structure.
+_BY_NAME_FIRST = (
+    Category("tables", "table", (flag("unlogged", "persistence", "UNLOGGED", "LOGGED"),)),
+    Category("columns", "column", (
+        _column("type"), flag("not_null", "nullable", "NOT NULL", "NULL"), _column("default"),
+        _column("collation"), _column("identity"), _column("generated"),
+    ), describe=lambda c: c.type, key=lambda c: c.key, name=".".join, per_table=True),
+)
+
+#: Compared by name, after them.
+_BY_NAME_LAST = (
+    Category("views", "view", (long_text("definition", "view definition"),)),
+    *SCHEMA_OBJECTS,
+)
+
+# Paired by structure: (kind, snapshot field, what a lone one says, which to consider).
+# Indexes behind a constraint go with it (renaming the constraint renames its index).
+_BY_STRUCTURE = (
+    ("constraint", "constraints", lambda c: c.definition, lambda c: True),
+    ("index", "indexes", describe_index, lambda i: not i.constraint),
+    ("trigger", "triggers", lambda t: t.definition, lambda t: True),
+)
+
+
 def match_revision(expected: Snapshot, live: Snapshot, revision: str) -> RevisionMatch:
-    found: list[Difference] = []
+    """`live` against one revision's fingerprint: what differs, and the renames that give the models' names."""
+    found = compare(expected, live, _BY_NAME_FIRST)
     renames: list[Rename] = []
-
-    want, have = {t.name: t for t in expected.tables}, {t.name: t for t in live.tables}
-    found += [Difference("missing table", n) for n in sorted(want.keys() - have.keys())]
-    found += [Difference("extra table", n) for n in sorted(have.keys() - want.keys())]
-    for name in sorted(want.keys() & have.keys()):
-        if want[name].unlogged != have[name].unlogged:
-            found.append(Difference("persistence", name, both(*("UNLOGGED" if t.unlogged else "LOGGED"
-                                                               for t in (want[name], have[name])))))
-    tables = want.keys() & have.keys()
-
-    want = {c.key: c for c in expected.columns if c.table in tables}
-    have = {c.key: c for c in live.columns if c.table in tables}
-    found += [Difference("missing column", ".".join(k), want[k].type) for k in sorted(want.keys() - have.keys())]
-    found += [Difference("extra column", ".".join(k), have[k].type) for k in sorted(have.keys() - want.keys())]
-    for key in sorted(want.keys() & have.keys()):
-        for prop in ("type", "not_null", "default", "collation", "identity", "generated"):
-            e, a = getattr(want[key], prop), getattr(have[key], prop)
-            if e != a:
-                label = "nullable" if prop == "not_null" else prop
-                if prop == "not_null":
-                    e, a = ("NOT NULL" if e else "NULL"), ("NOT NULL" if a else "NULL")
-                found.append(Difference(label, ".".join(key), both(e or "none", a or "none")))
-
-    pairs = _pair([c for c in expected.constraints if c.table in tables],
-                  [c for c in live.constraints if c.table in tables], found, "constraint",
-                  lambda c: c.definition)
-    for e, a in pairs:
-        if e.definition != a.definition:  # same key (a primary or foreign key), other options
-            found.append(Difference(e.kind, f"{e.table}.{e.name}", changed(e.definition, a.definition)))
-        if e.name != a.name:
-            renames.append(Rename("constraint", e.table, a.name, e.name))
-
-    # Indexes behind a constraint go with it (renaming the constraint renames its index).
-    pairs = _pair([i for i in expected.indexes if i.table in tables and not i.constraint],
-                  [i for i in live.indexes if i.table in tables and not i.constraint], found, "index",
-                  describe_index)
-    renames += [Rename("index", e.table, a.name, e.name) for e, a in pairs if e.name != a.name]
-
-    pairs = _pair([t for t in expected.triggers if t.table in tables],
-                  [t for t in live.triggers if t.table in tables], found, "trigger", lambda t: t.definition)
-    renames += [Rename("trigger", e.table, a.name, e.name) for e, a in pairs if e.name != a.name]
-
-    for category, kind, text in (("views", "view", "definition"), ("routines", "function", "definition"),
-                                 ("sequences", "sequence", "options"), ("types", "type", "definition")):
-        want = {o.name: o for o in getattr(expected, category)}
-        have = {o.name: o for o in getattr(live, category)}
-        found += [Difference(f"missing {kind}", n) for n in sorted(want.keys() - have.keys())]
-        found += [Difference(f"extra {kind}", n) for n in sorted(have.keys() - want.keys())]
-        for name in sorted(want.keys() & have.keys()):
-            e, a = getattr(want[name], text), getattr(have[name], text)
-            if e != a:
-                found.append(Difference(f"{kind} {text}", name, excerpt(e, a)))
-    found += [Difference("missing extension", n) for n in sorted(set(expected.extensions) - set(live.extensions))]
-    found += [Difference("extra extension", n) for n in sorted(set(live.extensions) - set(expected.extensions))]
+    tables = {t.name for t in expected.tables} & {t.name for t in live.tables}
+    for kind, attr, describe, include in _BY_STRUCTURE:
+        pairs = _pair([o for o in getattr(expected, attr) if o.table in tables and include(o)],
+                      [o for o in getattr(live, attr) if o.table in tables and include(o)], found, kind, describe)
+        for e, a in pairs:
+            if kind == "constraint" and e.definition != a.definition:  # same key (a primary or foreign key), other options
+                found.append(Difference(e.kind, f"{e.table}.{e.name}", changed(e.definition, a.definition)))
+            if e.name != a.name:
+                renames.append(Rename(kind, e.table, a.name, e.name))
+    found += compare(expected, live, _BY_NAME_LAST)
     return RevisionMatch(revision, tuple(found), tuple(sorted(renames, key=lambda r: (r.table, r.kind, r.live))))
 
 
@@ -164,9 +151,3 @@ def match_history(live: Snapshot, schema: str, revisions: list[str]) -> Adoption
         if expected is not None:
             matches.append(match_revision(expected, live, revision))
     return Adoption(schema, tuple(matches))
-
-
-def plan_adoption(connection, schema: str, pg_schema: str | None = None) -> Adoption:
-    """Reflect the database behind `connection` and match it against the whole history of `schema`."""
-
-    return match_history(reflect(connection, pg_schema), schema, history_order(schema))

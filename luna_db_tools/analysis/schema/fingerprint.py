@@ -28,7 +28,7 @@ from .catalog import (
     View,
 )
 
-FINGERPRINTS_DIR = Path(__file__).resolve().parent.parent / "fingerprints"
+FINGERPRINTS_DIR = Path(__file__).resolve().parents[2] / "fingerprints"
 _CLASSES = {
     "tables": Table, "columns": Column, "constraints": Constraint, "indexes": Index, "views": View,
     "triggers": Trigger, "grants": Grant, "routines": Routine, "sequences": Sequence, "types": TypeDef,

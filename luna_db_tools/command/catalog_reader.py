@@ -1,17 +1,18 @@
-"""Read a `Snapshot` of one PostgreSQL schema from the system catalogs.
+"""Read the live schema: a `Snapshot` of one PostgreSQL schema from the system catalogs,
+or (elsewhere) the Inspector's view of it.
 
 One query per kind of object, all read-only and catalog-only (no table is
 scanned, no lock beyond AccessShare on the catalogs is taken). Names of the
 schema itself are cut out of the printed definitions, so a snapshot of
-`public` and one of `luna` compare equal when their objects do.
+`public` and one of `luna` compare equal when their objects do. A command
+reads the snapshot once and hands it to drift, the stairway and adopt.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..db.tool_tables import TOOL_TABLES
-from .catalog import (
+from ..analysis.schema.catalog import (
     Column,
     Constraint,
     Grant,
@@ -25,6 +26,7 @@ from .catalog import (
     View,
     normalise_sql,
 )
+from ..db.tool_tables import TOOL_TABLES
 
 _ACTIONS = {"a": None, "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 _KINDS = {"p": "primary key", "u": "unique", "f": "foreign key", "c": "check", "x": "exclude"}
@@ -181,12 +183,8 @@ def _index_key(text: str, option: int, opclass: str, collation: str) -> str:
     return text
 
 
-def reflect(connection, schema: str | None = None) -> Snapshot:
+def read_snapshot(connection, schema: str | None = None) -> Snapshot:
     """The snapshot of `schema` (the connection's current schema when None)."""
-
-    def rows(sql: str):
-        return connection.execute(sa.text(sql), {"ns": namespace}).fetchall()
-
     if schema is None:
         schema = connection.execute(sa.text("SELECT current_schema()")).scalar_one()
     namespace = connection.execute(
@@ -196,62 +194,87 @@ def reflect(connection, schema: str | None = None) -> Snapshot:
         return Snapshot(schema)
     prefix = _quote(connection, schema) + "."
 
+    def rows(sql: str):
+        return connection.execute(sa.text(sql), {"ns": namespace}).fetchall()
+
+    def of_ours(sql: str):
+        """The rows of the schema's tables: luna-db's own (first column: table, or table.column) left out."""
+        return [r for r in rows(sql) if r[0].split(".")[0] not in TOOL_TABLES]
+
     def unqualified(text):
         return normalise_sql(text.replace(prefix, "")) if text is not None else None
-
-    def ours(table: str) -> bool:
-        return table not in TOOL_TABLES
-
-    tables = [Table(r[0], r[1], r[2], r[3], r[4], _storage(r[5]), r[6]) for r in rows(_TABLES) if ours(r[0])]
-    columns = [
-        Column(r[0], r[1], r[2], r[3], unqualified(r[4]), r[5], _identity(*r[6:13]), unqualified(r[13]), r[14])
-        for r in rows(_COLUMNS) if ours(r[0])
-    ]
-    constraints = [
-        Constraint(
-            r[0], r[1], _KINDS[r[2]], tuple(r[3]), unqualified(r[4]), r[5], tuple(r[6]),
-            _ACTIONS.get(r[7]) if r[2] == "f" else None, _ACTIONS.get(r[8]) if r[2] == "f" else None,
-            _deferrable(r[9], r[10]),
-        )
-        for r in rows(_CONSTRAINTS) if ours(r[0])
-    ]
-    indexes = []
-    for r in rows(_INDEXES):
-        if not ours(r[0]):
-            continue
-        table, name, method, unique, key_count, texts, options, opclasses, collations = r[:9]
-        keys = tuple(
-            _index_key(unqualified(texts[i]), options[i], opclasses[i], collations[i]) for i in range(key_count)
-        )
-        include = tuple(texts[key_count:])
-        indexes.append(Index(table, name, method, unique, keys, include, unqualified(r[9]), bool(r[10]), r[11],
-                             r[12], _storage(r[13])))
-    views = [View(r[0], unqualified(r[1]), r[2], r[3]) for r in rows(_VIEWS)]
-    triggers = [
-        Trigger(r[0], r[1], unqualified(r[2].replace(f"TRIGGER {r[4]} ", "TRIGGER ", 1)), r[3])
-        for r in rows(_TRIGGERS) if ours(r[0])
-    ]
-    grants = [Grant(r[0], r[1], r[2], r[3]) for r in rows(_GRANTS) if ours(r[0].split(".")[0])]
-    routines = [Routine(r[0], unqualified(r[1])) for r in rows(_ROUTINES)]
-    sequences = [
-        Sequence(r[0], f"{r[1]} start {r[2]} increment {r[3]} minvalue {r[4]} maxvalue {r[5]} cache {r[6]}"
-                 + (" cycle" if r[7] else ""))
-        for r in rows(_SEQUENCES)
-    ]
-    types = [TypeDef(r[0], unqualified(r[1])) for r in rows(_TYPES)]
-    extensions = connection.execute(
-        sa.text("SELECT extname FROM pg_extension WHERE extnamespace = :ns ORDER BY 1"), {"ns": namespace}
-    ).scalars().all()
 
     def ordered(items):
         return tuple(sorted(items, key=lambda item: (getattr(item, "table", ""), item.name)))
 
     return Snapshot(
-        schema, ordered(tables), tuple(columns), ordered(constraints), ordered(indexes), ordered(views),
-        ordered(triggers), tuple(sorted(grants, key=lambda g: g.key)), ordered(routines), ordered(sequences),
-        ordered(types), tuple(extensions),
+        schema,
+        tables=ordered(Table(r[0], r[1], r[2], r[3], r[4], _storage(r[5]), r[6]) for r in of_ours(_TABLES)),
+        columns=tuple(Column(r[0], r[1], r[2], r[3], unqualified(r[4]), r[5], _identity(*r[6:13]),
+                             unqualified(r[13]), r[14]) for r in of_ours(_COLUMNS)),
+        constraints=ordered(_constraint(r, unqualified) for r in of_ours(_CONSTRAINTS)),
+        indexes=ordered(_index(r, unqualified) for r in of_ours(_INDEXES)),
+        views=ordered(View(r[0], unqualified(r[1]), r[2], r[3]) for r in rows(_VIEWS)),
+        triggers=ordered(Trigger(r[0], r[1], unqualified(r[2].replace(f"TRIGGER {r[4]} ", "TRIGGER ", 1)), r[3])
+                         for r in of_ours(_TRIGGERS)),
+        grants=tuple(sorted((Grant(*r) for r in of_ours(_GRANTS)), key=lambda g: g.key)),
+        routines=ordered(Routine(r[0], unqualified(r[1])) for r in rows(_ROUTINES)),
+        sequences=ordered(Sequence(r[0], _sequence_options(*r[1:])) for r in rows(_SEQUENCES)),
+        types=ordered(TypeDef(r[0], unqualified(r[1])) for r in rows(_TYPES)),
+        extensions=tuple(r[0] for r in rows("SELECT extname FROM pg_extension WHERE extnamespace = :ns ORDER BY 1")),
     )
+
+
+def _constraint(r, unqualified) -> Constraint:
+    foreign = r[2] == "f"
+    return Constraint(r[0], r[1], _KINDS[r[2]], tuple(r[3]), unqualified(r[4]), r[5], tuple(r[6]),
+                      _ACTIONS.get(r[7]) if foreign else None, _ACTIONS.get(r[8]) if foreign else None,
+                      _deferrable(r[9], r[10]))
+
+
+def _index(r, unqualified) -> Index:
+    table, name, method, unique, key_count, texts, options, opclasses, collations = r[:9]
+    keys = tuple(_index_key(unqualified(texts[i]), options[i], opclasses[i], collations[i]) for i in range(key_count))
+    return Index(table, name, method, unique, keys, tuple(texts[key_count:]), unqualified(r[9]), bool(r[10]), r[11],
+                 r[12], _storage(r[13]))
+
+
+def _sequence_options(type_, start, increment, minimum, maximum, cache, cycle) -> str:
+    return (f"{type_} start {start} increment {increment} minvalue {minimum} maxvalue {maximum} cache {cache}"
+            + (" cycle" if cycle else ""))
 
 
 def _quote(connection, name: str) -> str:
     return connection.execute(sa.text("SELECT quote_ident(:name)"), {"name": name}).scalar_one()
+
+
+def read_shape(connection):
+    """What a revision changes, reflected: the catalog snapshot on PostgreSQL, else the Inspector's view."""
+    if connection.dialect.name == "postgresql":
+        return read_snapshot(connection)
+    return read_inspected(connection)
+
+
+def read_inspected(connection) -> dict:
+    """Tables, columns, keys, indexes, checks, views, as SQLAlchemy's Inspector reads them."""
+    inspector = sa.inspect(connection)
+    tables = {name: _inspected_table(inspector, name)
+              for name in sorted(inspector.get_table_names()) if name not in TOOL_TABLES}
+    views = {name: inspector.get_view_definition(name) for name in sorted(inspector.get_view_names())}
+    return {"tables": tables, "views": views}
+
+
+def _inspected_table(inspector, name: str) -> dict:
+    return {
+        "columns": [
+            (c["name"], str(c["type"]), c["nullable"], str(c.get("default")), c.get("comment"))
+            for c in inspector.get_columns(name)
+        ],
+        "primary key": inspector.get_pk_constraint(name).get("name"),
+        "foreign keys": sorted((fk["name"], tuple(fk["constrained_columns"]), fk["referred_table"])
+                               for fk in inspector.get_foreign_keys(name)),
+        "unique": sorted((u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(name)),
+        "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in inspector.get_indexes(name)),
+        "checks": sorted((c["name"], c["sqltext"]) for c in inspector.get_check_constraints(name)),
+        "comment": inspector.get_table_comment(name).get("text"),
+    }
