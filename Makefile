@@ -30,8 +30,10 @@ graphviz:
 pgbouncer:
 	bash scripts/ensure-pgbouncer.sh
 
+# ruff, then the layering contracts of pyproject.toml's [tool.importlinter] on the checkout's code.
 lint: install
 	$(BIN)/ruff check .
+	PYTHONPATH=. $(BIN)/lint-imports
 
 demo: install postgres
 	PYTHONPATH=. $(BIN)/python scripts/demo.py

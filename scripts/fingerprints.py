@@ -24,7 +24,7 @@ def fingerprints_of(schema: str, dsn: str, url: str) -> dict[str, str]:
 
     from luna_db_tools.analysis.schema.fingerprint import to_json
     from luna_db_tools.command.catalog_reader import read_snapshot
-    from luna_db_tools.runtime.history import history
+    from luna_db_tools.script.history import history
 
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     found = {}

@@ -21,7 +21,7 @@ from luna_db_tools.analysis.schema.compare import compare_snapshots
 from luna_db_tools.analysis.schema.fingerprint import load
 from luna_db_tools.command.adopt import plan_adoption
 from luna_db_tools.command.catalog_reader import read_snapshot
-from luna_db_tools.runtime.revisions import history_order
+from luna_db_tools.script.revisions import history_order
 from tests.clirunner import invoke
 
 REVISIONS = [(schema, revision) for schema in ("streams", "backport3") for revision in history_order(schema)]

@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from luna_db_tools.db.tool_tables import is_schema_object
-from luna_db_tools.runtime import history as schema_history
 from luna_db_tools.schemas import load_models
+from luna_db_tools.script import history as schema_history
 from tests.clirunner import invoke
 from tests.pghelpers import drop_database, engine, fetch_all
 

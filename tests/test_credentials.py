@@ -14,7 +14,7 @@ from luna_db_tools.command import credentials
 from luna_db_tools.config.settings import ConnectionOptions, resolve_settings
 from luna_db_tools.db import audit
 from luna_db_tools.errors import BadInput, OperationFailed
-from luna_db_tools.runtime.known_checksums import earlier_form
+from luna_db_tools.script.known_checksums import earlier_form
 from tests.clirunner import invoke
 from tests.pghelpers import engine
 

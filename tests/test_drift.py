@@ -21,8 +21,8 @@ from luna_db_tools.analysis.schema.drift import held_to_models, snapshot_drift
 from luna_db_tools.analysis.schema.fingerprint import from_json, load, to_json
 from luna_db_tools.command.catalog_reader import read_snapshot
 from luna_db_tools.command.drift import compare_database
-from luna_db_tools.runtime.revisions import head_revision
 from luna_db_tools.schemas import load_models
+from luna_db_tools.script.revisions import head_revision
 from tests.clirunner import invoke
 from tests.drift_cases import BENIGN, CHANGES, Case
 from tests.pghelpers import create_database, drop_database, fetch_all

@@ -13,7 +13,7 @@ import psycopg2
 import pytest
 
 from tests.clirunner import invoke, run_process
-from tests.pghelpers import fetch_all, pg_dump_schema, wait_until_running
+from tests.pghelpers import fetch_all, pg_dump_schema, wait_until_a_lock_wait_lasted, wait_until_running
 
 pytestmark = pytest.mark.pgversions
 
@@ -172,14 +172,15 @@ def _old_snapshot(db):
     return reader
 
 
-def test_an_old_snapshot_makes_the_build_wait_naming_it_then_it_completes_once(fresh_db):
+def test_an_old_snapshot_makes_the_build_wait_naming_it_then_it_completes_once(fresh_db, pg_server):
     assert invoke("upgrade", "s0004", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
     reader = _old_snapshot(fresh_db)
     reader_pid = reader.get_backend_pid()
     upgrade = run_process("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn, "--db-lock-timeout", "1",
                           background=True)
     try:
-        time.sleep(5)  # well past the lock timeout
+        # The build has waited for the reader three times as long as the lock timeout, and still runs.
+        wait_until_a_lock_wait_lasted(pg_server, fresh_db.name, 3)
         assert upgrade.poll() is None, upgrade.communicate()
     finally:
         reader.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from luna_db_tools.analysis.schema.fingerprint import path, revisions
-from luna_db_tools.runtime.history import history
+from luna_db_tools.script.history import history
 from scripts.fingerprints import fingerprints_of
 
 

@@ -7,8 +7,8 @@ import json
 import sqlalchemy as sa
 
 from luna_db_tools.db.audit import file_checksum
-from luna_db_tools.runtime import history
-from luna_db_tools.runtime.known_checksums import EARLIER_FORMS, earlier_form
+from luna_db_tools.script import history
+from luna_db_tools.script.known_checksums import EARLIER_FORMS, earlier_form
 from tests.clirunner import invoke
 
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from luna_db_tools.db.lock import MIGRATION_LOCK_KEY
-from luna_db_tools.runtime import history as schema_history
+from luna_db_tools.script import history as schema_history
 from tests.clirunner import invoke, run_process
 from tests.pghelpers import pg_dump_schema, read_until
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from luna_db_tools.runtime import history as schema_history
+from luna_db_tools.script import history as schema_history
 from tests.clirunner import ROOT, invoke
 from tests.pghelpers import engine, pg_dump_schema
 
@@ -254,6 +254,6 @@ def test_plain_alembic_with_x_arguments(fresh_db, schema):
 
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_the_head_read_without_alembic_is_alembics_head(schema):
-    from luna_db_tools.runtime.revisions import head_revision
+    from luna_db_tools.script.revisions import head_revision
 
     assert [head_revision(schema)] == schema_history.heads(schema)

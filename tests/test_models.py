@@ -159,7 +159,7 @@ def bool_columns(metadata: sa.MetaData) -> list[sa.Column]:
 
 
 @pytest.mark.parametrize("schema", MODELS)
-def test_tables_and_columns_are_those_of_schemas_md(schema):
+def test_tables_and_columns_are_those_of_the_specified_schemas(schema):
     """A column added, dropped or moved in the models shows here first, as a diff against EXPECTED_COLUMNS."""
     metadata = MODELS[schema].metadata
     assert {name: [c.name for c in table.columns] for name, table in metadata.tables.items()} == (
@@ -340,7 +340,7 @@ def test_seed_index_names_are_kept():
         assert sql == f"CREATE INDEX {name} ON {model.__tablename__} (account_id, create_time)"
 
 
-def test_indexes_of_schemas_md():
+def test_indexes_are_those_of_the_specified_schemas():
     def columns(schema):
         return {
             (t.name, tuple(c.name for c in i.columns))

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from luna_db_tools.runtime import history as schema_history
 from luna_db_tools.schemas import load_models
+from luna_db_tools.script import history as schema_history
 from tests.clirunner import invoke
 from tests.sqlscripts import DIALECTS, SCHEMAS, statements
 
@@ -113,3 +113,14 @@ def test_postgres_scripts_start_with_the_online_runs_session_limits(command):
 def test_the_session_limits_of_an_offline_script_follow_the_options():
     script = invoke("upgrade", "--sql", "--schema", "streams", "--db-lock-timeout", "2.5", "--db-statement-timeout", "0").stdout
     assert "SET lock_timeout = '2500ms';" in script and "SET statement_timeout = '0ms';" in script
+
+
+def test_the_lock_timeouts_say_whose_wait_they_bound_and_keep_their_old_names():
+    """--statement-lock-timeout is the server's lock_timeout per statement, --migration-lock-timeout
+    luna-db's wait for another run's migration lock; the old names mean the same."""
+    new = invoke("upgrade", "--sql", "--schema", "streams", "--statement-lock-timeout", "2.5").stdout
+    old = invoke("upgrade", "--sql", "--schema", "streams", "--db-lock-timeout", "2.5").stdout
+    assert "SET lock_timeout = '2500ms';" in new
+    assert new == old
+    help_text = invoke("upgrade", "--help").stdout
+    assert "--migration-lock-timeout" in help_text and "--statement-lock-timeout" in help_text

@@ -26,8 +26,8 @@ import sqlglot
 from sqlglot import exp
 
 from luna_db_tools import __version__
-from luna_db_tools.runtime import history as schema_history
 from luna_db_tools.runtime import rerun
+from luna_db_tools.script import history as schema_history
 from tests.sqlscripts import DIALECTS, KINDS, SCHEMAS, as_plain_sql, render, statements, without_version
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

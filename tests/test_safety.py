@@ -19,8 +19,8 @@ from luna_db_tools import __version__
 from luna_db_tools.config.dsn import parse_dsn
 from luna_db_tools.db.audit import file_checksum
 from luna_db_tools.errors import DsnError
-from luna_db_tools.runtime import history as schema_history
 from luna_db_tools.runtime.environment import make_config
+from luna_db_tools.script import history as schema_history
 from tests.clirunner import invoke, run_process
 from tests.pghelpers import engine, pg_dump_schema, wait_until_waiting_on_a_lock
 

@@ -36,7 +36,7 @@ class StatementImpact:
     rows: int | None         # estimated rows involved (None: no statistics yet)
     batched: bool
     in_transaction: bool
-    lock_timeout_ms: int | None  # the SET LOCAL/SET lock_timeout in force (None: luna-db's --db-lock-timeout)
+    lock_timeout_ms: int | None  # the SET LOCAL/SET lock_timeout in force (None: luna-db's --statement-lock-timeout)
     held_while: str | None   # "SHARE ROW EXCLUSIVE on stream": a writer-blocking lock held while this moves rows
     summary: str
 
@@ -124,7 +124,7 @@ def _summary(revision, locks, lock, rows, holding, created, timeout) -> str:
         verb = "scanned" if lock.effect == SCANS else "rewritten"
         return f"{revision}: {lock.mode} on {lock.table}{new} while {count} rows are {verb} ({locks.kind})"
     if lock.effect == CATALOG:
-        wait = "luna-db's --db-lock-timeout" if timeout is None else f"lock_timeout {timeout} ms"
+        wait = "luna-db's --statement-lock-timeout" if timeout is None else f"lock_timeout {timeout} ms"
         return f"{revision}: {lock.mode} on {lock.table}{new}, catalog only ({locks.kind}; waits at most {wait})"
     if lock.batched:
         return f"{revision}: {lock.mode} on {lock.table} while its {count} rows are read in batches (writers go on)"

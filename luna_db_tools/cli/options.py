@@ -36,8 +36,12 @@ def database_options(function):
 
 
 lock_option = click.option(
-    "--lock-timeout", type=click.FloatRange(0, 86400), default=300.0, show_default=True,
-    help="Seconds to wait for the database's migration lock held by another luna-db.",
+    # Two different waits: this one is luna-db's own (another luna-db run holds the
+    # database's migration lock); --statement-lock-timeout is the server's, per statement.
+    "--migration-lock-timeout", "--lock-timeout", "lock_timeout", type=click.FloatRange(0, 86400), default=300.0,
+    show_default=True,
+    help="Seconds to wait for the database's migration lock while another luna-db run holds it"
+         " (--lock-timeout: the same).",
 )
 
 
@@ -53,8 +57,11 @@ def timeout_options(function):
              "e.g. a pg_dump, to end; it blocks no one meanwhile and names them on stderr; 0: none.",
     )(function)
     return click.option(
-        "--db-lock-timeout", type=click.FloatRange(0), default=5.0, show_default=True,
-        help="PostgreSQL lock_timeout (Oracle: ddl_lock_timeout), seconds; a revision that hits it is retried 3 times; 0: none.",
+        "--statement-lock-timeout", "--db-lock-timeout", "db_lock_timeout", type=click.FloatRange(0), default=5.0,
+        show_default=True,
+        help="Seconds one migration statement may wait for a table lock: the server's lock_timeout"
+             " (Oracle: ddl_lock_timeout); a revision that hits it is retried 3 times; 0: none"
+             " (--db-lock-timeout: the same).",
     )(function)
 
 

@@ -26,7 +26,7 @@ from ..db.lock import DEFAULT_LOCK_TIMEOUT
 from ..db.session import migration_session
 from ..db.tool_tables import AUDIT_TABLE, TOOL_TABLES, has_version_rows, write_version
 from ..errors import BadInput, OperationFailed
-from ..runtime.revisions import history_order
+from ..script.revisions import history_order
 from .catalog_reader import read_snapshot
 from .common import schema_of, silent
 

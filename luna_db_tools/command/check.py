@@ -25,10 +25,10 @@ from ..db.audit import audit_rows
 from ..db.connect import RetryPolicy, connect
 from ..errors import first_line
 from ..runtime.environment import make_config
-from ..runtime.history import script_directory
-from ..runtime.known_checksums import checksum_mismatches
 from ..runtime.offline import render_migration
 from ..schemas import load_models
+from ..script.history import script_directory
+from ..script.known_checksums import checksum_mismatches
 from .catalog_reader import read_shape
 from .common import refuse_non_empty, schema_of
 from .drift import compare_database

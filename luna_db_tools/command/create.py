@@ -20,8 +20,8 @@ from ..db.lock import DEFAULT_LOCK_TIMEOUT
 from ..db.session import migration_session
 from ..db.tool_tables import current_revisions, schema_tables, write_version
 from ..errors import BadInput
-from ..runtime.revisions import head_revision
 from ..schemas import load_models
+from ..script.revisions import head_revision
 from .common import Report, refuse_non_empty, schema_of, silent
 
 

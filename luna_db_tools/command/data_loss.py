@@ -17,9 +17,9 @@ from sqlalchemy import text
 
 from ..analysis.data_loss import Destruction, Loss, declared, destructions_in_sql
 from ..errors import BadInput
-from ..runtime.history import PlannedStep, script_directory
 from ..runtime.offline import render_migration
 from ..schemas import load_models
+from ..script.history import PlannedStep, script_directory
 
 
 def step_losses(connection, schema: str, steps: list[PlannedStep]) -> list[Loss]:

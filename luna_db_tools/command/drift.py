@@ -20,8 +20,8 @@ from ..analysis.schema.difference import Difference
 from ..analysis.schema.drift import snapshot_drift
 from ..db.catalog_queries import table_names
 from ..errors import OperationFailed
-from ..runtime.revisions import head_revision
 from ..schemas import load_models
+from ..script.revisions import head_revision
 from .catalog_reader import read_snapshot
 
 

@@ -17,8 +17,8 @@ from ..analysis.impact import StatementImpact, statement_impacts
 from ..config.settings import DbSettings
 from ..db.connect import connect
 from ..db.statistics import row_estimates
-from ..runtime.history import PlannedStep, check_revision_argument, script_directory
 from ..runtime.offline import render_migration
+from ..script.history import PlannedStep, check_revision_argument, script_directory
 from .common import schema_of
 from .data_loss import step_losses
 from .migrate import read_plan

@@ -4,7 +4,7 @@ Each is bad input (exit 2) in one line that names the bad part and what to
 do instead, raised before anything changes: several rows in alembic_version,
 another schema's revisions, a target on the wrong side of the current
 revision, a relative step past base or head, a backwards --sql range.
-luna-db's histories are linear (runtime/history.py refuses merge points),
+luna-db's histories are linear (script/history.py refuses merge points),
 so a revision's position in `history()` is its height.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..config.settings import SCHEMA_NAMES
 from ..errors import BadInput
-from ..runtime.history import describe, history, is_relative
+from ..script.history import describe, history, is_relative
 
 
 def check_version_rows(schema: str, current: list[str]) -> None:

@@ -22,12 +22,12 @@ from ..db.session import migration_session
 from ..db.statistics import index_build_progress
 from ..db.tool_tables import current_revisions
 from ..errors import BadInput, OperationFailed, first_line
+from ..operations.index_build import drop_leftover_invalid_indexes
 from ..reporter import Probe
 from ..runtime.environment import make_config
-from ..runtime.history import PlannedStep, check_revision_argument, describe, message, plan_steps, revision_after
-from ..runtime.index_build import drop_leftover_invalid_indexes
 from ..runtime.steps import Timeouts, run_step, set_session_timeouts
 from ..schemas import load_models
+from ..script.history import PlannedStep, check_revision_argument, describe, message, plan_steps, revision_after
 from .adopt import refuse_without_history
 from .common import Report, schema_of, silent
 from .data_loss import refusal, step_losses

@@ -7,9 +7,9 @@ runs a revision range, checked first to run the way its command goes.
 
 from __future__ import annotations
 
-from ..runtime import history as _history
 from ..runtime.offline import create_sql, migration_sql
 from ..runtime.steps import Timeouts
+from ..script import history as _history
 from .guards import check_sql_range
 
 __all__ = ["Timeouts", "create_script", "heads", "history", "migration_script"]

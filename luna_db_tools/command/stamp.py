@@ -11,8 +11,8 @@ from ..db.lock import DEFAULT_LOCK_TIMEOUT
 from ..db.session import migration_session
 from ..db.tool_tables import current_revisions
 from ..models.base import create_views, drop_views
-from ..runtime.history import check_revision_argument, script_directory, user_errors_from_alembic
 from ..schemas import load_models
+from ..script.history import check_revision_argument, script_directory, user_errors_from_alembic
 from .common import Report, schema_of, silent
 from .guards import check_version_rows
 

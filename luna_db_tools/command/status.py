@@ -10,9 +10,9 @@ from ..db import audit
 from ..db.connect import RetryPolicy, connect
 from ..db.dead_runs import ROLLED_BACK, unfinished_steps
 from ..db.tool_tables import current_revisions
-from ..runtime.history import plan_steps, revisions_below, script_directory
-from ..runtime.known_checksums import checksum_mismatches, rewritten_revisions
 from ..schemas import load_models
+from ..script.history import plan_steps, revisions_below, script_directory
+from ..script.known_checksums import checksum_mismatches, rewritten_revisions
 from .adopt import refuse_without_history
 from .common import schema_of
 from .credentials import KeptCredentials, kept_credentials
@@ -34,7 +34,7 @@ class Status:
     unfinished: list[dict]
     #: backport3: the credentials b0002 keeps until removed on request (not drift); None: none kept.
     kept_credentials: KeptCredentials | None = None
-    # Applied in a known earlier form of the file (runtime/known_checksums.py): explained, not tampering.
+    # Applied in a known earlier form of the file (script/known_checksums.py): explained, not tampering.
     rewritten: list[dict] = field(default_factory=list)
 
     @property

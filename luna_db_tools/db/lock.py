@@ -285,3 +285,9 @@ def lock_is_held(connection) -> bool:
     held = not _try_row_lock(connection)
     connection.rollback()
     return held
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """What the lock timeout raises: PostgreSQL's lock_not_available (55P03), Oracle's ORA-00054."""
+    if getattr(getattr(error, "orig", None), "pgcode", None) == "55P03":
+        return True
+    return getattr(error, "orig", None) is not None and oracle_error_code(error) == ORA_RESOURCE_BUSY

@@ -11,14 +11,12 @@ section of alembic.ini), which env.py turns into settings with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
-
-from alembic.config import Config
 
 from ..config.settings import SCHEMA_NAMES, ConnectionOptions, DbSettings, resolve_settings
 from ..errors import BadInput
-from ..schemas import check_schema, load_models, migrations_dir, versions_dir
+from ..schemas import check_schema, load_models, versions_dir
+from ..script.history import script_config
 
 # Offline scripts need a dialect, never a server or a password.
 OFFLINE_URLS = {"postgres": "postgresql+psycopg2://", "oracle": "oracle+oracledb://"}
@@ -38,18 +36,8 @@ def make_config(
     report: Callable[[str], None] | None = None,
     timeouts=None,
 ):
-    """The Alembic Config for one schema: its script location and version location.
-
-    `script_location` points at another copy of the environment (`luna-db
-    check --migrations-dir`); by default, the project's own.
-    """
-
-
-    config = Config(output_buffer=output, stdout=output) if output is not None else Config()
-    location = Path(script_location) if script_location else migrations_dir()
-    config.set_main_option("script_location", str(location))
-    config.set_main_option("version_locations", str(location / "versions" / check_schema(schema)))
-    config.set_main_option("path_separator", "os")
+    """The Alembic Config for one schema (script.history.script_config), with what env.py reads back."""
+    config = script_config(schema, script_location, output)
     config.attributes.update(
         schema=check_schema(schema),
         connection=connection,
@@ -60,7 +48,7 @@ def make_config(
         journal=journal,
         report=report,
         # The run's lock limits (runtime.steps.Timeouts), for steps that wait for locks themselves
-        # (runtime/batched.py, runtime/index_build.py).
+        # (operations/batched.py, operations/index_build.py).
         timeouts=timeouts,
         # Set by luna-db for the step that completes a part-applied Oracle revision.
         rerun_part_applied=False,

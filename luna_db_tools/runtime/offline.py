@@ -17,9 +17,9 @@ from sqlalchemy import create_mock_engine
 from .. import __version__
 from ..errors import BadInput
 from ..schemas import load_models
+from ..script.history import check_revision_argument, script_directory
+from ..script.revisions import head_revision
 from .environment import OFFLINE_URLS, make_config
-from .history import check_revision_argument, script_directory
-from .revisions import head_revision
 from .steps import Timeouts, postgres_session_limits
 
 

@@ -14,10 +14,9 @@ from typing import Callable
 from alembic import command
 from sqlalchemy import text
 
-from ..db.connect import oracle_error_code
-from ..db.lock import ORA_RESOURCE_BUSY
+from ..db.lock import is_lock_timeout
 from ..errors import BadInput, first_line
-from .history import PlannedStep, user_errors_from_alembic
+from ..script.history import PlannedStep, user_errors_from_alembic
 
 
 @dataclass(frozen=True)
@@ -87,8 +86,3 @@ def postgres_session_limits(timeouts: Timeouts) -> list[tuple[str, str]]:
     ]
 
 
-def is_lock_timeout(error: BaseException) -> bool:
-    """What the lock timeout raises: PostgreSQL's lock_not_available (55P03), Oracle's ORA-00054."""
-    if getattr(getattr(error, "orig", None), "pgcode", None) == "55P03":
-        return True
-    return getattr(error, "orig", None) is not None and oracle_error_code(error) == ORA_RESOURCE_BUSY

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from luna_db_tools.db.tool_tables import TOOL_TABLES
 from luna_db_tools.models.base import Bool
-from luna_db_tools.runtime import history as schema_history
 from luna_db_tools.schemas import load_models
+from luna_db_tools.script import history as schema_history
 from tests.clirunner import invoke
 from tests.oraclehelpers import model_name, oracle_name
 from tests.pgcluster import free_port

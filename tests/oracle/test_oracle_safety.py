@@ -11,7 +11,7 @@ import pytest
 
 from luna_db_tools.config.settings import ConnectionOptions, resolve_settings
 from luna_db_tools.db.lock import migration_lock
-from luna_db_tools.runtime import history as schema_history
+from luna_db_tools.script import history as schema_history
 from tests.clirunner import invoke, run_process
 
 pytestmark = pytest.mark.oracle

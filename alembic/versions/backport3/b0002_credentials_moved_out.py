@@ -36,7 +36,7 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
-from luna_db_tools.runtime.batched import catalog_only
+from luna_db_tools.operations.batched import catalog_only
 
 # The point of 0.4.0: its services no longer read these columns; their values are kept in account_credentials_tmp.
 # account holds one row per LUNA account: keeping and restoring its credentials takes milliseconds.

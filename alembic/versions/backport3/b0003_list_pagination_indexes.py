@@ -8,7 +8,7 @@ Revises: b0002
 """
 from alembic import op
 
-from luna_db_tools.runtime.online import create_index_without_blocking, drop_index_without_blocking
+from luna_db_tools.operations.online import create_index_without_blocking, drop_index_without_blocking
 
 revision = "b0003"
 down_revision = "b0002"

@@ -30,13 +30,13 @@ import sqlalchemy as sa
 from alembic import op
 
 from luna_db_tools.models.base import utcnow
-from luna_db_tools.runtime.batched import catalog_only
+from luna_db_tools.operations.batched import catalog_only
 
 # set_not_null_without_blocking (runtime/online.py) drops its helper CHECK in a transaction of its own,
 # after the validation: catalog only, an instant, bounded by --db-lock-timeout rather than a short one.
 # luna-db check: accept blocking-lock-without-short-timeout persons_list -- the helper CHECK's drop after SET NOT NULL, catalog only
 # luna-db check: accept blocking-lock-without-short-timeout descriptors_list -- the helper CHECK's drop after SET NOT NULL, catalog only
-from luna_db_tools.runtime.online import set_not_null_without_blocking
+from luna_db_tools.operations.online import set_not_null_without_blocking
 
 # luna-db check: accept type-change-rewrite handler.type -- handler holds a few rows per account (policies); a short rewrite beats moving the column out of the order the services read
 # luna-db check: accept ban-drop-default -- backport3 writes every time itself (STORAGE_TIME: UTC or local); no LUNA release inserts without one

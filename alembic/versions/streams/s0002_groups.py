@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from luna_db_tools.models.base import EmptyString, utcnow
-from luna_db_tools.runtime.batched import catalog_only
+from luna_db_tools.operations.batched import catalog_only
 
 revision = "s0002"
 down_revision = "s0001"

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from luna_db_tools.models.base import Bool, bool_check, bool_literal, utcnow
-from luna_db_tools.runtime.batched import backfill, catalog_only, catalog_step
+from luna_db_tools.operations.batched import backfill, catalog_only, catalog_step
 
 revision = "s0003"
 down_revision = "s0002"

@@ -20,8 +20,8 @@ from alembic import op
 
 from luna_db_tools.models import streams
 from luna_db_tools.models.base import DropView, create_views
-from luna_db_tools.runtime.batched import backfill, catalog_step
-from luna_db_tools.runtime.online import replace_check_without_blocking
+from luna_db_tools.operations.batched import backfill, catalog_step
+from luna_db_tools.operations.online import replace_check_without_blocking
 
 revision = "s0004"
 down_revision = "s0003"

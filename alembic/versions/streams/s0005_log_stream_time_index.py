@@ -10,7 +10,7 @@ Revises: s0004
 """
 from alembic import op
 
-from luna_db_tools.runtime.online import create_index_without_blocking, drop_index_without_blocking
+from luna_db_tools.operations.online import create_index_without_blocking, drop_index_without_blocking
 
 revision = "s0005"
 down_revision = "s0004"

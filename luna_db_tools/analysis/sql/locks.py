@@ -9,7 +9,7 @@ readers too. Used by the lint (a writer-blocking lock held while rows move)
 and by `upgrade --dry-run` (analysis/impact.py).
 
 Statements are read in the `code` form of analysis/sql/sqltext (comments gone,
-literals blanked); a batched backfill (runtime/batched.py) is a DO block,
+literals blanked); a batched backfill (operations/batched.py) is a DO block,
 read from its text.
 """
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 
 from ..errors import BadInput, OperationFailed
-from .environment import make_config
+from ..schemas import check_schema, migrations_dir
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,23 @@ class PlannedStep:
         return {"revision": self.revision, "message": self.message, "direction": self.direction}
 
 
+def script_config(schema: str, script_location: str | Path | None = None, output=None) -> Config:
+    """An Alembic Config that locates one schema's history: the environment, and its versions folder.
+
+    `script_location` points at another copy of the environment (`luna-db
+    check --migrations-dir`); by default, the project's own.
+    """
+    config = Config(output_buffer=output, stdout=output) if output is not None else Config()
+    location = Path(script_location) if script_location else migrations_dir()
+    config.set_main_option("script_location", str(location))
+    config.set_main_option("version_locations", str(location / "versions" / check_schema(schema)))
+    config.set_main_option("path_separator", "os")
+    return config
+
+
 def script_directory(schema: str, script_location: str | Path | None = None):
     """Alembic's ScriptDirectory of one schema's history."""
-
-    return ScriptDirectory.from_config(make_config(schema, script_location=script_location))
+    return ScriptDirectory.from_config(script_config(schema, script_location))
 
 
 def plan_steps(schema: str, revision: str, direction: str, current: list[str]) -> list[PlannedStep]:

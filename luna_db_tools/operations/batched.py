@@ -4,7 +4,7 @@ The pattern (README, "Writing migrations"): a strong lock only for a step
 that changes the catalog and moves no rows, in a short transaction of its
 own with a short lock timeout (retried); rows moved in bounded batches, each
 batch its own transaction, idempotent and resumable; constraints NOT VALID,
-validated later; indexes CONCURRENTLY (runtime/online.py).
+validated later; indexes CONCURRENTLY (operations/online.py).
 
 On any other dialect (Oracle) each helper does the plain operation, so an
 Oracle script renders exactly as it did before the pattern.
@@ -13,7 +13,6 @@ Oracle script renders exactly as it did before the pattern.
 from __future__ import annotations
 
 import random
-import sys
 import time
 from typing import Callable
 
@@ -21,7 +20,8 @@ from alembic import op
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from .steps import is_lock_timeout
+from ..db.lock import is_lock_timeout
+from .context import progress
 
 #: A catalog step waits at most this long for its lock: every writer that
 #: queues behind the waiting migration waits no longer (well under 0.5 s).
@@ -102,7 +102,7 @@ def catalog_only(build: Callable[[], None], *, lock_timeout_ms: int = CATALOG_LO
 
 def _out_of_time(started: float) -> bool:
     """Run by luna-db, a step's short waits add up to no more than the run's lock timeout
-    (--db-lock-timeout): then the lock timeout stands, and luna-db's own retries of the
+    (--statement-lock-timeout): then the lock timeout stands, and luna-db's own retries of the
     revision take over. Plain Alembic has no such limit: the attempts alone bound it."""
     config = op.get_context().config
     timeouts = config.attributes.get("timeouts") if config is not None else None
@@ -136,7 +136,7 @@ def backfill(what: str, batch_sql: str, *, resume_sql: str, start: str = "",
     when there was nothing left) and the number of rows it moved. It must be
     idempotent (NOT EXISTS / ON CONFLICT DO NOTHING). `resume_sql` returns
     the key to continue after (a run killed half-way resumes there), NULL to
-    start at `start`. Progress goes to stderr.
+    start at `start`. Progress goes to luna-db's reporter (stderr; none under -q).
 
     Offline, the same batches are one DO block that commits after each batch.
     """
@@ -194,4 +194,4 @@ def _literal(value: str) -> str:
 
 
 def _say(line: str) -> None:
-    print(f"  {line}", file=sys.stderr, flush=True)
+    progress(op.get_context(), f"  {line}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from .context import luna_attributes
+
 
 def create_index_without_blocking(name: str | None, table: str, columns: list[str]) -> None:
     """CREATE INDEX CONCURRENTLY on PostgreSQL, outside the revision's transaction.
@@ -35,14 +37,9 @@ def create_index_without_blocking(name: str | None, table: str, columns: list[st
     from .index_build import build_index_concurrently
 
     with context.autocommit_block():
-        build_index_concurrently(op.get_bind(), _attributes(context), name, table,
+        build_index_concurrently(op.get_bind(), luna_attributes(context), name, table,
                                  lambda: op.create_index(name, table, columns, postgresql_concurrently=True))
 
-
-def _attributes(context) -> dict:
-    """luna-db's Config attributes (settings, report, timeouts), or {} under plain Alembic."""
-    config = getattr(context, "config", None)
-    return dict(config.attributes) if config is not None else {}
 
 
 def drop_index_without_blocking(name: str, table: str) -> None:
