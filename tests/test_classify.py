@@ -99,3 +99,25 @@ def test_the_data_loss_guard_reads_the_classified_statements():
         "drops table log", "drops column stream.description", "deletes rows of restart",
         "deletes rows of location WHERE city = 'Moscow'",
     ]
+
+
+def test_the_data_loss_guard_reads_what_a_do_block_deletes_or_drops():
+    """A DO block's body is PL/pgSQL: its DELETE, TRUNCATE and DROP TABLE lines destroy rows as plainly as the script's own."""
+    from luna_db_tools.analysis.data_loss import destructions_in_sql
+
+    sql = """
+        DO $$
+        BEGIN
+          IF EXISTS (SELECT 1 FROM stream) THEN
+            DELETE FROM stream_log WHERE archived;
+            TRUNCATE restart;
+          END IF;
+          DROP TABLE old_handler;
+          PERFORM 'DELETE FROM in_a_string';
+        END
+        $$;
+        DO $body$ BEGIN UPDATE stream SET name = ''; END $body$;
+    """
+    assert [d.describe() for d in destructions_in_sql("r1", "down", sql)] == [
+        "deletes rows of stream_log WHERE archived", "deletes rows of restart", "drops table old_handler",
+    ]

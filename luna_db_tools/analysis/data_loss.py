@@ -93,6 +93,8 @@ def _destroyed(revision: str, direction: str, c: Classified) -> list[Destruction
         return [Destruction(revision, direction, "column", c.table, column=column)] if column else []
     if c.kind == sh.TRUNCATE:
         return [Destruction(revision, direction, "rows", c.table)]
+    if c.kind == sh.DO:
+        return [d for inner in _do_body_statements(c) for d in _destroyed(revision, direction, inner)]
     if c.kind == sh.DELETE and (m := _COUNTABLE_DELETE.match(c.statement.text)):
         # its condition as written: the count uses the same literals
         where = " ".join(m["where"].split()) if m["where"] else None
@@ -102,6 +104,16 @@ def _destroyed(revision: str, direction: str, c: Classified) -> list[Destruction
 
 #: A DELETE whose rows a count can match: one table, at most a WHERE (no WITH, USING or RETURNING).
 _COUNTABLE_DELETE = re.compile(r"^DELETE\s+FROM\s+(?:ONLY\s+)?\S+(?:\s+WHERE\s+(?P<where>.*?))?\s*$", re.I | re.S)
+
+
+#: In a DO block's PL/pgSQL body, a statement that destroys starts a line of its own
+#: (`BEGIN`, `LOOP` and `IF ... THEN` go on lines before it); up to its `;`.
+_BODY_DESTROYER = re.compile(r"^[ \t]*((?:DELETE|TRUNCATE|DROP[ \t]+TABLE|ALTER[ \t]+TABLE)\b[^;]*)", re.I | re.M)
+
+
+def _do_body_statements(c: Classified) -> list[Classified]:
+    """The destroying statements of a DO block's body, each classified like a statement of the script."""
+    return [inner for m in _BODY_DESTROYER.finditer(c.statement.text) for inner in classified(m[1], c.dialect)]
 
 
 def _read_back(earlier: list[Classified], table: str) -> bool:
