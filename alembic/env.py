@@ -3,7 +3,8 @@
 The schema comes from luna-db (config attributes), `alembic -n <schema>` or
 `-x schema=...`; the
 database from an open connection handed in by luna-db, or from
-`-x dsn=...` with luna-db's DSN rules. Each schema's revisions live in
+`-x dsn=...`, `-x luna-config=URL|FILE` or `-x config=FILE` with luna-db's
+settings rules. Each schema's revisions live in
 `versions/<schema>/` and its `alembic_version` in its own database.
 """
 
@@ -65,7 +66,8 @@ def run_migrations_online() -> None:
         _run(inputs.connection)
         return
     if inputs.settings is None:
-        raise SystemExit("say which database with -x dsn=... (luna-db's DSN format)")
+        raise SystemExit("say which database with -x dsn=... (luna-db's DSN format), "
+                         "-x luna-config=URL|FILE (LUNA's Configurator or config.conf) or -x config=FILE")
     with connect(inputs.settings, inputs.retry_policy) as connection:
         _run(connection)
 

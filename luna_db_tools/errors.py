@@ -76,3 +76,9 @@ def first_line(error: BaseException) -> str:
 
 class LintEngineMissing(BadInput):
     """A lint engine luna-db needs (squawk, for PostgreSQL) is not installed."""
+
+
+class ConfiguratorUnreachable(LunaDbError):
+    """The LUNA Configurator named by --luna-config (or a config.conf) gave no answer after every retry round."""
+
+    exit_code = EXIT_UNREACHABLE

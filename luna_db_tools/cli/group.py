@@ -8,6 +8,7 @@ import sys
 import click
 
 from .. import __version__
+from ..config.settings import SCHEMA_NAMES
 from ..errors import EXIT_OK
 from ..redact import RedactingFilter
 from .json_output import wants_json
@@ -51,6 +52,40 @@ def _options_of_every_command() -> list[click.Option]:
         click.Option(["--traceback"], is_flag=True, expose_value=False, hidden=True, callback=_set_traceback),
         click.Option(["--json"], is_flag=True, expose_value=False, callback=_set_json, help=JSON_HELP),
     ]
+
+
+#: Options that choose the database, accepted before the command name too: the
+#: parameter name of each in the commands, and its option.
+DATABASE_GLOBALS = {"config_file": "--config", "luna_config": "--luna-config", "dsn": "--dsn", "schema": "--schema"}
+
+
+def _pass_down(context, given: dict) -> None:
+    """Database options given before the command name become the command's own (click's default_map).
+
+    The same option after the command name wins, as for any default. A
+    command that takes no such option refuses it (exit 2) instead of ignoring it.
+    """
+    given = {name: value for name, value in given.items() if value is not None}
+    if not given:
+        return
+    command = context.command.get_command(context, context.invoked_subcommand) if context.invoked_subcommand else None
+    if command is not None and not isinstance(command, click.Group):
+        taken = {param.name for param in command.params}
+        for name in given:
+            if name not in taken:
+                raise click.UsageError(f"{context.invoked_subcommand} takes no {DATABASE_GLOBALS[name]}")
+    context.default_map = _defaults_for(context.command, given)
+
+
+def _defaults_for(group: click.Group, given: dict) -> dict:
+    defaults = {}
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            defaults[name] = _defaults_for(command, given)
+        else:
+            taken = {param.name for param in command.params}
+            defaults[name] = {key: value for key, value in given.items() if key in taken}
+    return defaults
 
 
 class LunaGroup(click.Group):
@@ -117,10 +152,15 @@ def verbose_logging() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Log the SQL statements sent (passwords hidden).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
 @click.option("--json", "json_output", is_flag=True, help=JSON_HELP)
+@click.option("--schema", type=click.Choice(SCHEMA_NAMES), help="The command's --schema, given before its name.")
+@click.option("--dsn", help="The command's --dsn, given before its name.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="The command's --config, given before its name.")
+@click.option("--luna-config", help="The command's --luna-config, given before its name.")
 @click.pass_context
-def main(context, traceback, verbose, quiet, json_output):
+def main(context, traceback, verbose, quiet, json_output, schema, dsn, config_file, luna_config):
     """Create, migrate and check the databases of LUNA Streams and Backport 3."""
     context.obj = Output(quiet, json_output)
+    _pass_down(context, {"schema": schema, "dsn": dsn, "config_file": config_file, "luna_config": luna_config})
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))

@@ -102,8 +102,9 @@ def status(out, **kwargs):
 @click.pass_obj
 def dsn(out, **kwargs):
     """Show the resolved connection (hosts, session attributes), password hidden."""
+    options = connection_options(kwargs)  # reads the retry rounds, for reaching a Configurator
     kwargs.pop("connect_retries"), kwargs.pop("retry_delay")
-    described = settings_from(connection_options(kwargs)).describe()
+    described = settings_from(options).describe()
     if out.json:
         emit_json(described)
         return

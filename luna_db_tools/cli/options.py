@@ -27,6 +27,8 @@ def database_options(function):
         click.option("--password-file", type=click.Path(dir_okay=False), help="Read the password from this file."),
         click.option("--db-name", help="Database (Oracle: service name) when the DSN names none. [env LUNA_DB_NAME]"),
         click.option("--config", "config_file", type=click.Path(dir_okay=False), help="A LUNA service settings file: config.conf (ini) or the Configurator's JSON, with a LUNA_STREAMS_DB / LUNA_BACKPORT3_DB section. [env LUNA_DB_CONFIG]"),
+        click.option("--luna-config", help="As LUNA's services take it: the LUNA Configurator (http://HOST:5070/1, origin and API version) to pull the schema's database setting from, or a service's config.conf (followed to its Configurator when it says USE_CONFIGURATOR = 1). [env LUNA_DB_LUNA_CONFIG]"),
+        click.option("--luna-config-tag", metavar="TAG", help="Pull the database setting with this tag from the Configurator (a service's --LUNA_STREAMS_DB TAG). [env LUNA_DB_LUNA_CONFIG_TAG]"),
         click.option("--connect-retries", type=click.IntRange(1, 100), default=4, show_default=True, help="Rounds over the host list before giving up (exit 3)."),
         click.option("--retry-delay", type=click.FloatRange(0, 600), default=1.0, show_default=True, help="Seconds before the second round; doubles after each round."),
     ]
@@ -84,6 +86,11 @@ def connection_options(kwargs: dict) -> ConnectionOptions:
         db_name=kwargs.pop("db_name"),
         config=kwargs.pop("config_file"),
         password_file=kwargs.pop("password_file"),
+        luna_config=kwargs.pop("luna_config"),
+        luna_config_tag=kwargs.pop("luna_config_tag"),
+        # Read, not taken: retry_policy(kwargs) takes them for the database.
+        retry_rounds=kwargs.get("connect_retries", 4),
+        retry_delay=kwargs.get("retry_delay", 1.0),
     )
     register_secret(options.db_password)
     refuse_contradictions(options)

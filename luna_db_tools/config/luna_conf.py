@@ -12,7 +12,8 @@ The LUNA Configurator holds the same settings as JSON objects with
 lower-case keys, either by name (`{"LUNA_BACKPORT3_DB": {"db_type": ...}}`)
 or as a settings dump (`{"settings": [{"name": "LUNA_BACKPORT3_DB",
 "value": {...}}, ...]}`). Section names and keys are matched without regard
-to case. Only the two database sections are luna-db's business; every other
+to case. Only the two database sections and `[LUNA_CONFIGURATOR]` (where the
+Configurator is, config/configurator.py) are luna-db's business; every other
 section of the file is the service's and is left alone. In a database
 section, a key luna-db does not know is a mistake (exit 2, named, with the
 closest known key suggested), except the service keys listed in
@@ -57,6 +58,8 @@ class LunaConfig:
     sections: dict[str, dict] = field(repr=False)
     #: Every section name of the file, as written (for messages).
     section_names: tuple[str, ...] = ()
+    #: The `[LUNA_CONFIGURATOR]` section (keys lower case), empty when the file has none.
+    configurator_section: dict = field(default_factory=dict, repr=False)
 
     def section(self, schema: str) -> dict:
         """The schema's section; ConfigError naming it (and a near miss in the file) when absent."""
@@ -66,6 +69,17 @@ class LunaConfig:
         near = difflib.get_close_matches(name, self.section_names, n=1, cutoff=0.8)
         hint = f" ([{near[0]}] is there: misspelt?)" if near else ""
         raise ConfigError(f"the config file {self.path} has no [{name}] section{hint}")
+
+    def check_has_a_database_section(self) -> None:
+        """ConfigError naming both sections (and a near miss in the file) when the file holds neither."""
+        if self.sections:
+            return
+        near = [n for n in self.section_names
+                if difflib.get_close_matches(n.upper(), list(SECTIONS.values()), n=1, cutoff=0.8)]
+        hint = f" ([{near[0]}] is there: misspelt?)" if near else ""
+        raise ConfigError(
+            f"the config file {self.path} has no [LUNA_STREAMS_DB] or [LUNA_BACKPORT3_DB] section{hint}"
+        )
 
 
 def read_luna_config(path: str | Path) -> LunaConfig:
@@ -84,8 +98,12 @@ def read_luna_config(path: str | Path) -> LunaConfig:
     except UnicodeDecodeError:
         raise ConfigError(f"the config file {path} is not UTF-8 text") from None
     data = _json_data(text, path) if _is_json(text, path) else _ini_data(text, path)
-    sections = {name: _section_keys(values, name, path) for name, values in _database_sections(data, path).items()}
-    return LunaConfig(str(path), sections, tuple(str(name) for name in data))
+    sections = {name: section_keys(values, name, path) for name, values in _database_sections(data, path).items()}
+    configurator = next((values for name, values in data.items()
+                         if str(name).upper() == "LUNA_CONFIGURATOR" and isinstance(values, dict)), {})
+    configurator = {str(key).lower(): (value.strip() if isinstance(value, str) else value)
+                    for key, value in configurator.items()}
+    return LunaConfig(str(path), sections, tuple(str(name) for name in data), configurator)
 
 
 def _is_json(text: str, path: Path) -> bool:
@@ -148,7 +166,8 @@ def _database_sections(data: dict, path: Path) -> dict[str, dict]:
     return found
 
 
-def _section_keys(values: dict, section: str, path: Path) -> dict:
+def section_keys(values: dict, section: str, path) -> dict:
+    """A database section's keys, lower case, checked (a file's, or a setting pulled from the Configurator)."""
     result: dict = {}
     for key, value in values.items():
         name = str(key).lower()

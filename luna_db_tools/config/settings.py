@@ -1,8 +1,10 @@
 """One settings object from the DSN, options, environment, config file and defaults.
 
 The precedence, for every part of the connection: what the DSN states,
-then the command-line option, then the environment, then the LUNA config
-file, then the defaults. Everything that connects (the CLI, `alembic/env.py`,
+then the command-line option, then the environment, then the LUNA settings
+(the config file's section, or the setting pulled from the LUNA Configurator
+when `--luna-config` names one or the file says `USE_CONFIGURATOR = 1`:
+then the file's own section is not read), then the defaults. Everything that connects (the CLI, `alembic/env.py`,
 the tests) goes through `resolve_settings`, so there is one way in.
 
 Imported at CLI start-up: standard library only.
@@ -60,6 +62,13 @@ class ConnectionOptions:
     db_name: str | None = None
     config: str | None = None
     password_file: str | None = None
+    #: `--luna-config`: a Configurator URL (http://HOST:5070/1) or a service's config.conf.
+    luna_config: str | None = None
+    #: The tag of the database setting to pull from the Configurator (LUNA's `--LUNA_STREAMS_DB TAG`).
+    luna_config_tag: str | None = None
+    #: The retry rounds and first pause for reaching the Configurator (the database's, --connect-retries).
+    retry_rounds: int = 4
+    retry_delay: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -133,13 +142,12 @@ def resolve_settings(
     Raises BadInput (exit code 2) for anything malformed or contradictory.
     """
     env = _LunaEnvironment(os.environ if environ is None else environ)
-    config_path = cli.config or env.get("CONFIG")
-    config_file = _read_config_file(config_path) if config_path else None
+    config_file, configurator = _luna_settings_sources(cli, env)
 
     schema = _check_schema(cli.schema or env.get("SCHEMA"))
     if schema is None:
-        schema = _infer_schema(cli, env, config_file)
-    section = _config_section(config_file, schema)
+        schema = _infer_schema(cli, env, config_file, configurator)
+    section = _settings_section(config_file, configurator, schema, cli, env)
 
     dsn_text = _first(cli.dsn, env.get("DSN"), section.get("dsn"))
     dsn = parse_dsn(dsn_text or "")
@@ -199,10 +207,10 @@ def resolve_schema(cli: ConnectionOptions, environ: Mapping[str, str] | None = N
 def resolve_db_type(cli: ConnectionOptions, environ: Mapping[str, str] | None = None) -> str:
     """The dialect for offline work (`--sql`), without requiring a full connection."""
     env = _LunaEnvironment(os.environ if environ is None else environ)
-    config_path = cli.config or env.get("CONFIG")
-    config_file = _read_config_file(config_path) if config_path else None
+    config_file, configurator = _luna_settings_sources(cli, env)
     schema = _check_schema(cli.schema or env.get("SCHEMA"))
-    section = _config_section(config_file, schema)
+    # Offline work needs only the dialect: no schema, no pull.
+    section = _settings_section(config_file, configurator, schema, cli, env) if schema or not configurator else {}
     dsn_text = _first(cli.dsn, env.get("DSN"), section.get("dsn"))
     return _resolve_db_type(parse_dsn(dsn_text or ""), cli, env, section)
 
@@ -254,21 +262,20 @@ def _schema_from_database(database: str | None) -> str | None:
     return None
 
 
-def _infer_schema(cli: ConnectionOptions, env, config_file: LunaConfig | None) -> str | None:
+def _infer_schema(cli: ConnectionOptions, env, config_file: LunaConfig | None, configurator=None) -> str | None:
     """The schema named by the database (luna_streams, luna_backport3), else by
-    a config file that holds only one service's section."""
+    a config file that holds only one service's section, whatever database that
+    section names (a production `DB_NAME = streams_prod` included)."""
     dsn_text = _first(cli.dsn, env.get("DSN"))
     database = _first(parse_dsn(dsn_text or "").database, cli.db_name, env.get("NAME"))
-    if database:
+    if database and _schema_from_database(database):
         return _schema_from_database(database)
     if config_file is None:
         return None
     present = [schema for schema, key in CONFIG_SECTIONS.items() if key in config_file.sections]
-    if len(present) != 1:
-        return None
-    section = config_file.sections[CONFIG_SECTIONS[present[0]]]
-    database = _first(parse_dsn(section.get("dsn") or "").database, section.get("db_name"))
-    return present[0] if database in (None, DEFAULT_DATABASES[present[0]]) else None
+    if not present and configurator is None:
+        config_file.check_has_a_database_section()
+    return present[0] if len(present) == 1 else None
 
 
 def _resolve_db_type(dsn: ParsedDsn, cli: ConnectionOptions, env, section: Mapping) -> str:
@@ -345,6 +352,57 @@ def _check_section(section: Mapping, key: str, path: str) -> None:
                 ) from None
         elif not isinstance(value, str):
             raise ConfigError(f"{key}.{name} in {path} must be a string")
+
+
+def _luna_settings_sources(cli: ConnectionOptions, env):
+    """The config file and the Configurator (or None) that LUNA's settings come from.
+
+    `--luna-config` is LUNA's option: a URL names the Configurator, a path a
+    service's config.conf (as --config). A file that says `USE_CONFIGURATOR = 1`
+    points at the Configurator itself; a URL wins over it, taking the file's
+    Configurator login when the URL has none.
+    """
+    from .configurator import configurator_from_section, configurator_from_url, credentials_from_section, is_url
+
+    luna_config = cli.luna_config or env.get("LUNA_CONFIG")
+    config_path = cli.config or env.get("CONFIG")
+    url = None
+    if luna_config:
+        if is_url(luna_config):
+            url = configurator_from_url(luna_config)
+        elif config_path and Path(config_path).resolve() != Path(luna_config).resolve():
+            raise BadInput("--config and --luna-config name different files: give one")
+        else:
+            config_path = luna_config
+    config_file = _read_config_file(config_path) if config_path else None
+    if config_file is None:
+        return None, url
+    if url is not None:
+        return config_file, url.with_credentials(*credentials_from_section(config_file.configurator_section))
+    return config_file, configurator_from_section(config_file.configurator_section, config_file.path)
+
+
+def _settings_section(config_file: LunaConfig | None, configurator, schema: str | None,
+                      cli: ConnectionOptions, env) -> Mapping:
+    """The schema's database setting: pulled from the Configurator when there is one, else the file's section."""
+    if configurator is None:
+        return _config_section(config_file, schema)
+    if schema is None:
+        # Which setting to pull depends on the schema; the defaults may not stand in for it.
+        raise BadInput(
+            f"say which schema with --schema (streams or backport3): it names the setting to pull "
+            f"from the LUNA Configurator at {configurator.address}"
+        )
+    from .configurator import pull_setting
+    from .luna_conf import section_keys
+
+    name = CONFIG_SECTIONS[schema]
+    tag = cli.luna_config_tag or env.get("LUNA_CONFIG_TAG")
+    values = pull_setting(configurator, schema, name, tag, rounds=cli.retry_rounds, delay=cli.retry_delay)
+    source = f"the LUNA Configurator at {configurator.address}"
+    section = section_keys(values, name, source)
+    _check_section(section, name, source)
+    return section
 
 
 def _config_section(config_file: LunaConfig | None, schema: str | None) -> Mapping:

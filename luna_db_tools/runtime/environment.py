@@ -3,9 +3,11 @@
 luna-db's commands hand env.py the schema, the settings and an open
 connection through `Config.attributes` (Alembic's connection-sharing recipe).
 People who drive Alembic directly pass the same through `-x schema=...` and
-`-x dsn=...` (the schema also from `alembic -n streams|backport3`, the
-section of alembic.ini), which env.py turns into settings with
-`resolve_settings`, the same rules as `luna-db`.
+`-x dsn=...`, or LUNA's own `-x luna-config=URL|FILE` (a Configurator or a
+service's config.conf, as LUNA's manuals upgrade a service database; a tagged
+setting with `-x luna-config-tag=TAG`) and `-x config=FILE` (the schema also
+from `alembic -n streams|backport3`, the section of alembic.ini), which env.py
+turns into settings with `resolve_settings`, the same rules as `luna-db`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from ..config.settings import SCHEMA_NAMES, ConnectionOptions, DbSettings, resol
 from ..errors import BadInput
 from ..schemas import check_schema, load_models, versions_dir
 from ..script.history import script_config
+
+#: The `-x` arguments that name a database (any one of them will do).
+DATABASE_X_ARGUMENTS = frozenset({"dsn", "config", "luna-config"})
 
 # Offline scripts need a dialect, never a server or a password.
 OFFLINE_URLS = {"postgres": "postgresql+psycopg2://", "oracle": "oracle+oracledb://"}
@@ -84,13 +89,15 @@ def environment_inputs(config, x_arguments: dict[str, str]) -> EnvironmentInputs
     attributes = config.attributes
     schema = check_schema(attributes.get("schema") or _schema_of_plain_alembic(config, x_arguments))
     settings = attributes.get("settings")
-    if settings is None and attributes.get("connection") is None and "dsn" in x_arguments:
+    if settings is None and attributes.get("connection") is None and DATABASE_X_ARGUMENTS & set(x_arguments):
         settings = resolve_settings(
             ConnectionOptions(
                 schema=schema,
-                dsn=x_arguments["dsn"],
+                dsn=x_arguments.get("dsn"),
                 db_type=x_arguments.get("db_type"),
                 config=x_arguments.get("config"),
+                luna_config=x_arguments.get("luna-config"),
+                luna_config_tag=x_arguments.get("luna-config-tag"),
             )
         )
     db_type = x_arguments.get("db_type") or attributes.get("db_type")
