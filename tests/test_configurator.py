@@ -244,8 +244,8 @@ def test_a_configurator_that_does_not_answer_in_time_is_exit_3_after_the_retry_r
 
 
 def test_a_configurator_nobody_listens_at_is_exit_3():
-    result = invoke("dsn", "--schema", "streams", "--luna-config", "http://127.0.0.1:9/1",
-                    "--connect-retries", "1")
+    result = invoke("dsn", "--schema", "streams", "--connect-retries", "1",
+                    env={"LUNA_DB_LUNA_CONFIG": "http://127.0.0.1:9/1"})
     assert result.exit_code == 3
     assert "the LUNA Configurator at http://127.0.0.1:9/1 cannot be reached (1 round)" in result.stderr
 
@@ -333,6 +333,8 @@ def test_the_schema_comes_from_the_section_whatever_the_database_is_called(fresh
     missing = invoke("status", "--config", str(conf), "--connect-retries", "1")
     assert missing.exit_code == 2
     assert "luna_stream" in missing.stderr and "does not exist" in missing.stderr
+    typo = invoke("status", "--dsn", fresh_db.dsn.rsplit("/", 1)[0] + "/luna_stream")
+    assert typo.exit_code == 2 and "the database 'luna_stream': luna_streams misspelt?" in typo.stderr
     conf.write_text(conf.read_text().replace("[LUNA_STREAMS_DB]", "[LUNA_STREAM_DB]"))
     misspelt = invoke("status", "--config", str(conf))
     assert misspelt.exit_code == 2

@@ -20,7 +20,7 @@ silent = SILENT
 
 def schema_of(settings: DbSettings) -> str:
     """The schema the settings name; bad input when they name none."""
-    return require_schema(settings.schema)
+    return require_schema(settings.schema, settings.database)
 
 
 def refuse_non_empty(connection, settings: DbSettings, refusal: str, hint: str) -> None:

@@ -201,7 +201,8 @@ def resolve_schema(cli: ConnectionOptions, environ: Mapping[str, str] | None = N
     schema = _check_schema(cli.schema or env.get("SCHEMA"))
     if schema is not None:
         return schema
-    return require_schema(resolve_settings(cli, environ).schema)
+    settings = resolve_settings(cli, environ)
+    return require_schema(settings.schema, settings.database)
 
 
 def resolve_db_type(cli: ConnectionOptions, environ: Mapping[str, str] | None = None) -> str:
@@ -245,12 +246,23 @@ def _check_schema(schema: str | None) -> str | None:
     return None if schema is None else check_schema(schema)
 
 
-def require_schema(schema: str | None) -> str:
-    """The schema, or BadInput when none was chosen nor could be inferred."""
+def require_schema(schema: str | None, database: str | None = None) -> str:
+    """The schema, or BadInput when none was chosen nor could be inferred.
+
+    The database, when one is named, is named in the message, a near miss of
+    luna_streams / luna_backport3 (a mistyped DB_NAME) said to be one.
+    """
     if schema is None:
+        hint = ""
+        if database:
+            import difflib
+
+            near = difflib.get_close_matches(database, list(DEFAULT_DATABASES.values()), n=1, cutoff=0.8)
+            hint = (f" (the database {database!r}: {near[0]} misspelt?)" if near
+                    else f" (the database {database!r} names neither)")
         raise BadInput(
             "say which schema with --schema (streams or backport3), "
-            "or name the database luna_streams or luna_backport3"
+            f"or name the database luna_streams or luna_backport3{hint}"
         )
     return schema
 
