@@ -154,6 +154,16 @@ def test_the_database_settings_say_where_they_come_from(configurator, fresh_db):
     assert result.exit_code == 0, lines(result)
     described = json.loads(result.stdout)
     assert described["database"] == fresh_db.name and described["hosts"][0]["port"] == fresh_db.server.port
+    at = f"Configurator at {configurator.url}"
+    assert described["sources"] == {"schema": "--schema", "db_type": at, "hosts": at, "user": at,
+                                    "password_set": at, "database": at}
+    # The DSN, options and environment still win over the Configurator's setting, and say so.
+    text = invoke("dsn", "--schema", "streams", "--luna-config", configurator.url, "--db-name", "other_db",
+                  env={"LUNA_DB_USER": "ops"})
+    assert text.exit_code == 0, lines(text)
+    assert "database: other_db  (from --db-name)" in text.stdout
+    assert "user:     ops  (from LUNA_DB_USER)" in text.stdout
+    assert f"db_type:  postgres  (from {at})" in text.stdout
 
 
 def test_a_config_conf_with_use_configurator_follows_the_configurator_not_its_own_section(

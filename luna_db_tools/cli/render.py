@@ -62,14 +62,20 @@ def history_lines(revisions: list[dict], trail: list[dict] | None) -> list[str]:
 
 
 def dsn_lines(described: dict) -> list[str]:
-    """`luna-db dsn` in text."""
+    """`luna-db dsn` in text, each part with where it came from."""
+    sources = described.get("sources") or {}
+
+    def came(part: str) -> str:
+        return f"  (from {sources[part]})" if sources.get(part) else ""
+
     lines = [
         f"dsn:      {described['dsn']}",
-        f"schema:   {described['schema'] or '(not chosen)'}",
-        f"db_type:  {described['db_type']}",
-        "hosts:    " + ", ".join(f"{h['host']}:{h['port']}" for h in described["hosts"]) + "  (tried in this order)",
-        f"user:     {described['user']}",
-        f"password: {'set (hidden)' if described['password_set'] else 'not set'}",
-        f"database: {described['database']}",
+        f"schema:   {described['schema'] or '(not chosen)'}{came('schema')}",
+        f"db_type:  {described['db_type']}{came('db_type')}",
+        "hosts:    " + ", ".join(f"{h['host']}:{h['port']}" for h in described["hosts"]) + "  (tried in this order)"
+        + (f", from {sources['hosts']}" if sources.get("hosts") else ""),
+        f"user:     {described['user']}{came('user')}",
+        f"password: {'set (hidden)' if described['password_set'] else 'not set'}{came('password_set')}",
+        f"database: {described['database']}{came('database')}",
     ]
     return lines + [f"option:   {key}={value}" for key, value in described["options"].items()]

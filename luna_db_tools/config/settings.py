@@ -82,6 +82,9 @@ class DbSettings:
     hosts: tuple[HostPort, ...]
     database: str
     options: Mapping[str, str]
+    #: Where each part came from (`--db-host`, `LUNA_DB_NAME`, `DSN (--dsn)`, `file PATH`,
+    #: `Configurator at URL`, `default`), for `luna-db dsn`.
+    sources: Mapping[str, str | None] = field(default_factory=dict, compare=False)
 
     @property
     def driver_options(self) -> dict[str, str]:
@@ -125,6 +128,7 @@ class DbSettings:
             "options": self.driver_options,
             "password_set": self.password is not None,
             "dsn": self.masked_dsn(),
+            "sources": dict(self.sources),
         }
 
     def with_database(self, database: str) -> "DbSettings":
@@ -144,45 +148,68 @@ def resolve_settings(
     env = _LunaEnvironment(os.environ if environ is None else environ)
     config_file, configurator = _luna_settings_sources(cli, env)
 
-    schema = _check_schema(cli.schema or env.get("SCHEMA"))
+    schema, schema_source = _source_of((cli.schema, "--schema"), (env.get("SCHEMA"), "LUNA_DB_SCHEMA"))
+    schema = _check_schema(schema)
     if schema is None:
         schema = _infer_schema(cli, env, config_file, configurator)
+        if schema is not None:
+            named = _first(parse_dsn(_first(cli.dsn, env.get("DSN")) or "").database, cli.db_name, env.get("NAME"))
+            schema_source = ("the database name" if _schema_from_database(named) == schema
+                             else f"the [{CONFIG_SECTIONS[schema]}] section of {config_file.path}")
     section = _settings_section(config_file, configurator, schema, cli, env)
+    if configurator is not None:
+        settings_label = f"Configurator at {configurator.address}"
+    else:
+        settings_label = f"file {config_file.path}" if config_file is not None else "file"
 
-    dsn_text = _first(cli.dsn, env.get("DSN"), section.get("dsn"))
+    dsn_text, dsn_label = _source_of(
+        (cli.dsn, "--dsn"), (env.get("DSN"), "LUNA_DB_DSN"), (section.get("dsn"), f"{settings_label} DSN"))
     dsn = parse_dsn(dsn_text or "")
+    dsn_label = f"DSN ({dsn_label})"
 
     db_type = _resolve_db_type(dsn, cli, env, section)
-    database = _first(dsn.database, cli.db_name, env.get("NAME"), section.get("db_name"))
+    type_source = dsn_label if dsn.db_type else _source_of(
+        (cli.db_type, "--db-type"), (env.get("TYPE"), "LUNA_DB_TYPE"), (section.get("db_type"), settings_label),
+        (db_type, "default"))[1]
+    database, database_source = _source_of(
+        (dsn.database, dsn_label), (cli.db_name, "--db-name"), (env.get("NAME"), "LUNA_DB_NAME"),
+        (section.get("db_name"), settings_label))
     service = _oracle_service(dsn, db_type)
     if not database:
         # A service, when named, stands for the SID: no default SID is made up.
         database = "" if service else DEFAULT_DATABASES[require_schema(schema)]
+        database_source = dsn_label if service else "default"
     if db_type == "oracle" and not service:
         _check_oracle_name(str(database), "SID")
 
-    port_text = _first(cli.db_port, env.get("PORT"), section.get("db_port"))
+    port_text, port_source = _source_of(
+        (cli.db_port, "--db-port"), (env.get("PORT"), "LUNA_DB_PORT"), (section.get("db_port"), settings_label))
     default_port = _parse_port(port_text) if port_text is not None else DEFAULT_PORTS[db_type]
 
-    hosts = dsn.hosts
+    hosts, hosts_source = dsn.hosts, dsn_label
     if not hosts:
-        host_text = _first(cli.db_host, env.get("HOST"), section.get("db_host")) or DEFAULT_HOST
+        host_text, hosts_source = _source_of(
+            (cli.db_host, "--db-host"), (env.get("HOST"), "LUNA_DB_HOST"), (section.get("db_host"), settings_label),
+            (DEFAULT_HOST, "default"))
         try:
             hosts = parse_host_list(str(host_text))
         except DsnError as error:
             raise BadInput(f"bad --db-host: {error}") from None
+    if any(h.port is None for h in hosts) and (port_source or "default") != hosts_source:
+        hosts_source += f"; port {port_source or 'default'}"
     hosts = tuple(HostPort(h.host, h.port if h.port is not None else default_port) for h in hosts)
 
-    user = _first(dsn.user, cli.db_user, env.get("USER"), section.get("db_user")) or DEFAULT_USER
-    password = _first(
-        dsn.password,
-        cli.db_password,
-        _read_password_file(cli.password_file),
-        env.get("PASSWORD"),
-        section.get("db_password"),
+    user, user_source = _source_of(
+        (dsn.user, dsn_label), (cli.db_user, "--db-user"), (env.get("USER"), "LUNA_DB_USER"),
+        (section.get("db_user"), settings_label), (DEFAULT_USER, "default"))
+    password, password_source = _source_of(
+        (dsn.password, dsn_label),
+        (cli.db_password, "--db-password"),
+        (_read_password_file(cli.password_file), "--password-file"),
+        (env.get("PASSWORD"), "LUNA_DB_PASSWORD"),
+        (section.get("db_password"), settings_label),
+        (DEFAULT_PASSWORD, "default"),
     )
-    if password is None:
-        password = DEFAULT_PASSWORD
 
     return DbSettings(
         schema=schema,
@@ -192,7 +219,17 @@ def resolve_settings(
         hosts=hosts,
         database=str(database),
         options=dict(dsn.options),
+        sources={"schema": schema_source, "db_type": type_source, "hosts": hosts_source, "user": user_source,
+                 "password_set": password_source, "database": database_source},
     )
+
+
+def _source_of(*candidates):
+    """The first candidate value that was given at all, and where it came from: `(value, label)`."""
+    for value, label in candidates:
+        if value is not None:
+            return value, label
+    return None, None
 
 
 def resolve_schema(cli: ConnectionOptions, environ: Mapping[str, str] | None = None) -> str:
