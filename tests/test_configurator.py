@@ -79,7 +79,7 @@ class FakeConfigurator:
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path)
         body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
-        self.requests.append({"path": parts.path, "query": parse_qs(parts.query),
+        self.requests.append({"path": parts.path, "query": parse_qs(parts.query), "body": body,
                               "authorization": request.headers.get("Authorization")})
         if self.mode == "slow":
             time.sleep(2)
@@ -349,3 +349,17 @@ def test_the_schema_comes_from_the_section_whatever_the_database_is_called(fresh
     misspelt = invoke("status", "--config", str(conf))
     assert misspelt.exit_code == 2
     assert "[LUNA_STREAM_DB] is there: misspelt?" in misspelt.stderr
+
+
+def test_the_alembic_environment_takes_a_tag_as_x_luna_config_tag(configurator, fresh_db):
+    from alembic.config import Config
+
+    from luna_db_tools.runtime.environment import environment_inputs
+
+    configurator.put("luna-streams", "LUNA_STREAMS_DB", db_setting(fresh_db.server, "default_database"))
+    configurator.put("luna-streams", "LUNA_STREAMS_DB", db_setting(fresh_db.server, fresh_db.name), tag="PROD")
+    config = Config(ini_section="streams")
+    inputs = environment_inputs(config, {"luna-config": configurator.url, "luna-config-tag": "PROD"})
+    assert inputs.settings.database == fresh_db.name
+    assert inputs.settings.sources["database"] == f"Configurator at {configurator.url}"
+    assert json.loads(configurator.requests[-1]["body"]) == {"LUNA_STREAMS_DB": "PROD"}
