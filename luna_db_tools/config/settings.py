@@ -144,64 +144,29 @@ def resolve_settings(
     """Merge DSN, options, environment, config file and defaults into one DbSettings.
 
     Raises BadInput (exit code 2) for anything malformed or contradictory.
+    Each part is taken from the first place that gives it, in the documented
+    order, and the place is recorded beside it (`luna-db dsn --json`'s sources).
     """
     env = _LunaEnvironment(os.environ if environ is None else environ)
     config_file, configurator = _luna_settings_sources(cli, env)
-
-    schema, schema_source = _source_of((cli.schema, "--schema"), (env.get("SCHEMA"), "LUNA_DB_SCHEMA"))
-    schema = _check_schema(schema)
-    if schema is None:
-        schema = _infer_schema(cli, env, config_file, configurator)
-        if schema is not None:
-            named = _first(parse_dsn(_first(cli.dsn, env.get("DSN")) or "").database, cli.db_name, env.get("NAME"))
-            schema_source = ("the database name" if _schema_from_database(named) == schema
-                             else f"the [{CONFIG_SECTIONS[schema]}] section of {config_file.path}")
+    schema, schema_source = _resolve_schema_and_source(cli, env, config_file, configurator)
     section = _settings_section(config_file, configurator, schema, cli, env)
     if configurator is not None:
         settings_label = f"Configurator at {configurator.address}"
     else:
         settings_label = f"file {config_file.path}" if config_file is not None else "file"
+    given = _Given(cli, env, section, settings_label)
 
-    dsn_text, dsn_label = _source_of(
-        (cli.dsn, "--dsn"), (env.get("DSN"), "LUNA_DB_DSN"), (section.get("dsn"), f"{settings_label} DSN"))
+    dsn_text, dsn_label = given.first("dsn", "--dsn", "DSN", section_key="dsn", section_label=f"{settings_label} DSN")
     dsn = parse_dsn(dsn_text or "")
     dsn_label = f"DSN ({dsn_label})"
 
     db_type = _resolve_db_type(dsn, cli, env, section)
-    type_source = dsn_label if dsn.db_type else _source_of(
-        (cli.db_type, "--db-type"), (env.get("TYPE"), "LUNA_DB_TYPE"), (section.get("db_type"), settings_label),
-        (db_type, "default"))[1]
-    database, database_source = _source_of(
-        (dsn.database, dsn_label), (cli.db_name, "--db-name"), (env.get("NAME"), "LUNA_DB_NAME"),
-        (section.get("db_name"), settings_label))
-    service = _oracle_service(dsn, db_type)
-    if not database:
-        # A service, when named, stands for the SID: no default SID is made up.
-        database = "" if service else DEFAULT_DATABASES[require_schema(schema)]
-        database_source = dsn_label if service else "default"
-    if db_type == "oracle" and not service:
-        _check_oracle_name(str(database), "SID")
-
-    port_text, port_source = _source_of(
-        (cli.db_port, "--db-port"), (env.get("PORT"), "LUNA_DB_PORT"), (section.get("db_port"), settings_label))
-    default_port = _parse_port(port_text) if port_text is not None else DEFAULT_PORTS[db_type]
-
-    hosts, hosts_source = dsn.hosts, dsn_label
-    if not hosts:
-        host_text, hosts_source = _source_of(
-            (cli.db_host, "--db-host"), (env.get("HOST"), "LUNA_DB_HOST"), (section.get("db_host"), settings_label),
-            (DEFAULT_HOST, "default"))
-        try:
-            hosts = parse_host_list(str(host_text))
-        except DsnError as error:
-            raise BadInput(f"bad --db-host: {error}") from None
-    if any(h.port is None for h in hosts) and (port_source or "default") != hosts_source:
-        hosts_source += f"; port {port_source or 'default'}"
-    hosts = tuple(HostPort(h.host, h.port if h.port is not None else default_port) for h in hosts)
-
+    type_source = dsn_label if dsn.db_type else (given.first("db_type", "--db-type", "TYPE")[1] or "default")
+    database, database_source = _resolve_database(dsn, dsn_label, db_type, schema, given)
+    hosts, hosts_source = _resolve_hosts(dsn, dsn_label, db_type, given)
     user, user_source = _source_of(
-        (dsn.user, dsn_label), (cli.db_user, "--db-user"), (env.get("USER"), "LUNA_DB_USER"),
-        (section.get("db_user"), settings_label), (DEFAULT_USER, "default"))
+        (dsn.user, dsn_label), *given.candidates("db_user", "--db-user", "USER"), (DEFAULT_USER, "default"))
     password, password_source = _source_of(
         (dsn.password, dsn_label),
         (cli.db_password, "--db-password"),
@@ -222,6 +187,69 @@ def resolve_settings(
         sources={"schema": schema_source, "db_type": type_source, "hosts": hosts_source, "user": user_source,
                  "password_set": password_source, "database": database_source},
     )
+
+
+@dataclass(frozen=True)
+class _Given:
+    """Where a part of the settings may be given, in order: option, environment, settings section."""
+
+    cli: ConnectionOptions
+    env: "_LunaEnvironment"
+    section: Mapping[str, str]
+    settings_label: str
+
+    def candidates(self, attribute: str, option: str, variable: str, *, section_key: str | None = None,
+                   section_label: str | None = None) -> list[tuple]:
+        key = section_key or attribute
+        return [(getattr(self.cli, attribute), option), (self.env.get(variable), f"LUNA_DB_{variable}"),
+                (self.section.get(key), section_label or self.settings_label)]
+
+    def first(self, attribute: str, option: str, variable: str, **section) -> tuple:
+        return _source_of(*self.candidates(attribute, option, variable, **section))
+
+
+def _resolve_schema_and_source(cli, env, config_file, configurator) -> tuple[str | None, str | None]:
+    """The schema (checked) and where it came from: an option, the database's name or the settings' section."""
+    schema, source = _source_of((cli.schema, "--schema"), (env.get("SCHEMA"), "LUNA_DB_SCHEMA"))
+    schema = _check_schema(schema)
+    if schema is not None:
+        return schema, source
+    schema = _infer_schema(cli, env, config_file, configurator)
+    if schema is None:
+        return None, source
+    named = _first(parse_dsn(_first(cli.dsn, env.get("DSN")) or "").database, cli.db_name, env.get("NAME"))
+    if _schema_from_database(named) == schema:
+        return schema, "the database name"
+    return schema, f"the [{CONFIG_SECTIONS[schema]}] section of {config_file.path}"
+
+
+def _resolve_database(dsn, dsn_label: str, db_type: str, schema: str | None, given: _Given) -> tuple[str, str]:
+    """The database (PostgreSQL) or SID (Oracle), and its source; a service name stands for the SID."""
+    database, source = _source_of((dsn.database, dsn_label), *given.candidates("db_name", "--db-name", "NAME"))
+    service = _oracle_service(dsn, db_type)
+    if not database:
+        # A service, when named, stands for the SID: no default SID is made up.
+        database = "" if service else DEFAULT_DATABASES[require_schema(schema)]
+        source = dsn_label if service else "default"
+    if db_type == "oracle" and not service:
+        _check_oracle_name(str(database), "SID")
+    return str(database), source
+
+
+def _resolve_hosts(dsn, dsn_label: str, db_type: str, given: _Given) -> tuple[tuple[HostPort, ...], str]:
+    """The hosts, each with its port (the DSN's, else --db-port and the rest, else the dialect's default)."""
+    port_text, port_source = given.first("db_port", "--db-port", "PORT")
+    default_port = _parse_port(port_text) if port_text is not None else DEFAULT_PORTS[db_type]
+    hosts, hosts_source = dsn.hosts, dsn_label
+    if not hosts:
+        host_text, hosts_source = _source_of(*given.candidates("db_host", "--db-host", "HOST"), (DEFAULT_HOST, "default"))
+        try:
+            hosts = parse_host_list(str(host_text))
+        except DsnError as error:
+            raise BadInput(f"bad --db-host: {error}") from None
+    if any(h.port is None for h in hosts) and (port_source or "default") != hosts_source:
+        hosts_source += f"; port {port_source or 'default'}"
+    return tuple(HostPort(h.host, h.port if h.port is not None else default_port) for h in hosts), hosts_source
 
 
 def _source_of(*candidates):
