@@ -66,14 +66,17 @@ def check(out: Output, migrations_dir, create_database, junit_file, **kwargs):
 
 
 def print_check_report(out: Output, report) -> None:
-    """Its findings, then a summary line."""
-    for finding in report.findings:
-        out.result(str(finding))
-    accepted = len(report.findings) - len(report.failures)
+    """The summary first, then each finding with its fix; accepted findings only with -v."""
+    accepted = [finding for finding in report.findings if finding.accepted]
     out.result(
-        f"{report.schema}: {len(report.failures)} finding(s), {accepted} accepted; "
-        f"checks: {', '.join(report.checks_run)}"
+        f"{report.schema}: {len(report.failures)} finding(s), {len(accepted)} accepted"
+        f"{'' if out.verbose or not accepted else ' (-v lists them)'}; checks: {', '.join(report.checks_run)}"
     )
+    for finding in report.failures:
+        out.result(str(finding))
+    if out.verbose:
+        for finding in accepted:
+            out.result(str(finding))
 
 
 @main.command()
