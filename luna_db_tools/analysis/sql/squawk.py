@@ -1,10 +1,9 @@
 """squawk, the PostgreSQL migration linter, run as a subprocess (`squawk-cli` on PyPI, a binary wheel).
 
-Installed with `pip install 'luna-db-tools[lint]'`: an extra, not a
-dependency, because the hosts that only run `luna-db upgrade` never lint, and
-squawk-cli ships binary wheels for the common platforms only (no sdist that
-builds without a Rust toolchain), so a hard dependency would stop luna-db
-installing where it is needed most.
+A dependency of luna-db where squawk-cli has binary wheels (pyproject.toml's
+environment marker: Linux x86_64/aarch64, macOS, Windows x86/x64); elsewhere
+its sdist needs a Rust toolchain, so it is left out there and `lint` says in
+one line how to get it (`pip install 'luna-db-tools[lint]'`).
 """
 
 from __future__ import annotations
