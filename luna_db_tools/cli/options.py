@@ -25,7 +25,7 @@ def database_options(function):
         click.option("--db-user", help="User when the DSN names none. [env LUNA_DB_USER]"),
         click.option("--db-password", help="Password when the DSN has none; prefer --password-file or LUNA_DB_PASSWORD. [env LUNA_DB_PASSWORD]"),
         click.option("--password-file", type=click.Path(dir_okay=False), help="Read the password from this file."),
-        click.option("--db-name", help="Database (Oracle: service name) when the DSN names none. [env LUNA_DB_NAME]"),
+        click.option("--db-name", help="Database (Oracle: SID; a service: ?service_name=NAME in the DSN) when the DSN names none. [env LUNA_DB_NAME]"),
         click.option("--config", "config_file", type=click.Path(dir_okay=False), help="A LUNA service settings file: config.conf (ini) or the Configurator's JSON, with a LUNA_STREAMS_DB / LUNA_BACKPORT3_DB section. [env LUNA_DB_CONFIG]"),
         click.option("--connect-retries", type=click.IntRange(1, 100), default=4, show_default=True, help="Rounds over the host list before giving up (exit 3)."),
         click.option("--retry-delay", type=click.FloatRange(0, 600), default=1.0, show_default=True, help="Seconds before the second round; doubles after each round."),
