@@ -39,10 +39,9 @@ def check(out: Output, migrations_dir, create_database, junit_file, **kwargs):
     reports = []
     for target in check_targets(settings, separate_databases=create_database):
         created = ensure_database(target, policy, out.as_progress()) if create_database else False
-        out.progress(f"checking {target.schema} in {target.database}")
         try:
             reports.append(run_checks(
-                target, migrations_dir=migrations_dir, policy=policy,
+                target, migrations_dir=migrations_dir, policy=policy, report=out.as_progress(),
                 hint=HINT_EXISTING if create_database else HINT_EMPTY,
             ))
         finally:

@@ -104,6 +104,7 @@ def run_checks(
 
     with connect(settings, policy) as connection:
         refuse_non_empty(connection, settings, "check needs an empty scratch database", hint)
+        report(f"checking {schema} in {settings.database}")
         before = _objects(connection)
         connection.commit()
         try:
