@@ -1,7 +1,8 @@
 """How a running command speaks: the Reporter every layer is handed.
 
 `say(line)` (also `reporter(line)`) tells what was done: a step applied, a
-view recreated. `progress(line)` tells of waiting and retrying, which never
+view recreated. `result(line)` tells what the command came to ("streams is
+at revision s0005"): kept when the rest is silenced (-q). `progress(line)` tells of waiting and retrying, which never
 mixes into a command's results. `step_started(label, probe)` and
 `step_finished()` bracket each migration step, for a terminal's ticker;
 `probe` answers how far the step has got, or None.
@@ -28,6 +29,10 @@ class Reporter:
     def progress(self, line: str) -> None:
         """A line on waiting or retrying."""
 
+    def result(self, line: str) -> None:
+        """The line a command came to; a reporter that tells results apart keeps it when it drops the rest."""
+        self.say(line)
+
     def step_started(self, label: str, probe: Probe | None = None) -> None:
         """A migration step begins ("applying s0003")."""
 
@@ -48,6 +53,9 @@ class AsProgress(Reporter):
         self.reporter.progress(line)
 
     def progress(self, line: str) -> None:
+        self.reporter.progress(line)
+
+    def result(self, line: str) -> None:
         self.reporter.progress(line)
 
 

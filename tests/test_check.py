@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -58,6 +59,68 @@ def test_check_refuses_a_non_empty_scratch_database(head_db):
     result = invoke("check", "--schema", "streams", "--dsn", fresh_db.dsn)
     assert result.exit_code == 2
     assert "empty scratch database" in result.stderr
+    assert "--create-database" in result.stderr and "new name" in result.stderr
+    # With --create-database on a database that exists, the hint does not offer --create-database again.
+    again = invoke("check", "--schema", "streams", "--dsn", fresh_db.dsn, "--create-database")
+    assert again.exit_code == 2
+    assert "creates a database only when none has that name" in again.stderr
+
+
+def database_names(pg_server) -> set[str]:
+    from tests.pghelpers import fetch_all
+
+    return {row[0] for row in fetch_all(pg_server, "postgres", "SELECT datname FROM pg_database")}
+
+
+def test_check_without_schema_checks_both_in_databases_it_creates_and_drops_twice_in_a_row(pg_server, tmp_path):
+    """The README's CI command, as written, run twice: each run passes and leaves no database behind."""
+    from xml.etree import ElementTree
+
+    from tests.pghelpers import drop_database
+
+    name = f"lt_ci_{uuid.uuid4().hex[:8]}"
+    derived = {f"{name}_streams", f"{name}_backport3"}
+    try:
+        for attempt in (1, 2):
+            junit = tmp_path / f"check{attempt}.xml"
+            result = invoke("check", "--dsn", pg_server.dsn(name), "--create-database", "--junit", str(junit))
+            assert result.exit_code == 0, (attempt, result.stdout, result.stderr)
+            assert "streams: 0 finding(s)" in result.stdout and "backport3: 0 finding(s)" in result.stdout
+            assert not derived & database_names(pg_server) and name not in database_names(pg_server)
+            root = ElementTree.parse(junit).getroot()
+            suites = {suite.get("name"): suite for suite in root.iter("testsuite")}
+            assert set(suites) == {"luna-db check streams", "luna-db check backport3"}
+            assert int(root.get("tests")) == sum(int(s.get("tests")) for s in suites.values()) > 0
+            assert root.get("failures") == "0"
+            assert {case.get("classname").split(".")[0] for case in root.iter("testcase")} == {"streams", "backport3"}
+    finally:
+        for database in derived | {name}:
+            drop_database(pg_server, database)
+
+
+def test_check_without_schema_in_one_empty_database_checks_both_in_turn_and_leaves_it_empty(fresh_db):
+    for _ in (1, 2):
+        result = invoke("check", "--dsn", fresh_db.dsn, "--json")
+        assert result.exit_code == 0, result.stderr
+        document = json.loads(result.stdout)
+        assert document["ok"] is True
+        assert [r["schema"] for r in document["reports"]] == ["streams", "backport3"]
+        assert all("stairway" in r["checks"] for r in document["reports"])
+        engine = sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool)
+        inspector = sa.inspect(engine)
+        assert inspector.get_table_names() == [] and inspector.get_view_names() == []
+        assert inspector.get_sequence_names() == []
+
+
+def test_a_failed_check_leaves_the_database_as_it_found_it(fresh_db, migrations_copy):
+    """An upgrade that fails half-way: what the earlier revisions built is dropped too."""
+    add_revision(migrations_copy, "s9fail", "s0005", "op.execute('SELECT no_such_column FROM stream')")
+    for _ in (1, 2):
+        code, report = check_json(fresh_db, migrations_copy)
+        assert code == 1
+        assert ("upgrade-failed", "s9fail") in kinds(report)
+        engine = sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool)
+        assert sa.inspect(engine).get_table_names() == []
 
 
 @pytest.fixture

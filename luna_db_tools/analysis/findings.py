@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The fix of each kind of `luna-db check` finding that is not a lint rule's
+#: (a lint rule's message carries its own: "problem; fix").
+CHECK_FIXES = {
+    "multiple-heads": "",  # its message says it: merge them or fix a down_revision
+    "upgrade-failed": "fix the revision (the server's reason above), then run the check again",
+    "model-mismatch": "write a revision that makes the same change, or change the model back",
+    "checksum": "restore the applied revision file, or list its earlier form in luna_db_tools/script/known_checksums.py with the reason",
+    "stairway": "make the revision's downgrade undo exactly what its upgrade does",
+}
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -44,4 +54,6 @@ class Finding:
         else:
             where = f" [{self.revision}]" if self.revision else ""
             text = f"{self.rule}{where} {self.object}: {self.message}"
+            if CHECK_FIXES.get(self.rule):
+                text += f"; {CHECK_FIXES[self.rule]}"
         return f"{text} (accepted: {self.accepted})" if self.accepted else text

@@ -15,36 +15,67 @@ from .output import Output
 @main.command()
 @database_options
 @click.option("--migrations-dir", type=click.Path(file_okay=False, exists=True), help="Check another copy of the Alembic environment (default: the project's own).")
-@click.option("--create-database", is_flag=True, help="PostgreSQL: first create the scratch database when it does not exist.")
+@click.option("--create-database", is_flag=True, help="PostgreSQL: create the scratch database when it does not exist, and drop it after the check. Without --schema: one per schema, named DB_streams and DB_backport3.")
 @click.option("--junit", "junit_file", type=click.Path(dir_okay=False, writable=True), help="Also write the report as JUnit XML (one test case per check and revision) for CI pages.")
 @click.pass_obj
 def check(out: Output, migrations_dir, create_database, junit_file, **kwargs):
-    """CI migration checks on an empty scratch database; exit 1 on any finding."""
-    from ..command.check import run_checks
+    """CI migration checks on an empty scratch database; exit 1 on any finding.
+
+    Without --schema both schemas are checked, in turn in the database given
+    (or, with --create-database, each in a database of its own). What a check
+    creates in the database, it drops when it ends, so it can run again.
+
+    \b
+    Examples:
+      luna-db check --dsn luna:luna@127.0.0.1/luna_ci --create-database --junit check.xml
+      luna-db check --schema streams --dsn luna:luna@127.0.0.1/luna_ci --create-database --json
+    """
+    from ..command.check import HINT_EMPTY, HINT_EXISTING, check_targets, drop_database, run_checks
     from ..command.create import ensure_database
 
-    settings = settings_from(connection_options(kwargs))
+    options = connection_options(kwargs)
     policy = retry_policy(kwargs)
-    if create_database:
-        ensure_database(settings, policy, out.as_progress())
-    result = run_checks(settings, migrations_dir=migrations_dir, policy=policy)
+    settings = settings_from(options)
+    reports = []
+    for target in check_targets(settings, separate_databases=create_database):
+        created = ensure_database(target, policy, out.as_progress()) if create_database else False
+        try:
+            reports.append(run_checks(
+                target, migrations_dir=migrations_dir, policy=policy, report=out.as_progress(),
+                hint=HINT_EXISTING if create_database else HINT_EMPTY,
+            ))
+        finally:
+            if created:
+                drop_database(target, policy)
+                out.progress(f"dropped database {target.database}")
+    ok = not any(report.failures for report in reports)
     if junit_file:
         from pathlib import Path
 
         from .junit import junit_xml
 
-        Path(junit_file).write_text(junit_xml(result), encoding="utf-8")
+        Path(junit_file).write_text(junit_xml(reports), encoding="utf-8")
     if out.json:
-        emit_json(result.as_dict())
+        # One schema: its report; both: each report under "reports".
+        emit_json(reports[0].as_dict() if len(reports) == 1 else {"ok": ok, "reports": [r.as_dict() for r in reports]})
     else:
-        for finding in result.findings:
+        for report in reports:
+            print_check_report(out, report)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def print_check_report(out: Output, report) -> None:
+    """The summary first, then each finding with its fix; accepted findings only with -v."""
+    accepted = [finding for finding in report.findings if finding.accepted]
+    out.result(
+        f"{report.schema}: {len(report.failures)} finding(s), {len(accepted)} accepted"
+        f"{'' if out.verbose or not accepted else ' (-v lists them)'}; checks: {', '.join(report.checks_run)}"
+    )
+    for finding in report.failures:
+        out.result(str(finding))
+    if out.verbose:
+        for finding in accepted:
             out.result(str(finding))
-        accepted = len(result.findings) - len(result.failures)
-        out.result(
-            f"{result.schema}: {len(result.failures)} finding(s), {accepted} accepted; "
-            f"checks: {', '.join(result.checks_run)}"
-        )
-    return EXIT_OK if not result.failures else EXIT_FAILED
 
 
 @main.command()

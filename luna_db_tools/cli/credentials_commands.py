@@ -29,7 +29,7 @@ def export_command(out: Output, file, fmt, **kwargs):
     if out.json:
         emit_json({"path": export.path, "format": export.format, "accounts": export.accounts, "sha256": export.sha256})
     else:
-        out.say(f"exported {export.accounts} account(s) to {export.path} ({export.format}, sha256 {export.sha256[:12]})")
+        out.result(f"exported {export.accounts} account(s) to {export.path} ({export.format}, sha256 {export.sha256[:12]})")
 
 
 @credentials.command("remove")
@@ -46,4 +46,4 @@ def remove_command(out: Output, force, lock_timeout, **kwargs):
     if out.json:
         emit_json({"table": removal.table, "accounts": removal.accounts, "not_exported": removal.not_exported})
     else:
-        out.say(f"removed {removal.table} ({removal.accounts} account(s), {removal.not_exported} never exported)")
+        out.result(f"removed {removal.table} ({removal.accounts} account(s), {removal.not_exported} never exported)")

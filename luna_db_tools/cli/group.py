@@ -25,6 +25,7 @@ def _set_quiet(context, _param, value):
 
 def _set_verbose(context, _param, value):
     if value:
+        context.find_root().obj.verbose = True
         verbose_logging()
 
 
@@ -141,6 +142,20 @@ def _flush_or_quiet() -> None:
         pass
 
 
+class ProgressHandler(logging.Handler):
+    """Log records as the Output's progress lines (which redact them)."""
+
+    def __init__(self, out: Output):
+        super().__init__()
+        self.out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.out.progress(record.getMessage())
+        except Exception:  # logging must never break a command
+            self.handleError(record)
+
+
 def verbose_logging() -> None:
     logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
     log.setLevel(logging.INFO)
@@ -159,12 +174,16 @@ def verbose_logging() -> None:
 @click.pass_context
 def main(context, traceback, verbose, quiet, json_output, schema, dsn, config_file, luna_config):
     """Create, migrate and check the databases of LUNA Streams and Backport 3."""
-    context.obj = Output(quiet, json_output)
+    context.obj = Output(quiet, json_output, verbose)
     _pass_down(context, {"schema": schema, "dsn": dsn, "config_file": config_file, "luna_config": luna_config})
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    # luna-db's own records (a connection retry) are progress lines: plain
+    # sentences on stderr, dropped by -q; the prefix stays for the libraries' (-v's SQL).
+    log.handlers = [ProgressHandler(context.obj)]
+    log.propagate = False
     # Levels are process-wide: an earlier in-process run's -v must not leak.
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     log.setLevel(logging.NOTSET)

@@ -21,8 +21,21 @@ PER_HISTORY = {"single-head", "models-match-migrations"}
 LINT = "online-safety-lint"
 
 
-def junit_xml(report) -> str:
-    """The CheckReport as a JUnit <testsuites> document."""
+def junit_xml(reports) -> str:
+    """The CheckReports (one per schema) as a JUnit <testsuites> document, one <testsuite> each."""
+    suites = ElementTree.Element("testsuites", name="luna-db check")
+    tests = failures = 0
+    for report in reports:
+        suite = _suite(suites, report)
+        tests += int(suite.get("tests"))
+        failures += int(suite.get("failures"))
+    suites.set("tests", str(tests))
+    suites.set("failures", str(failures))
+    ElementTree.indent(suites)
+    return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _suite(suites, report):
     cases: dict[tuple[str, str], list] = {}
     for check in report.checks_run:
         for revision in (["history"] if check in PER_HISTORY else report.revisions):
@@ -32,7 +45,6 @@ def junit_xml(report) -> str:
         where = "history" if check in PER_HISTORY else (finding.revision or "history")
         cases.setdefault((check, where), []).append(finding)
 
-    suites = ElementTree.Element("testsuites", name="luna-db check")
     suite = ElementTree.SubElement(suites, "testsuite", name=f"luna-db check {report.schema}")
     failures = 0
     for (check, revision), findings in cases.items():
@@ -47,7 +59,4 @@ def junit_xml(report) -> str:
             ElementTree.SubElement(case, "system-out").text = "\n".join(str(f) for f in accepted)
     suite.set("tests", str(len(cases)))
     suite.set("failures", str(failures))
-    suites.set("tests", str(len(cases)))
-    suites.set("failures", str(failures))
-    ElementTree.indent(suites)
-    return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+    return suite

@@ -12,6 +12,7 @@ justification, so the UI lists it as dismissed rather than hiding it.
 from __future__ import annotations
 
 import json
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING
 
 from .. import __version__
@@ -88,5 +89,17 @@ def sarif_document(report: LintReport) -> dict:
 
 
 def _uri(source: str) -> str:
-    # SARIF locations are URIs relative to the checkout: forward slashes, no "./".
-    return source.replace("\\", "/").removeprefix("./")
+    """A finding's file as code-scanning UIs place it: relative to the working directory (the checkout).
+
+    A path outside the working directory stays as given (forward slashes): no
+    relative form would name it better; "<stdin>" stays as it is.
+    """
+    path = source.replace("\\", "/")
+    if PurePosixPath(path).is_absolute() or PureWindowsPath(source).is_absolute():
+        try:
+            path = Path(source).resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            return path
+    while path.startswith("./"):
+        path = path[2:]
+    return path

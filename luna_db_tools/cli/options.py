@@ -25,7 +25,7 @@ def database_options(function):
         click.option("--db-user", help="User when the DSN names none. [env LUNA_DB_USER]"),
         click.option("--db-password", help="Password when the DSN has none; prefer --password-file or LUNA_DB_PASSWORD. [env LUNA_DB_PASSWORD]"),
         click.option("--password-file", type=click.Path(dir_okay=False), help="Read the password from this file."),
-        click.option("--db-name", help="Database (Oracle: service name) when the DSN names none. [env LUNA_DB_NAME]"),
+        click.option("--db-name", help="Database (Oracle: SID; a service: ?service_name=NAME in the DSN) when the DSN names none. [env LUNA_DB_NAME]"),
         click.option("--config", "config_file", type=click.Path(dir_okay=False), help="A LUNA service settings file: config.conf (ini) or the Configurator's JSON, with a LUNA_STREAMS_DB / LUNA_BACKPORT3_DB section. [env LUNA_DB_CONFIG]"),
         click.option("--luna-config", help="As LUNA's services take it: the LUNA Configurator (http://HOST:5070/1, origin and API version) to pull the schema's database setting from, or a service's config.conf (followed to its Configurator when it says USE_CONFIGURATOR = 1). [env LUNA_DB_LUNA_CONFIG]"),
         click.option("--luna-config-tag", metavar="TAG", help="Pull the database setting with this tag from the Configurator (a service's --LUNA_STREAMS_DB TAG). [env LUNA_DB_LUNA_CONFIG_TAG]"),

@@ -33,12 +33,14 @@ class Output:
     Results on stdout; with --json, stdout carries only the JSON document, so
     the human lines move to stderr. Progress (waiting, retries, steps under
     --json) always on stderr. --quiet drops all but results and errors, and
-    the ticker of a long step (on a terminal only).
+    the ticker of a long step (on a terminal only). `verbose` (-v) asks for
+    the details a command leaves out otherwise (check: its accepted findings).
     """
 
-    def __init__(self, quiet: bool, json_mode: bool = False):
+    def __init__(self, quiet: bool, json_mode: bool = False, verbose: bool = False):
         self.quiet = quiet
         self.json = json_mode
+        self.verbose = verbose
         self._ticker = None
 
     def say(self, line: str) -> None:
@@ -52,6 +54,7 @@ class Output:
 
     def result(self, line: str) -> None:
         """A result line (not dropped by --quiet); stderr under --json."""
+        self.step_finished()  # a ticker's line goes before the result
         click.echo(redact(line), err=self.json)
 
     def step_started(self, label: str, probe: Probe | None = None) -> None:

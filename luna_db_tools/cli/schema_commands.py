@@ -161,7 +161,7 @@ def stamp(out, revision, lock_timeout, **kwargs):
     if out.json:
         emit_json({"schema": settings.schema, "stamped": reached})
     else:
-        out.say(f"stamped {settings.schema} at {', '.join(reached) or 'base'}")
+        out.result(f"stamped {settings.schema} at {', '.join(reached) or 'base'}")
 
 
 @main.command()
@@ -177,4 +177,4 @@ def views(out, lock_timeout, **kwargs):
     if out.json:
         emit_json({"schema": settings.schema, "views": names})
     else:
-        out.say(f"recreated views: {', '.join(names) or '(none)'}")
+        out.result(f"recreated views: {', '.join(names) or '(none)'}")

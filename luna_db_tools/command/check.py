@@ -8,19 +8,25 @@ downgrade (analysis/sql/lint.py: squawk plus luna-db's own rules). A revision
 accepts a lint finding with a marked comment that says why:
 
     # luna-db check: accept drop-column account.password -- moved out in 0.4.0
+
+A check leaves its scratch database as it found it: what it created there
+(tables, views, sequences, the version table and the audit trail) is dropped
+when it ends, passed or failed, so the same check runs again on it.
+Without a schema, `check_targets` names one check per schema.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+import sqlalchemy as sa
 from alembic import command
 
 from ..analysis.findings import Finding
 from ..analysis.sql.lint import accepted_rules, lint_revision
-from ..config.settings import DbSettings
+from ..config.settings import SCHEMA_NAMES, DbSettings
 from ..db.audit import audit_rows
 from ..db.connect import RetryPolicy, connect
 from ..errors import first_line
@@ -55,77 +61,144 @@ class CheckReport:
         }
 
 
+#: The refusal's hint when the database was given as it is.
+HINT_EMPTY = "give it an empty database of its own, or a new name and --create-database"
+#: The refusal's hint when --create-database found the database already there.
+HINT_EXISTING = "--create-database creates a database only when none has that name: name a new one, or empty this one"
+
+
+def check_targets(settings: DbSettings, separate_databases: bool) -> list[DbSettings]:
+    """The settings of each check to run: the schema named, or else both schemas.
+
+    Both schemas run in turn in the database given, or, with
+    `separate_databases`, each in its own database named after it
+    (`luna_ci` -> `luna_ci_streams`, `luna_ci_backport3`).
+    """
+    if settings.schema is not None:
+        return [settings]
+    if separate_databases:
+        return [replace(settings.with_database(f"{settings.database}_{schema}"), schema=schema) for schema in SCHEMA_NAMES]
+    return [replace(settings, schema=schema) for schema in SCHEMA_NAMES]
+
+
+def drop_database(settings: DbSettings, policy: RetryPolicy | None) -> None:
+    """Drop the PostgreSQL database of `settings` (one `ensure_database` created for a check)."""
+    with connect(settings.with_database("postgres"), policy, isolation_level="AUTOCOMMIT") as connection:
+        quoted = connection.dialect.identifier_preparer.quote_identifier(settings.database)
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted}"))
+
+
 def run_checks(
     settings: DbSettings,
     *,
     migrations_dir: Path | None = None,
     policy: RetryPolicy | None = None,
     report: Callable[[str], None] = lambda line: None,
+    hint: str = HINT_EMPTY,
 ) -> CheckReport:
-    """Run every check against the (empty) scratch database of `settings`."""
+    """Run every check against the (empty) scratch database of `settings`, then drop what they created there."""
 
     schema = schema_of(settings)
-    result = CheckReport(schema)
     metadata = load_models(schema).metadata
     script = script_directory(schema, migrations_dir)
 
     with connect(settings, policy) as connection:
-        refuse_non_empty(
-            connection, settings, "check needs an empty scratch database",
-            "give it a database of its own, or --create-database",
-        )
+        refuse_non_empty(connection, settings, "check needs an empty scratch database", hint)
+        report(f"checking {schema} in {settings.database}")
+        before = _objects(connection)
         connection.commit()
-
-        def run(verb: str, revision: str) -> None:
-            # Alembic commits each revision only on a connection handed over
-            # outside a transaction (the snapshots read in one).
+        try:
+            result = _check(connection, settings, schema, metadata, script, migrations_dir, report)
+        finally:
+            connection.rollback()
+            _drop_new_objects(connection, before)
             connection.commit()
-            config = make_config(schema, connection=connection, settings=settings, script_location=migrations_dir)
-            getattr(command, verb)(config, revision)
 
-        result.checks_run.append("single-head")
-        heads = script.get_heads()
-        if len(heads) != 1:
-            result.findings.append(Finding(
-                "multiple-heads", None, ", ".join(sorted(heads)),
-                f"the history has {len(heads)} heads; merge them or fix a down_revision",
-            ))
-            return result  # nothing further is well-defined on a forked history
-        order = [s.revision for s in reversed(list(script.walk_revisions()))]
-        result.revisions = order
+    if result.checks_run[-1] == "stairway":  # a forked history or a failed upgrade ends the checks early
+        result.checks_run.append("online-safety-lint")
+        result.findings += lint_history(schema, script, result.revisions, migrations_dir)
+    return result
 
-        result.checks_run.append("upgrade")
-        shapes: dict = {"base": read_shape(connection)}
-        for revision in order:
-            try:
-                run("upgrade", revision)
-            except Exception as error:  # the migration's own failure, reported as a finding
-                connection.rollback()
-                result.findings.append(Finding("upgrade-failed", revision, revision, first_line(error)))
-                return result
-            shapes[revision] = read_shape(connection)
-            report(f"upgraded to {revision}")
 
-        result.checks_run.append("models-match-migrations")
-        # The head's shape, read after the last upgrade, is the live snapshot drift compares.
-        head_shape = shapes[order[-1]] if connection.dialect.name == "postgresql" else None
-        for difference in compare_database(connection, metadata, schema, live=head_shape):
-            result.findings.append(Finding("model-mismatch", order[-1], difference.object, f"{difference.kind}{' (' + difference.detail + ')' if difference.detail else ''}"))
+def _objects(connection) -> dict[str, set[str]]:
+    """The tables, views and sequences of the connection's default schema, by kind."""
+    inspector = sa.inspect(connection)
+    return {
+        "VIEW": set(inspector.get_view_names()),
+        "TABLE": set(inspector.get_table_names()),
+        "SEQUENCE": set(inspector.get_sequence_names()),
+    }
+
+
+def _drop_new_objects(connection, before: dict[str, set[str]]) -> None:
+    """Drop what appeared since `before` (views first: they depend on tables).
+
+    CASCADE (Oracle: CASCADE CONSTRAINTS) because a failed revision may leave
+    tables whose foreign keys point at each other. The Oracle statements are
+    not run by any test here (no live Oracle in this suite).
+    """
+    after = _objects(connection)
+    quote = connection.dialect.identifier_preparer.quote_identifier
+    oracle = connection.dialect.name == "oracle"
+    cascade = {"TABLE": " CASCADE CONSTRAINTS PURGE" if oracle else " CASCADE", "VIEW": "" if oracle else " CASCADE",
+               "SEQUENCE": ""}
+    exists = "" if oracle else " IF EXISTS"  # PostgreSQL: a table's CASCADE may already have dropped a view
+    for kind in ("VIEW", "TABLE", "SEQUENCE"):
+        for name in sorted(after[kind] - before[kind]):
+            connection.execute(sa.text(f"DROP {kind}{exists} {quote(name)}{cascade[kind]}"))
+
+
+def _check(connection, settings, schema, metadata, script, migrations_dir, report) -> CheckReport:
+    """The checks that need the database (all but the lint), in order; the first that cannot go on ends them."""
+    result = CheckReport(schema)
+
+    def run(verb: str, revision: str) -> None:
+        # Alembic commits each revision only on a connection handed over
+        # outside a transaction (the snapshots read in one).
         connection.commit()
+        config = make_config(schema, connection=connection, settings=settings, script_location=migrations_dir)
+        getattr(command, verb)(config, revision)
 
-        result.checks_run.append("checksums")
-        for mismatch in checksum_mismatches(audit_rows(connection), script, order):
-            result.findings.append(Finding(
-                "checksum", mismatch["revision"], mismatch["revision"],
-                "the revision file changed after it was applied",
-            ))
-        connection.commit()
+    result.checks_run.append("single-head")
+    heads = script.get_heads()
+    if len(heads) != 1:
+        result.findings.append(Finding(
+            "multiple-heads", None, ", ".join(sorted(heads)),
+            f"the history has {len(heads)} heads; merge them or fix a down_revision",
+        ))
+        return result  # nothing further is well-defined on a forked history
+    order = [s.revision for s in reversed(list(script.walk_revisions()))]
+    result.revisions = order
 
-        result.checks_run.append("stairway")
-        result.findings += walk_stairway(run, connection, order, shapes)
+    result.checks_run.append("upgrade")
+    shapes: dict = {"base": read_shape(connection)}
+    for revision in order:
+        try:
+            run("upgrade", revision)
+        except Exception as error:  # the migration's own failure, reported as a finding
+            connection.rollback()
+            result.findings.append(Finding("upgrade-failed", revision, revision, first_line(error)))
+            return result
+        shapes[revision] = read_shape(connection)
+        report(f"upgraded to {revision}")
 
-    result.checks_run.append("online-safety-lint")
-    result.findings += lint_history(schema, script, order, migrations_dir)
+    result.checks_run.append("models-match-migrations")
+    # The head's shape, read after the last upgrade, is the live snapshot drift compares.
+    head_shape = shapes[order[-1]] if connection.dialect.name == "postgresql" else None
+    for difference in compare_database(connection, metadata, schema, live=head_shape):
+        result.findings.append(Finding("model-mismatch", order[-1], difference.object, f"{difference.kind}{' (' + difference.detail + ')' if difference.detail else ''}"))
+    connection.commit()
+
+    result.checks_run.append("checksums")
+    for mismatch in checksum_mismatches(audit_rows(connection), script, order):
+        result.findings.append(Finding(
+            "checksum", mismatch["revision"], mismatch["revision"],
+            "the revision file changed after it was applied",
+        ))
+    connection.commit()
+
+    result.checks_run.append("stairway")
+    result.findings += walk_stairway(run, connection, order, shapes)
     return result
 
 

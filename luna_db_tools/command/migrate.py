@@ -179,7 +179,7 @@ def _migrate(settings, revision, direction, policy, lock_timeout, timeouts, repo
             finally:
                 report.step_finished()
         run.reached = current_revisions(connection)
-    report(f"{schema} is at revision {describe(run.reached)}")
+    report.result(f"{schema} is at revision {describe(run.reached)}")
     return run
 
 

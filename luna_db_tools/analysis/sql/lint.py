@@ -187,7 +187,7 @@ def _squawk_hits(sql: str, source: str, statements: list[Classified], keep_squaw
         offset = line_offsets[min(hit.line, len(line_offsets)) - 1] + hit.column
         number = max((i for i, start in enumerate(starts) if start <= offset), default=0)
         if keep_squawk[number](hit.rule):
-            placed[number].append((hit.rule, hit.message))
+            placed[number].append((hit.rule, hit.message_with_fix))
     return placed
 
 

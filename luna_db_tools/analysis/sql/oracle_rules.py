@@ -37,13 +37,17 @@ def _index_rebuild(c: Classified, state: ScriptState):
         yield index
 
 
-statement_rule("ban-drop-table", sh.DROP_TABLE, "dropping a table breaks the running release that still reads it")(
+statement_rule("ban-drop-table", sh.DROP_TABLE, "dropping a table breaks the running release that still reads it",
+               "stop using it in a release first (expand/contract), then drop it")(
     on_existing_table)
-statement_rule("ban-truncate", sh.TRUNCATE, "TRUNCATE takes an exclusive lock and deletes every row (no undo)")(
+statement_rule("ban-truncate", sh.TRUNCATE, "TRUNCATE takes an exclusive lock and deletes every row (no undo)",
+               "DELETE in batches, or accept it with the reason the rows may go")(
     on_existing_table)
 statement_rule("renaming-table", sh.RENAME_TABLE,
-               "renaming a table breaks the running release that reads it under the old name")(on_existing_table)
-statement_rule("ban-lock-table", sh.LOCK, "an explicit LOCK TABLE queues every writer behind the migration")(
+               "renaming a table breaks the running release that reads it under the old name",
+               "create the new table (or a view under the old name), switch readers, then drop the old one")(on_existing_table)
+statement_rule("ban-lock-table", sh.LOCK, "an explicit LOCK TABLE queues every writer behind the migration",
+               "leave the locking to the statements that need it, under a short ddl_lock_timeout")(
     lambda c, state: [c.table])
 
 
@@ -92,7 +96,8 @@ def _added(action: Action) -> list[tuple[str, str]]:
 
 
 @action_rule("adding-required-field", sh.ADD_COLUMN,
-             "adding a NOT NULL column without a default fails on a table with rows (ORA-01758)")
+             "adding a NOT NULL column without a default fails on a table with rows (ORA-01758)",
+             "add it nullable (or with a DEFAULT), backfill, then MODIFY ... NOT NULL")
 def _required(table: str, action: Action, state: ScriptState):
     for column, definition in _added(action):
         if has_word(definition, "NOT NULL") and not has_word(definition, "DEFAULT") \
@@ -101,7 +106,8 @@ def _required(table: str, action: Action, state: ScriptState):
 
 
 @action_rule("adding-field-with-default", sh.ADD_COLUMN,
-             "before Oracle 12c a nullable column added with a DEFAULT is written into every row under a table lock")
+             "before Oracle 12c a nullable column added with a DEFAULT is written into every row under a table lock",
+             "on 11g add it without the DEFAULT, backfill in batches, then set the DEFAULT")
 def _with_default(table: str, action: Action, state: ScriptState):
     for column, definition in _added(action):
         if has_word(definition, "DEFAULT") and not has_word(definition, "NOT NULL"):
@@ -118,7 +124,8 @@ def _modify_not_null(table: str, action: Action, state: ScriptState):
 
 @action_rule("ban-drop-column", sh.DROP_COLUMN,
              "dropping a column (or SET UNUSED) breaks the running release that still reads it; "
-             "DROP COLUMN also rewrites every block")
+             "DROP COLUMN also rewrites every block",
+             "stop reading it in a release first, SET UNUSED, and DROP UNUSED COLUMNS in a maintenance window")
 def _drop_column(table: str, action: Action, state: ScriptState):
     for name in _columns(action):
         if f"{table}.{bare(name)}" not in state.columns:
@@ -126,10 +133,12 @@ def _drop_column(table: str, action: Action, state: ScriptState):
 
 
 action_rule("ban-drop-unused-columns", "drop unused columns",
-            "DROP UNUSED COLUMNS rewrites every block of the table under an exclusive lock")(lambda table, action, state: [table])
+            "DROP UNUSED COLUMNS rewrites every block of the table under an exclusive lock",
+            "run it in a maintenance window, or with CHECKPOINT n to bound the undo")(lambda table, action, state: [table])
 
 
-@action_rule("renaming-column", sh.RENAME, "renaming a column breaks the running release that reads it under the old name")
+@action_rule("renaming-column", sh.RENAME, "renaming a column breaks the running release that reads it under the old name",
+             "add the new column, write both, switch readers, then drop the old one")
 def _rename_column(table: str, action: Action, state: ScriptState):
     yield f"{table}.{bare(action.match['old'])}"
 

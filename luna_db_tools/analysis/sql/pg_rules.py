@@ -31,7 +31,8 @@ def _obj(table: str | None, name: str | None) -> str | None:
 # --- statements ------------------------------------------------------------------------
 
 @statement_rule("ban-concurrent-index-creation-in-transaction", sh.CREATE_INDEX,
-                "CREATE INDEX CONCURRENTLY cannot run inside a transaction block")
+                "CREATE INDEX CONCURRENTLY cannot run inside a transaction block",
+                "build it outside the transaction (luna-db's online index build does)")
 def _concurrent_index_in_transaction(c: Classified, state: ScriptState):
     if c.concurrently and state.in_transaction:
         yield _obj(c.table, c.part("index") and bare(c.part("index")))
@@ -64,12 +65,14 @@ def _reindex_not_concurrent(c: Classified, state: ScriptState):
         yield bare(c.part("object")) if c.part("object") else None
 
 
-@statement_rule("ban-drop-table", sh.DROP_TABLE, "dropping a table breaks the running release that still reads it")
+@statement_rule("ban-drop-table", sh.DROP_TABLE, "dropping a table breaks the running release that still reads it",
+                "stop using it in a release first (expand/contract), then drop it")
 def _drop_table(c: Classified, state: ScriptState):
     yield from (table for table in c.tables if not state.created(table))
 
 
-statement_rule("ban-truncate", sh.TRUNCATE, "TRUNCATE takes an ACCESS EXCLUSIVE lock and deletes every row")(
+statement_rule("ban-truncate", sh.TRUNCATE, "TRUNCATE takes an ACCESS EXCLUSIVE lock and deletes every row",
+               "DELETE in batches, or accept it with the reason the rows may go")(
     on_existing_table)
 
 
@@ -83,7 +86,8 @@ statement_rule("ban-cluster", sh.CLUSTER,
     on_existing_table)
 
 
-statement_rule("ban-lock-table", sh.LOCK, "an explicit LOCK TABLE queues every reader and writer behind the migration")(
+statement_rule("ban-lock-table", sh.LOCK, "an explicit LOCK TABLE queues every reader and writer behind the migration",
+               "leave the locking to the statements that need it, under a short lock_timeout")(
     on_existing_table)
 
 
@@ -103,9 +107,11 @@ def _unbounded_update(c: Classified, state: ScriptState):
         yield c.table
 
 
-statement_rule("ban-drop-schema", sh.DROP_SCHEMA, "dropping a schema drops everything the running release reads in it")(
+statement_rule("ban-drop-schema", sh.DROP_SCHEMA, "dropping a schema drops everything the running release reads in it",
+               "drop schemas by hand once nothing reads them, never in a migration")(
     lambda c, state: [bare(c.part("object"))])
-statement_rule("ban-drop-database", sh.DROP_DATABASE, "dropping a database breaks everything that uses it")(
+statement_rule("ban-drop-database", sh.DROP_DATABASE, "dropping a database breaks everything that uses it",
+               "drop databases by hand, never in a migration")(
     lambda c, state: [bare(c.part("object"))])
 
 
@@ -142,7 +148,8 @@ _constraint_rule("adding-primary-key-constraint", ("PRIMARY KEY",), _no_index,
                  "a primary key builds its index under ACCESS EXCLUSIVE",
                  "build a unique index CONCURRENTLY, then ADD PRIMARY KEY USING INDEX")
 _constraint_rule("adding-exclusion-constraint", ("EXCLUDE",), lambda text: True,
-                 "an exclusion constraint builds its index under ACCESS EXCLUSIVE, blocking reads and writes")
+                 "an exclusion constraint builds its index under ACCESS EXCLUSIVE, blocking reads and writes",
+                 "add it while the table is new or empty, or in a maintenance window (no online form exists)")
 
 
 def _column_rule(name: str, when, problem: str | None = None, fix: str | None = None):
@@ -165,11 +172,14 @@ def _required(definition: str) -> bool:
 
 
 _column_rule("adding-serial-field", sh.is_serial,
-             "a serial column fills every row from its sequence: a table rewrite under ACCESS EXCLUSIVE")
+             "a serial column fills every row from its sequence: a table rewrite under ACCESS EXCLUSIVE",
+             "add a nullable column, attach a sequence default, backfill in batches")
 _column_rule("adding-field-with-default", _fills_with_default,
-             "a volatile default (or a generated or identity column) fills every row: a table rewrite under ACCESS EXCLUSIVE")
+             "a volatile default (or a generated or identity column) fills every row: a table rewrite under ACCESS EXCLUSIVE",
+             "add the column without it (or with a constant default), then backfill in batches")
 _column_rule("adding-required-field", _required,
-             "adding a NOT NULL column without a default fails on a table with rows, and the running release does not fill it")
+             "adding a NOT NULL column without a default fails on a table with rows, and the running release does not fill it",
+             "add it nullable (or with a constant default), backfill, then SET NOT NULL")
 # Constraints declared with the column: the rules of ADD CONSTRAINT, their messages.
 _column_rule("disallowed-unique-constraint", lambda definition: has_word(definition, "UNIQUE"))
 _column_rule("adding-primary-key-constraint", lambda definition: has_word(definition, "PRIMARY KEY"))
@@ -189,30 +199,35 @@ def _change_rule(name: str, change, problem: str, fix: str | None = None, unless
 
 
 _change_rule("changing-column-type", sh.COLUMN_TYPE,
-             "changing a column's type rewrites the table under ACCESS EXCLUSIVE and breaks the release that reads the old type")
+             "changing a column's type rewrites the table under ACCESS EXCLUSIVE and breaks the release that reads the old type",
+             "add a column of the new type, backfill it, switch readers, then drop the old one")
 _change_rule("adding-not-nullable-field", sh.SET_NOT_NULL,
              "SET NOT NULL scans the whole table under ACCESS EXCLUSIVE",
              "add a CHECK (col IS NOT NULL) NOT VALID, validate it, then SET NOT NULL",
              unless=lambda obj, state: obj in state.proven_not_null)
 _change_rule("ban-drop-default", sh.DROP_DEFAULT,
-             "dropping a default breaks the running release's inserts that leave the column out")
+             "dropping a default breaks the running release's inserts that leave the column out",
+             "drop it in the release after the one that stops relying on it")
 
 
-@action_rule("ban-drop-column", sh.DROP_COLUMN, "dropping a column breaks the running release that still reads it")
+@action_rule("ban-drop-column", sh.DROP_COLUMN, "dropping a column breaks the running release that still reads it",
+             "stop reading and writing it in a release first (expand/contract), then drop it")
 def _drop_column(table: str, action: Action, state: ScriptState):
     obj = f"{table}.{bare(action.match['column'])}"
     if not state.created(table) and obj not in state.columns:
         yield obj
 
 
-@action_rule("renaming-column", sh.RENAME, "renaming a column breaks the running release that reads it under the old name")
+@action_rule("renaming-column", sh.RENAME, "renaming a column breaks the running release that reads it under the old name",
+             "add the new column, write both, switch readers, then drop the old one")
 def _rename_column(table: str, action: Action, state: ScriptState):
     m = action.match
     if not m["constraint"] and not state.created(table) and m["old"]:
         yield f"{table}.{bare(m['old'])}"
 
 
-@action_rule("renaming-table", sh.RENAME, "renaming a table breaks the running release that reads it under the old name")
+@action_rule("renaming-table", sh.RENAME, "renaming a table breaks the running release that reads it under the old name",
+             "create the new table (or a view under the old name), switch readers, then drop the old one")
 def _rename_table(table: str, action: Action, state: ScriptState):
     m = action.match
     if not m["constraint"] and not state.created(table) and not m["old"]:
@@ -228,10 +243,12 @@ def _validate_in_transaction(table: str, action: Action, state: ScriptState):
         yield f"{table}.{name}"
 
 
-action_rule("ban-set-logged", sh.SET_LOGGED, "SET LOGGED/UNLOGGED rewrites the table under ACCESS EXCLUSIVE")(
+action_rule("ban-set-logged", sh.SET_LOGGED, "SET LOGGED/UNLOGGED rewrites the table under ACCESS EXCLUSIVE",
+            "do it in a maintenance window, or on a new table filled in batches")(
     on_existing_table_action)
 action_rule("ban-set-tablespace", sh.SET_TABLESPACE,
-            "SET TABLESPACE / SET ACCESS METHOD copies the whole table under ACCESS EXCLUSIVE")(on_existing_table_action)
+            "SET TABLESPACE / SET ACCESS METHOD copies the whole table under ACCESS EXCLUSIVE",
+            "use pg_repack, or a maintenance window")(on_existing_table_action)
 
 
 # --- the engine ------------------------------------------------------------------------

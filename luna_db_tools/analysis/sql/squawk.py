@@ -1,10 +1,9 @@
 """squawk, the PostgreSQL migration linter, run as a subprocess (`squawk-cli` on PyPI, a binary wheel).
 
-Installed with `pip install 'luna-db-tools[lint]'`: an extra, not a
-dependency, because the hosts that only run `luna-db upgrade` never lint, and
-squawk-cli ships binary wheels for the common platforms only (no sdist that
-builds without a Rust toolchain), so a hard dependency would stop luna-db
-installing where it is needed most.
+A dependency of luna-db where squawk-cli has binary wheels (pyproject.toml's
+environment marker: Linux x86_64/aarch64, macOS, Windows x86/x64); elsewhere
+its sdist needs a Rust toolchain, so it is left out there and `lint` says in
+one line how to get it (`pip install 'luna-db-tools[lint]'`).
 """
 
 from __future__ import annotations
@@ -45,6 +44,52 @@ EXCLUDED_RULES = {
 }
 
 
+#: The fix luna-db gives with each squawk rule it reports (squawk says what goes
+#: wrong, and for some rules nothing on what to do instead; luna-db's own rules
+#: carry their fix, so squawk's must too). A rule not listed takes the fix of
+#: luna-db's PostgreSQL rule of the same name, else squawk's own help, else
+#: squawk's page on the rule.
+FIXES = {
+    "adding-field-with-default": "add the column without the default (or with a constant one), then backfill in batches",
+    "adding-foreign-key-constraint": "add it NOT VALID, then VALIDATE CONSTRAINT in a later transaction",
+    "adding-not-nullable-field": "add a CHECK (col IS NOT NULL) NOT VALID, validate it, then SET NOT NULL (PostgreSQL 12+ skips the scan)",
+    "adding-required-field": "add the column nullable (or with a constant default), backfill, then SET NOT NULL",
+    "adding-serial-primary-key-field": "build a unique index CONCURRENTLY, then ADD PRIMARY KEY USING INDEX",
+    "ban-alter-domain-with-add-constraint": "add the constraint to the columns' tables (NOT VALID, then VALIDATE) instead of the domain",
+    "ban-concurrent-index-creation-in-transaction": "run the CONCURRENTLY build outside a transaction (luna-db's online index build does)",
+    "ban-create-domain-with-constraint": "put the CHECK on the tables' columns instead of the domain",
+    "ban-drop-column": "stop reading and writing the column in a release first (expand/contract), then drop it",
+    "ban-drop-database": "drop databases by hand, never in a migration",
+    "ban-drop-table": "stop using the table in a release first (expand/contract), then drop it",
+    "ban-truncate-cascade": "truncate the tables you mean by name, without CASCADE",
+    "ban-uncommitted-transaction": "end the script's BEGIN with a COMMIT",
+    "changing-column-type": "add a column of the new type, backfill it, switch readers, then drop the old one",
+    "constraint-missing-not-valid": "add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later transaction",
+    "disallowed-unique-constraint": "build a unique index CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX",
+    "identifier-too-long": "shorten the name to 63 bytes or fewer (PostgreSQL truncates longer ones silently)",
+    "renaming-column": "add the new column, write both, switch readers, then drop the old one (expand/contract)",
+    "renaming-table": "create the new table (or a view under the old name), switch readers, then drop the old one",
+    "require-concurrent-index-creation": "use CREATE INDEX CONCURRENTLY outside a transaction",
+    "require-concurrent-index-deletion": "use DROP INDEX CONCURRENTLY outside a transaction",
+    "syntax-error": "correct the statement; nothing after it was checked",
+    "transaction-nesting": "drop the inner BEGIN/COMMIT: luna-db runs each revision in its own transaction",
+}
+
+
+def fix_for(rule: str, squawk_help: str | None = None) -> str:
+    """What to do about a squawk finding: luna-db's fix, else squawk's help, else squawk's page on the rule."""
+    from .pg_rules import PG
+
+    if rule in FIXES:
+        return FIXES[rule]
+    own = [r.fix for r in PG.rules() if r.name == rule and r.fix]
+    if own:
+        return own[0]
+    if squawk_help:
+        return squawk_help.rstrip(".")
+    return f"see https://squawkhq.com/docs/{rule}"
+
+
 @dataclass(frozen=True)
 class SquawkHit:
     rule: str
@@ -52,6 +97,11 @@ class SquawkHit:
     help: str | None
     line: int    # 1-based
     column: int  # 0-based
+
+    @property
+    def message_with_fix(self) -> str:
+        """squawk's message and the fix, as luna-db's own rules say theirs: "problem; fix"."""
+        return f"{self.message.rstrip('.')}; {fix_for(self.rule, self.help)}"
 
 
 def squawk_binary() -> Path:

@@ -7,8 +7,8 @@ s0003 of before), and such a lock requested without a short lock timeout
 (a migration waiting behind a long transaction queues every writer behind
 itself for as long as it waits). A revision keeps strong locks for
 catalog-only steps in short transactions with `SET LOCAL lock_timeout`
-(runtime/batched.catalog_step or catalog_only) and moves rows in batches
-of their own (runtime/batched.backfill).
+(operations/batched.catalog_step or catalog_only) and moves rows in batches
+of their own (operations/batched.backfill).
 
 Only `luna-db check` (lint_revision) applies these rules: they judge how a
 revision is built, which a loose SQL file given to `luna-db lint` is not.
@@ -35,13 +35,13 @@ LOCK_HELD_WHILE_MOVING_ROWS = TRANSACTION.statement_rule(
     "lock-held-while-moving-rows", (),
     "this transaction holds a lock that blocks writers of {table} ({mode}) while it moves rows: every "
     "INSERT/UPDATE on {table} waits for the whole statement",
-    "commit the catalog step first, then move the rows in batches of their own (runtime/batched.backfill)",
+    "commit the catalog step first, then move the rows in batches of their own (operations/batched.backfill)",
 )(lambda c, state: ())
 BLOCKING_LOCK_WITHOUT_SHORT_TIMEOUT = TRANSACTION.statement_rule(
     "blocking-lock-without-short-timeout", (),
     "{mode} on {table} is requested without a short lock timeout: while it waits behind a long transaction "
     "every writer of {table} queues behind it",
-    f"run it as a catalog step with SET LOCAL lock_timeout <= {SHORT_LOCK_TIMEOUT_MS} ms (runtime/batched.catalog_step)",
+    f"run it as a catalog step with SET LOCAL lock_timeout <= {SHORT_LOCK_TIMEOUT_MS} ms (operations/batched.catalog_step)",
 )(lambda c, state: ())
 
 
