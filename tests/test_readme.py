@@ -54,6 +54,10 @@ NOT_RUN = {
     "pip install .": "installs: test_packaging.py checks what each extra brings",
     "luna-db adopt --dry-run": "needs a database LUNA's own tooling made; test_adopt_cli.py runs adopt",
     "LUNA_DB_TEST_PG=18": "runs the suite on other PostgreSQL majors (make test-versions)",
+    "luna-db status --schema streams --luna-config": (
+        "needs a LUNA Configurator: tests/test_configurator.py runs these commands against one that answers as its API does"),
+    "alembic -n streams -x luna-config=": (
+        "needs a LUNA Configurator: tests/test_configurator.py runs `alembic -x luna-config=...` against one"),
 }
 
 
