@@ -21,6 +21,34 @@ OLDEST_POSTGRESQL = 12
 NEWEST_TESTED_POSTGRESQL = 18
 OLDEST_ORACLE = {"backport3": (11, 2), "streams": (12, 1)}
 
+# What luna-db uses that a supported PostgreSQL major older than the newest may
+# lack: feature -> (first major that has it, what luna-db does on an older
+# one). The one list of such differences; the README's "Supported servers"
+# repeats it, and tests/test_server_versions.py checks each entry on a server.
+POSTGRESQL_FEATURES: dict[str, tuple[int, str]] = {
+    "nulls_not_distinct": (
+        15, "pg_index.indnullsnotdistinct is not read (every index counts as NULLS DISTINCT, the only"
+            " kind the server has); no shipped schema uses NULLS NOT DISTINCT"),
+    "client_connection_check_interval": (
+        14, "not set: a killed run's statement runs on to its end; the next run waits for it in"
+            " pg_stat_activity (--wait-for-dead-runs) and then drops the INVALID index it left"),
+    "reltuples_unknown": (
+        14, "reltuples is 0, not -1, before a table's first ANALYZE: 0 with relpages 0 counts as unknown"),
+}
+
+
+def postgresql_major(connection) -> int:
+    """The major of the PostgreSQL server `connection` (a SQLAlchemy connection) reached."""
+    info = connection.dialect.server_version_info
+    if info:
+        return info[0]
+    return int(connection.exec_driver_sql("SHOW server_version_num").scalar()) // 10000
+
+
+def postgresql_has(connection, feature: str) -> bool:
+    """Whether the PostgreSQL server behind `connection` has `feature` (a key of POSTGRESQL_FEATURES)."""
+    return postgresql_major(connection) >= POSTGRESQL_FEATURES[feature][0]
+
 
 def postgresql_version(version_num: int) -> tuple[int, int]:
     """(major, minor) of libpq's server_version number: 120022 -> (12, 22), 90624 -> (9, 6)."""
