@@ -9,8 +9,10 @@ gives (no Oracle server here).
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from luna_db_tools.db import server_version
+from luna_db_tools.db.statistics import estimate, row_estimates
 from tests.clirunner import invoke
 from tests.pgbinaries import fetch_npm_server
 from tests.pgcluster import LocalCluster
@@ -72,3 +74,59 @@ def test_a_postgresql_11_server_is_refused_in_one_line_before_anything_is_writte
         ("luna_streams",)]
     assert fetch_all(postgresql_11, "luna_streams", "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace") == [
         (0,)]
+
+
+def _has_on_the_server(connection, feature: str) -> bool:
+    """Whether the server really has `feature`, asked of the server itself."""
+    if feature == "nulls_not_distinct":
+        return connection.execute(sa.text(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'pg_index'::regclass"
+            " AND attname = 'indnullsnotdistinct'")).scalar() == 1
+    if feature == "client_connection_check_interval":
+        return connection.execute(sa.text(
+            "SELECT count(*) FROM pg_settings WHERE name = 'client_connection_check_interval'")).scalar() == 1
+    assert feature == "reltuples_unknown", f"no check of {feature} on a server: add one here"
+    connection.execute(sa.text("CREATE TABLE never_analysed (id int)"))
+    return connection.execute(sa.text(
+        "SELECT reltuples FROM pg_class WHERE oid = 'never_analysed'::regclass")).scalar() == -1
+
+
+@pytest.mark.pgversions
+@pytest.mark.parametrize("feature", sorted(server_version.POSTGRESQL_FEATURES))
+def test_the_table_of_server_features_says_what_this_server_has(fresh_db, feature):
+    engine = sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            assert server_version.postgresql_has(connection, feature) == _has_on_the_server(connection, feature)
+            connection.rollback()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.pgversions
+def test_row_estimates_are_unknown_before_the_first_analyze_and_counted_after(fresh_db):
+    fetch_all(fresh_db.server, fresh_db.name, "CREATE TABLE never_analysed (id int)")
+    fetch_all(fresh_db.server, fresh_db.name, "CREATE TABLE analysed_empty (id int)")
+    fetch_all(fresh_db.server, fresh_db.name, "CREATE TABLE analysed (id int)")
+    fetch_all(fresh_db.server, fresh_db.name, "INSERT INTO analysed SELECT generate_series(1, 5000)")
+    fetch_all(fresh_db.server, fresh_db.name, "ANALYZE analysed")
+    fetch_all(fresh_db.server, fresh_db.name, "ANALYZE analysed_empty")
+    engine = sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            estimates = row_estimates(connection)
+            modern = server_version.postgresql_has(connection, "reltuples_unknown")
+    finally:
+        engine.dispose()
+    assert estimates["never_analysed"] is None
+    assert estimates["analysed"] == 5000
+    # An analysed empty table: 0 rows from 14 on; before, indistinguishable from never analysed.
+    assert estimates["analysed_empty"] == (0 if modern else None)
+
+
+@pytest.mark.parametrize("reltuples, relpages, modern, expected", [
+    (-1, 0, True, None), (0, 0, True, 0), (0, 0, False, None), (0, 3, False, 0), (120.0, 2, False, 120),
+    (None, None, False, None),
+])
+def test_a_row_estimate_reads_reltuples_as_the_servers_major_means_it(reltuples, relpages, modern, expected):
+    assert estimate(reltuples, relpages, modern) == expected

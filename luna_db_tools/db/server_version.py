@@ -30,8 +30,9 @@ POSTGRESQL_FEATURES: dict[str, tuple[int, str]] = {
         15, "pg_index.indnullsnotdistinct is not read (every index counts as NULLS DISTINCT, the only"
             " kind the server has); no shipped schema uses NULLS NOT DISTINCT"),
     "client_connection_check_interval": (
-        14, "not set: a killed run's statement runs on to its end; the next run waits for it in"
-            " pg_stat_activity (--wait-for-dead-runs) and then drops the INVALID index it left"),
+        14, "not set: a killed run's statement (an index build) runs on to its end, holding the"
+            " migration lock; the next run waits for it (up to --migration-lock-timeout, else it fails"
+            " naming the server pid), then keeps the index if it was completed, or drops it if INVALID"),
     "reltuples_unknown": (
         14, "reltuples is 0, not -1, before a table's first ANALYZE: 0 with relpages 0 counts as unknown"),
 }
