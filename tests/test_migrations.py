@@ -150,6 +150,7 @@ def test_backport3_credentials_move_keeps_accounts_and_tokens(fresh_db):
     assert token == ("t-1", "tok")
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_status_and_current_follow_the_database(fresh_db, schema):
     ids = revisions(schema)
@@ -171,6 +172,7 @@ def test_status_and_current_follow_the_database(fresh_db, schema):
     assert "at head" in at_head.stdout
 
 
+@pytest.mark.pgversions
 def test_dry_run_plans_without_changing_anything(fresh_db):
     ids = revisions("backport3")
     result = invoke("upgrade", "--schema", "backport3", "--dsn", fresh_db.dsn, "--dry-run", "--json")

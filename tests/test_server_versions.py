@@ -3,7 +3,9 @@
 A PostgreSQL 11 server (npm's build, fetched by tests.pgbinaries) is real:
 luna-db must refuse it at connect, exit 2, before it creates or reads
 anything. The Oracle bounds are checked on the version strings python-oracledb
-gives (no Oracle server here).
+gives (no Oracle server here). The table of PostgreSQL features older majors
+lack is checked against the server the suite runs on (each major under
+`make test-versions`).
 """
 
 from __future__ import annotations
