@@ -67,12 +67,17 @@ test: install system-packages pg-servers lint
 test-main: install
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
-# The migration, lock and fault tests (marked pgversions) on each of PG_VERSIONS.
+# The tests marked pgversions on each of PG_VERSIONS, PG_SIDE_BY_SIDE majors at a time: a
+# major's run mostly waits (on its server, on timeouts the tests provoke), so two share the
+# two cores well. Each major's output is printed whole when it ends.
+PG_SIDE_BY_SIDE ?= 2
+
 test-versions: install pg-servers
-	set -e; for version in $(PG_VERSIONS); do \
-	  echo "== PostgreSQL $$version: tests marked pgversions"; \
-	  LUNA_DB_TEST_PG=$$version $(BIN)/python -m pytest -m pgversions $(PYTEST_PARALLEL) $(PYTEST_ARGS) $(PGVERSIONS_FILES); \
-	done
+	$(MAKE) --no-print-directory -j $(PG_SIDE_BY_SIDE) --output-sync=target $(addprefix test-pg-,$(PG_VERSIONS))
+
+test-pg-%:
+	@echo "== PostgreSQL $*: tests marked pgversions"
+	LUNA_DB_TEST_PG=$* $(BIN)/python -m pytest -m pgversions $(PYTEST_PARALLEL) $(PYTEST_ARGS) $(PGVERSIONS_FILES)
 
 # The README's schema pictures, drawn by `luna-db diagram` (a test keeps the .dot files current).
 diagrams: install graphviz
