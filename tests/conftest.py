@@ -45,6 +45,9 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "alembic: pytest-alembic's built-in tests")
     config.addinivalue_line(
         "markers", "pgversions: also run on every supported PostgreSQL major (`make test-versions`)")
+    config.addinivalue_line(
+        "markers", "pgedges: a slow pgversions test that reads nothing the majors differ in (every one"
+        " of 12 to 18 passed it): `make test-versions` runs it on the oldest and newest majors only (PG_EDGES)")
 
 
 def pytest_report_header(config):

@@ -100,6 +100,7 @@ def test_there_are_many_cases_of_every_kind_in_both_schemas():
 
 
 @pytest.mark.pgversions
+@pytest.mark.pgedges
 @pytest.mark.parametrize("case", CHANGES, ids=lambda c: c.id)
 def test_a_change_is_reported_in_one_readable_line(pg_server, case_db, case):
     _skip_unless_the_server_has(pg_server, case)
@@ -111,6 +112,7 @@ def test_a_change_is_reported_in_one_readable_line(pg_server, case_db, case):
 
 
 @pytest.mark.pgversions
+@pytest.mark.pgedges
 @pytest.mark.parametrize("case", BENIGN, ids=lambda c: c.id)
 def test_a_benign_change_reports_nothing(pg_server, case_db, case):
     _skip_unless_the_server_has(pg_server, case)

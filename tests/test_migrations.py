@@ -49,6 +49,7 @@ def test_upgrade_head_from_empty_builds_what_create_builds(fresh_db, second_db, 
 
 
 @pytest.mark.pgversions
+@pytest.mark.pgedges
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_stairway_every_downgrade_restores_the_previous_shape(fresh_db, pg_server, schema):
     """Up one revision at a time recording the schema, then down one at a time

@@ -19,7 +19,7 @@ from tests.clirunner import invoke
 from tests.pgcluster import free_port
 from tests.pghelpers import fetch_all
 
-pytestmark = pytest.mark.pgversions
+pytestmark = [pytest.mark.pgversions, pytest.mark.pgedges]
 
 PGBOUNCER = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
 
