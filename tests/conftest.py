@@ -3,7 +3,7 @@
 1. `LUNA_DB_TEST_PG_DSN` (a `postgresql://user:pw@host:port/db` URL), when set;
 2. a testcontainers PostgresContainer, when a Docker engine answers;
 3. a throwaway cluster from the local binaries (`tests.pgcluster`),
-   of the PostgreSQL version the environment selects (`LUNA_DB_TEST_PG=15|17|18`
+   of the PostgreSQL version the environment selects (`LUNA_DB_TEST_PG=12|...|18`
    or `LUNA_DB_TEST_PG_BIN`, see tests/pgbinaries.py; default 15).
 
 Each test that writes gets its own fresh database (`fresh_db`), or a copy of
@@ -45,6 +45,9 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "alembic: pytest-alembic's built-in tests")
     config.addinivalue_line(
         "markers", "pgversions: also run on every supported PostgreSQL major (`make test-versions`)")
+    config.addinivalue_line(
+        "markers", "pgedges: a slow pgversions test that reads nothing the majors differ in (every one"
+        " of 12 to 18 passed it): `make test-versions` runs it on the oldest and newest majors only (PG_EDGES)")
 
 
 def pytest_report_header(config):

@@ -19,10 +19,11 @@ class Case:
     schema: str
     statements: tuple[str, ...]
     expect: tuple[str, str] | None = None  # (kind, object); None: benign, nothing to report
+    needs: str | None = None  # a server feature (db/server_version.POSTGRESQL_FEATURES) the change uses
 
 
-def _c(id_, schema, expect, *statements):
-    return Case(id_, schema, tuple(statements), expect)
+def _c(id_, schema, expect, *statements, needs=None):
+    return Case(id_, schema, tuple(statements), expect, needs)
 
 
 _STATUS = "'pending', 'in_progress', 'done', 'restart', 'cancel', 'failure', 'pause', 'handler_lost'"
@@ -183,7 +184,8 @@ CHANGES = [
     _c("index-fillfactor", S, ("index options", "stream.ix_stream_status"),
        "ALTER INDEX ix_stream_status SET (fillfactor = 50)"),
     _c("index-nulls-not-distinct", S, ("extra index", "single_process_lock.uq_instance"),
-       "CREATE UNIQUE INDEX uq_instance ON single_process_lock (instance_id) NULLS NOT DISTINCT"),
+       "CREATE UNIQUE INDEX uq_instance ON single_process_lock (instance_id) NULLS NOT DISTINCT",
+       needs="nulls_not_distinct"),
     _c("b3-seed-index-renamed", B, ("missing index", "persons_list.create_persons_list_time_index"),
        "ALTER INDEX create_persons_list_time_index RENAME TO persons_list_account_id_create_time_idx"),
     _c("b3-index-dropped", B, ("missing index", "person.ix_person_external_id"), "DROP INDEX ix_person_external_id"),

@@ -41,7 +41,7 @@ _HBA_LINES = (
 
 def find_pg_bin() -> Path:
     """The server binaries' directory the environment selects (see pgbinaries:
-    LUNA_DB_TEST_PG_BIN or PG_BIN, LUNA_DB_TEST_PG=15|17|18, else the system's)."""
+    LUNA_DB_TEST_PG_BIN or PG_BIN, LUNA_DB_TEST_PG=12|...|18, else the system's)."""
     return select_binaries().bin_dir
 
 
@@ -188,12 +188,32 @@ class LocalCluster:
                 "pg_basebackup", "-D", str(standby.data_dir), "-R", "-X", "stream", "-c", "fast", "--no-sync",
                 "-h", self.host, "-p", str(self.port), "-U", self.user, password=self.password,
             )
+            standby._write_primary_conninfo(self)
             standby._start_on_a_free_port()
         except BaseException:
             self.standbys.remove(standby)
             standby.destroy()
             raise
         return standby
+
+    def _write_primary_conninfo(self, primary: "LocalCluster") -> None:
+        """primary_conninfo with only the options every supported server's libpq knows.
+
+        pg_basebackup -R writes every option its own libpq has (sslsni from
+        14, channel_binding and ssl_min_protocol_version from 13); the
+        client programs paired with an older npm server are newer, and the
+        older server's walreceiver refuses an option it does not know.
+        """
+        def value(text: str) -> str:
+            return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+        conninfo = " ".join(f"{key}={value(str(val))}" for key, val in (
+            ("host", primary.host), ("port", primary.port), ("user", primary.user), ("password", primary.password))
+            if val is not None)
+        auto_conf = self.data_dir / "postgresql.auto.conf"
+        kept = [line for line in auto_conf.read_text().splitlines() if not line.startswith("primary_conninfo")]
+        kept.append("primary_conninfo = '" + conninfo.replace("'", "''") + "'")
+        auto_conf.write_text("\n".join(kept) + "\n")
 
     def log_tail(self, chars: int = 3000) -> str:
         log_file = self.base_dir / "server.log" if self.base_dir else None

@@ -75,7 +75,13 @@ def create_database(server: PgServer, name: str) -> None:
 
 
 def drop_database(server: PgServer, name: str) -> None:
-    _administer(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if server_major(server) >= 13:
+        _administer(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    # PostgreSQL 12 has no DROP DATABASE ... WITH (FORCE): end the sessions first.
+    _administer(server, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                        " AND pid <> pg_backend_pid()")
+    _administer(server, f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def fetch_all(server, database: str, sql: str, params=None) -> list[tuple]:

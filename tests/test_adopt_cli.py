@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 
 from tests.clirunner import invoke
 from tests.test_adopt_matching import build
 
 
+@pytest.mark.pgversions
 def test_status_and_upgrade_send_a_database_without_history_to_adopt(fresh_db):
     build(fresh_db, "streams", "s0003").dispose()
     for args in (["status"], ["upgrade", "--dry-run"], ["upgrade"]):
@@ -18,6 +20,7 @@ def test_status_and_upgrade_send_a_database_without_history_to_adopt(fresh_db):
         assert "not under migration control: run `luna-db adopt`" in result.stderr
 
 
+@pytest.mark.pgversions
 def test_adopt_dry_run_then_adopt_then_upgrade(fresh_db):
     build(fresh_db, "streams", "s0003").dispose()
     dry = invoke("adopt", "--dry-run", "--schema", "streams", "--dsn", fresh_db.dsn)
@@ -35,6 +38,7 @@ def test_adopt_dry_run_then_adopt_then_upgrade(fresh_db):
     assert again.exit_code == 1 and "already under migration control" in again.stderr
 
 
+@pytest.mark.pgversions
 def test_adopt_names_the_difference_and_writes_nothing(fresh_db):
     engine = build(fresh_db, "streams", "s0005")
     with engine.connect() as connection:

@@ -135,6 +135,7 @@ def test_renames_are_quoted_where_needed():
 # --- the operation (command/adopt.py), on an open connection -----------------------
 
 
+@pytest.mark.pgversions
 def test_adopt_renames_stamps_and_audits_an_exact_match(fresh_db):
     from luna_db_tools.command.adopt import adopt_connection, needs_adoption
 
@@ -156,6 +157,7 @@ def test_adopt_renames_stamps_and_audits_an_exact_match(fresh_db):
     assert invoke("status", "--schema", "backport3", "--dsn", fresh_db.dsn).exit_code == 0
 
 
+@pytest.mark.pgversions
 def test_adopt_writes_nothing_without_a_match_unless_forced(fresh_db):
     from luna_db_tools.command.adopt import adopt_connection
 
@@ -175,6 +177,7 @@ def test_adopt_writes_nothing_without_a_match_unless_forced(fresh_db):
     engine.dispose()
 
 
+@pytest.mark.pgversions
 def test_adopt_tells_an_empty_or_controlled_database_apart(fresh_db):
     from luna_db_tools.command.adopt import adopt_connection
     from luna_db_tools.errors import BadInput, OperationFailed

@@ -233,6 +233,7 @@ def test_a_model_column_without_a_migration_is_found(fresh_db):
     assert [(f["object"], f["message"]) for f in mismatches] == [("stream.priority", "missing column")]
 
 
+@pytest.mark.pgversions
 def test_status_names_a_column_added_by_hand_and_a_dropped_index(head_db):
     fresh_db = head_db("streams")  # built by `luna-db create`, copied from the session's template
     assert invoke("status", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0

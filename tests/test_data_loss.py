@@ -14,7 +14,7 @@ from luna_db_tools.command.data_loss import count_losses
 from tests.clirunner import invoke
 from tests.pghelpers import fetch_all
 
-pytestmark = pytest.mark.pgversions
+pytestmark = [pytest.mark.pgversions, pytest.mark.pgedges]
 
 
 def _streams_with_rows(db, streams: int = 3) -> None:

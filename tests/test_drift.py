@@ -21,11 +21,12 @@ from luna_db_tools.analysis.schema.drift import held_to_models, snapshot_drift
 from luna_db_tools.analysis.schema.fingerprint import from_json, load, to_json
 from luna_db_tools.command.catalog_reader import read_snapshot
 from luna_db_tools.command.drift import compare_database
+from luna_db_tools.db.server_version import POSTGRESQL_FEATURES
 from luna_db_tools.schemas import load_models
 from luna_db_tools.script.revisions import head_revision
 from tests.clirunner import invoke
 from tests.drift_cases import BENIGN, CHANGES, Case
-from tests.pghelpers import create_database, drop_database, fetch_all
+from tests.pghelpers import create_database, drop_database, fetch_all, server_major
 
 # What a Python repr looks like in a line meant for people.
 _REPR = re.compile(r"<[A-Za-z_.]+ object|[A-Z][a-z]+\(|TextClause|DefaultClause|\\n")
@@ -83,14 +84,26 @@ def drift(server, database: str, schema: str) -> list[Difference]:
         engine.dispose()
 
 
+def _skip_unless_the_server_has(server, case: Case) -> None:
+    if case.needs is None:
+        return
+    first, instead = POSTGRESQL_FEATURES[case.needs]
+    major = server_major(server)
+    if major < first:
+        pytest.skip(f"PostgreSQL {major} has no {case.needs} (first in {first}; luna-db: {instead})")
+
+
 def test_there_are_many_cases_of_every_kind_in_both_schemas():
     assert len(CHANGES) > 100 and len(BENIGN) >= 30
     assert {c.schema for c in CHANGES} == {c.schema for c in BENIGN} == {"streams", "backport3"}
     assert len({c.id for c in CHANGES + BENIGN}) == len(CHANGES + BENIGN)
 
 
+@pytest.mark.pgversions
+@pytest.mark.pgedges
 @pytest.mark.parametrize("case", CHANGES, ids=lambda c: c.id)
 def test_a_change_is_reported_in_one_readable_line(pg_server, case_db, case):
+    _skip_unless_the_server_has(pg_server, case)
     found = drift(pg_server, case_db(case), case.schema)
     assert case.expect in {(d.kind, d.object) for d in found}, [str(d) for d in found]
     for difference in found:
@@ -98,8 +111,11 @@ def test_a_change_is_reported_in_one_readable_line(pg_server, case_db, case):
         assert "\n" not in line and not _REPR.search(line), line
 
 
+@pytest.mark.pgversions
+@pytest.mark.pgedges
 @pytest.mark.parametrize("case", BENIGN, ids=lambda c: c.id)
 def test_a_benign_change_reports_nothing(pg_server, case_db, case):
+    _skip_unless_the_server_has(pg_server, case)
     assert drift(pg_server, case_db(case), case.schema) == []
 
 
@@ -110,6 +126,7 @@ def test_the_default_of_the_issue_reads_as_sql(pg_server, case_db):
         "timezone('utc'::text, now()) in the models, now() in the database")
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", ["streams", "backport3"])
 def test_a_fresh_database_matches_its_head_fingerprint_exactly(pg_server, templates, schema):
     engine = sa.create_engine(pg_server.url(templates[schema]), poolclass=sa.pool.NullPool)

@@ -13,6 +13,7 @@ from luna_db_tools.script.history import history
 from scripts.fingerprints import fingerprints_of
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", ["streams", "backport3"])
 def test_every_revision_has_a_current_fingerprint(fresh_db, schema):
     built = fingerprints_of(schema, fresh_db.dsn, fresh_db.url)

@@ -47,6 +47,7 @@ def _hold_lock(server, database):
 
 
 @pytest.mark.pgversions
+@pytest.mark.pgedges
 def test_a_held_lock_makes_a_short_wait_fail_in_bounded_time_naming_the_holder(fresh_db, pg_server):
     holder = _hold_lock(pg_server, fresh_db.name)
     try:
@@ -63,6 +64,7 @@ def test_a_held_lock_makes_a_short_wait_fail_in_bounded_time_naming_the_holder(f
 
 
 @pytest.mark.pgversions
+@pytest.mark.pgedges
 def test_a_waiter_reports_the_holder_once_and_proceeds_when_it_is_released(fresh_db, pg_server):
     holder = _hold_lock(pg_server, fresh_db.name)
     waiter = run_process(
@@ -86,6 +88,7 @@ def test_a_waiter_reports_the_holder_once_and_proceeds_when_it_is_released(fresh
 
 
 @pytest.mark.pgversions
+@pytest.mark.pgedges
 def test_sixteen_replicas_creating_at_once_all_succeed_with_one_schema(fresh_db, second_db, pg_server):
     """An init container in every pod runs `create`: one builds, the others wait
     for the lock, find the schema at its head and succeed without a change."""

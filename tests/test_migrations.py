@@ -49,6 +49,7 @@ def test_upgrade_head_from_empty_builds_what_create_builds(fresh_db, second_db, 
 
 
 @pytest.mark.pgversions
+@pytest.mark.pgedges
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_stairway_every_downgrade_restores_the_previous_shape(fresh_db, pg_server, schema):
     """Up one revision at a time recording the schema, then down one at a time
@@ -150,6 +151,7 @@ def test_backport3_credentials_move_keeps_accounts_and_tokens(fresh_db):
     assert token == ("t-1", "tok")
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_status_and_current_follow_the_database(fresh_db, schema):
     ids = revisions(schema)
@@ -171,6 +173,7 @@ def test_status_and_current_follow_the_database(fresh_db, schema):
     assert "at head" in at_head.stdout
 
 
+@pytest.mark.pgversions
 def test_dry_run_plans_without_changing_anything(fresh_db):
     ids = revisions("backport3")
     result = invoke("upgrade", "--schema", "backport3", "--dsn", fresh_db.dsn, "--dry-run", "--json")

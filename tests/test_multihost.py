@@ -35,6 +35,7 @@ def tables_on(server, database):
 
 
 @pytest.mark.pgversions
+@pytest.mark.pgedges
 def test_standby_first_then_primary_lands_on_the_primary(fresh_db, pg_server, pg_standby):
     wait_until_replicated(pg_standby, fresh_db.name)
     dsn = hosts_dsn(pg_server, fresh_db.name, pg_standby.port, pg_server.port)
@@ -119,6 +120,7 @@ def test_dsn_command_shows_the_hosts_in_order_and_the_session_attributes():
 
 
 @pytest.mark.pgversions
+@pytest.mark.pgedges
 def test_server_stopped_mid_upgrade_reports_the_revision_reached_and_a_rerun_completes(private_cluster):
     """The index revision (s0005) waits on a lock held by another session; the
     server is stopped while it waits. The revisions before it stay committed."""

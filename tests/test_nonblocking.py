@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 
+import pytest
 import sqlalchemy as sa
 
 from tests.clirunner import invoke, run_process
@@ -147,6 +148,18 @@ def test_inserts_go_on_during_the_fill(fresh_db):
     assert waits and max(waits) < 0.5, f"a writer waited {max(waits):.2f} s"
 
 
+@pytest.mark.pgversions
+def test_dry_run_gives_no_row_count_for_a_table_never_analysed(fresh_db):
+    # reltuples is -1 there from 14 on, 0 (with relpages 0) before: unknown on every major.
+    import json
+
+    cli_ok("upgrade", "s0002", "--schema", "streams", "--dsn", fresh_db.dsn)
+    plan = json.loads(cli_ok("upgrade", "--dry-run", "--json", "--schema", "streams", "--dsn", fresh_db.dsn).stdout)
+    on_stream = [i["rows"] for i in plan["steps"][0]["impact"] if i["table"] == "stream"]
+    assert on_stream and on_stream == [None] * len(on_stream)
+
+
+@pytest.mark.pgversions
 def test_dry_run_names_each_lock_table_and_rows_from_the_live_statistics(fresh_db):
     import json
 

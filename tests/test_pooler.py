@@ -19,7 +19,7 @@ from tests.clirunner import invoke
 from tests.pgcluster import free_port
 from tests.pghelpers import fetch_all
 
-pytestmark = pytest.mark.pgversions
+pytestmark = [pytest.mark.pgversions, pytest.mark.pgedges]
 
 PGBOUNCER = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
 
@@ -115,7 +115,8 @@ def test_session_pooling_is_a_real_session_and_works(pgbouncer, fresh_db):
     try:
         with client.cursor() as cursor:
             cursor.execute("SELECT current_setting('lock_timeout'), current_setting('statement_timeout'),"
-                           " current_setting('client_connection_check_interval'), pg_backend_pid()")
+                           " coalesce(current_setting('client_connection_check_interval', true), '0'), pg_backend_pid()")
+            # client_connection_check_interval is 14+: an older server has no such setting to leave behind.
             lock_timeout, statement_timeout, check_interval, _pid = cursor.fetchone()
     finally:
         client.close()

@@ -114,6 +114,7 @@ def test_a_long_open_transaction_makes_the_migration_give_up_without_blocking_ot
 
 
 @pytest.mark.pgversions
+@pytest.mark.pgedges
 def test_kill_9_while_building_the_log_index_then_a_rerun_completes(fresh_db, head_templates, pg_server):
     assert invoke("upgrade", "s0004", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
     blocker = psycopg2.connect(host=pg_server.host, port=pg_server.port, user=pg_server.user, password=pg_server.password, dbname=fresh_db.name)
@@ -143,6 +144,7 @@ def unfinished_steps(db) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.pgversions
+@pytest.mark.pgedges
 def test_a_failed_step_is_recorded_with_its_error(fresh_db):
     """A revision that fails leaves a `failed` audit row naming the error, and the status says so."""
     assert invoke("upgrade", "s0002", "--schema", "streams", "--dsn", fresh_db.dsn).exit_code == 0
@@ -160,7 +162,7 @@ def test_a_failed_step_is_recorded_with_its_error(fresh_db):
     assert unfinished_steps(fresh_db) == [("s0003", "up", "rolled back")]
 
 
-@pytest.mark.parametrize("delay", [0.3, pytest.param(0.8, marks=pytest.mark.pgversions), 1.3, 1.8])
+@pytest.mark.parametrize("delay", [0.3, pytest.param(0.8, marks=[pytest.mark.pgversions, pytest.mark.pgedges]), 1.3, 1.8])
 def test_kill_9_at_any_moment_leaves_a_known_revision_and_a_rerun_completes(fresh_db, head_templates, pg_server, delay):
     upgrade = run_process("upgrade", "--schema", "streams", "--dsn", fresh_db.dsn, background=True)
     time.sleep(delay)

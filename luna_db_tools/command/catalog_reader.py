@@ -26,6 +26,7 @@ from ..analysis.schema.catalog import (
     View,
     normalise_sql,
 )
+from ..db.server_version import postgresql_has
 from ..db.tool_tables import TOOL_TABLES
 
 _ACTIONS = {"a": None, "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
@@ -193,6 +194,9 @@ def read_snapshot(connection, schema: str | None = None) -> Snapshot:
     if namespace is None:
         return Snapshot(schema)
     prefix = _quote(connection, schema) + "."
+    # Before 15 pg_index has no indnullsnotdistinct: every index there is NULLS DISTINCT.
+    indexes_sql = (_INDEXES if postgresql_has(connection, "nulls_not_distinct")
+                   else _INDEXES.replace("x.indnullsnotdistinct", "false"))
 
     def rows(sql: str):
         return connection.execute(sa.text(sql), {"ns": namespace}).fetchall()
@@ -213,7 +217,7 @@ def read_snapshot(connection, schema: str | None = None) -> Snapshot:
         columns=tuple(Column(r[0], r[1], r[2], r[3], unqualified(r[4]), r[5], _identity(*r[6:13]),
                              unqualified(r[13]), r[14]) for r in of_ours(_COLUMNS)),
         constraints=ordered(_constraint(r, unqualified) for r in of_ours(_CONSTRAINTS)),
-        indexes=ordered(_index(r, unqualified) for r in of_ours(_INDEXES)),
+        indexes=ordered(_index(r, unqualified) for r in of_ours(indexes_sql)),
         views=ordered(View(r[0], unqualified(r[1]), r[2], r[3]) for r in rows(_VIEWS)),
         triggers=ordered(Trigger(r[0], r[1], unqualified(r[2].replace(f"TRIGGER {r[4]} ", "TRIGGER ", 1)), r[3])
                          for r in of_ours(_TRIGGERS)),

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from ..config.dsn import HostPort, format_host
 from ..config.settings import DbSettings
 from ..errors import DatabaseUnreachable
-from . import host_memory
+from . import host_memory, server_version
 from .connect_errors import name_read_only_hosts, only_read_only_primaries, refusal
 from .engine import engine_for
 
@@ -67,7 +67,13 @@ def connect(
     for round_number in range(1, policy.rounds + 1):
         try:
             connection = engine.connect()
-            host_memory.remember_answer(given, *_landed_on(connection))
+            host, port = _landed_on(connection)
+            host_memory.remember_answer(given, host, port)
+            refused = _old_server_refusal(connection, settings, host, port)
+            if refused is not None:
+                connection.close()
+                engine.dispose()
+                raise refused
             return connection
         except Exception as error:  # the driver's own error types vary
 
@@ -92,6 +98,13 @@ def connect(
             )
             sleep(pause)
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _old_server_refusal(connection, settings: DbSettings, host: str | None, port: int | None):
+    """BadInput (exit 2) for a server older than luna-db supports: asked before anything is read or written."""
+    version = server_version.server_version(connection, settings.db_type)
+    where = format_host(HostPort(host, port)) if host else format_host(settings.hosts[0])
+    return server_version.refusal(settings.db_type, version, settings.schema, where)
 
 
 def _landed_on(connection) -> tuple[str | None, int | None]:

@@ -41,6 +41,7 @@ from ..errors import OperationFailed
 from .audit import DONE, RUNNING, audit_rows, audit_table, utc_now
 from .catalog_queries import has_table
 from .lock import lock_holder, lock_is_held
+from .server_version import postgresql_has
 from .tool_tables import AUDIT_TABLE
 
 #: How often the server checks, during a statement, that luna-db is still there.
@@ -92,11 +93,6 @@ def _short(query: str) -> str:
     return flat if len(flat) <= 80 else flat[:77] + "..."
 
 
-def server_version(connection) -> int:
-    """server_version_num, e.g. 150004."""
-    return int(connection.execute(text("SHOW server_version_num")).scalar())
-
-
 def guard_session(connection) -> bool:
     """Make the server stop this session's statements soon after luna-db dies (PostgreSQL 14+).
 
@@ -104,8 +100,8 @@ def guard_session(connection) -> bool:
     transactions); session.reset_session puts it back before release.
     Returns whether the server has the setting.
     """
-    if server_version(connection) < 140000:
-        return False
+    if not postgresql_has(connection, "client_connection_check_interval"):
+        return False  # 12, 13: the wait for dead runs' statements is the only defence (server_version.py)
     connection.execute(
         text("SELECT set_config('client_connection_check_interval', :value, false)"),
         {"value": f"{CHECK_INTERVAL_MS}ms"},

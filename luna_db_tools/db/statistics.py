@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from .server_version import postgresql_has
+
 _INDEX_PROGRESS = """
 SELECT p.phase, p.tuples_done, p.tuples_total
 FROM pg_stat_progress_create_index p
@@ -19,10 +21,24 @@ LIMIT 1
 def row_estimates(connection) -> dict[str, int | None]:
     """reltuples of every table, view and materialized view in the search path (None: never analysed)."""
     rows = connection.execute(sa.text(
-        "SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        "SELECT c.relname, c.reltuples, c.relpages FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname = ANY (current_schemas(false))"
     )).all()
-    return {name: (None if tuples < 0 else int(tuples)) for name, tuples in rows}
+    marks_unknown = postgresql_has(connection, "reltuples_unknown")
+    return {name: estimate(tuples, pages, marks_unknown) for name, tuples, pages in rows}
+
+
+def estimate(reltuples: float | None, relpages: int | None, marks_unknown: bool) -> int | None:
+    """A table's row estimate from pg_class, None when the server has none.
+
+    From 14 on a never-analysed table has reltuples -1. Before 14 it has 0,
+    as does an analysed empty one: 0 with no pages counts as unknown there.
+    """
+    if reltuples is None or reltuples < 0:
+        return None
+    if not marks_unknown and reltuples == 0 and not relpages:
+        return None
+    return int(reltuples)
 
 
 def index_build_progress(connection) -> str | None:

@@ -21,6 +21,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from ..db.lock import is_lock_timeout
+from ..db.server_version import postgresql_has
+from ..db.statistics import estimate
 from .context import progress
 
 #: A catalog step waits at most this long for its lock: every writer that
@@ -185,8 +187,12 @@ def _do_block(what: str, batch_sql: str, resume_sql: str, start: str, batch_rows
 def _estimate(connection, table: str | None) -> int:
     if not table:
         return 0
-    value = connection.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table}).scalar()
-    return max(int(value or 0), 0)
+    row = connection.execute(text("SELECT reltuples, relpages FROM pg_class WHERE oid = to_regclass(:t)"),
+                             {"t": table}).first()
+    if row is None:
+        return 0
+    # Unknown (never analysed: -1 from 14 on, 0 without pages before) counts as 0.
+    return estimate(row[0], row[1], postgresql_has(connection, "reltuples_unknown")) or 0
 
 
 def _literal(value: str) -> str:

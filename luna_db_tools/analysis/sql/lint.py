@@ -178,12 +178,14 @@ def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, p
 
 def _squawk_hits(sql: str, source: str, statements: list[Classified], keep_squawk) -> list[list[tuple[str, str]]]:
     """squawk's (rule, message) pairs, placed on the statement each falls in, those that stand kept."""
+    from ...db.server_version import OLDEST_POSTGRESQL
     from .squawk import run_squawk
 
     placed: list[list[tuple[str, str]]] = [[] for _ in statements]
     starts = [c.statement.start for c in statements]
     line_offsets = [0] + [m.end() for m in re.finditer("\n", sql)]
-    for hit in run_squawk(sql, source):
+    # squawk judges for the oldest major luna-db supports: what is safe there is safe on all.
+    for hit in run_squawk(sql, source, pg_version=f"{OLDEST_POSTGRESQL}.0"):
         offset = line_offsets[min(hit.line, len(line_offsets)) - 1] + hit.column
         number = max((i for i, start in enumerate(starts) if start <= offset), default=0)
         if keep_squawk[number](hit.rule):
