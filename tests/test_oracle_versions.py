@@ -21,10 +21,12 @@ import sqlalchemy as sa
 from sqlalchemy import create_mock_engine
 from sqlglot import exp
 
+from luna_db_tools.config.settings import ConnectionOptions, resolve_settings
+from luna_db_tools.db.connect_errors import refusal
 from luna_db_tools.db.server_version import OLDEST_ORACLE
 from luna_db_tools.runtime import offline
 from luna_db_tools.runtime.environment import OFFLINE_URLS, aim_offline_dialect, offline_dialect_options
-from tests.clirunner import invoke
+from tests.clirunner import invoke, run_process
 from tests.sqlscripts import KINDS, as_plain_sql, render, sqlfluff_parse, statements
 from tests.test_oracle_scripts import parse
 
@@ -175,3 +177,34 @@ def test_help_says_what_the_default_release_is(command):
     text = " ".join(invoke(command, "--help").stdout.split())
     assert "--oracle-version" in text
     assert "Default: the oldest the schema supports (backport3 11.2, streams 12.1)" in text
+
+
+# --- reaching an 11.2 server: python-oracledb's Thick mode ---------------------------------
+
+
+def test_the_oracle_client_option_chooses_thick_mode_and_is_no_driver_option():
+    settings = resolve_settings(ConnectionOptions(
+        schema="backport3", dsn="oracle://u:p@db.example:1521/XE?oracle_client=/opt/instantclient_19_26"))
+    assert settings.oracle_client_dir == "/opt/instantclient_19_26"
+    assert "oracle_client" not in settings.driver_options
+    plain = resolve_settings(ConnectionOptions(schema="backport3", dsn="oracle://u:p@db.example:1521/XE"))
+    assert plain.oracle_client_dir is None
+
+
+def test_oracle_client_libraries_that_do_not_load_are_refused_in_one_line(tmp_path):
+    # A child process: python-oracledb's mode is chosen once per process.
+    result = run_process("status", "--schema", "backport3", "--connect-retries", "1",
+                         "--dsn", f"oracle://u:p@127.0.0.1:1/XE?oracle_client={tmp_path}")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"DSN option oracle_client={tmp_path}: the Oracle Client libraries did not load (DPI-1047" in result.stderr
+
+
+def test_thin_modes_refusal_of_an_old_server_says_what_to_do():
+    """DPY-3010 is what python-oracledb's Thin mode says to Oracle 11.2 (no such server here: its text)."""
+    settings = resolve_settings(ConnectionOptions(schema="backport3", dsn="oracle://u:p@db.example:1521/XE"))
+    reasons = {"db.example:1521": "DPY-3010: connections to this database server version are not supported"
+                                  " by python-oracledb in thin mode"}
+    refused = refusal(settings, reasons)
+    assert refused is not None and refused.exit_code == 2
+    assert "older than 12.1" in str(refused) and "?oracle_client=" in str(refused)
