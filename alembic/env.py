@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from luna_db_tools.db.audit import AuditRecorder, ensure_audit_table
 from luna_db_tools.db.connect import connect
 from luna_db_tools.db.tool_tables import is_schema_object
-from luna_db_tools.runtime.environment import environment_inputs, narrow_to_schema
+from luna_db_tools.runtime.environment import aim_offline_dialect, environment_inputs, narrow_to_schema
 from luna_db_tools.runtime.rerun import tolerate_already_done
 
 config = context.config
@@ -43,7 +43,7 @@ def run_migrations_offline() -> None:
     context.configure(
         url=inputs.offline_url,
         literal_binds=True,
-        dialect_opts={"paramstyle": "named"},
+        dialect_opts={"paramstyle": "named", **inputs.offline_dialect_options},
         on_version_apply=progress_hooks,
         **common_options,
     )
@@ -51,6 +51,7 @@ def run_migrations_offline() -> None:
     # dialect adds "RETURNING ... INTO :ret_0": a bind that no SQL*Plus
     # script can fill. The script needs no value back.
     context.get_context().dialect.insert_returning = False
+    aim_offline_dialect(context.get_context().dialect, inputs.oracle_version)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -11,6 +11,11 @@ The server is found in this order:
 
 Each test gets an Oracle user of its own (an Oracle schema is a user),
 created with the grants luna-db needs and dropped afterwards.
+
+python-oracledb's default Thin mode reaches Oracle 12.1 and newer. For an older
+server (11.2) set `LUNA_DB_TEST_ORACLE_CLIENT` to an Oracle Instant Client 19
+directory: the tests' own connections then use Thick mode, and every DSN they
+hand luna-db carries `?oracle_client=` (luna-db's DSN option for the same).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from urllib.parse import quote
 from luna_db_tools.config.dsn import HostPort, format_host, parse_dsn
 
 ENV_VAR = "LUNA_DB_TEST_ORACLE_DSN"
+CLIENT_ENV_VAR = "LUNA_DB_TEST_ORACLE_CLIENT"
 NO_SERVER_REASON = (
     f"no Oracle server: set {ENV_VAR}=oracle://system:pw@host:1521/?service_name=FREEPDB1 or run a Docker engine"
 )
@@ -107,7 +113,9 @@ class OracleSchema:
         A pluggable database (FREEPDB1) is a service, not a SID: a LUNA DSN's database part is a SID.
         """
         credentials = f"{quote(self.user, safe='')}:{quote(self.password, safe='')}"
-        return f"{credentials}@{','.join(addresses)}/?service_name={quote(self.service, safe='')}"
+        dsn = f"{credentials}@{','.join(addresses)}/?service_name={quote(self.service, safe='')}"
+        client = os.environ.get(CLIENT_ENV_VAR)
+        return f"{dsn}&oracle_client={quote(client, safe='/')}" if client else dsn
 
     def connect(self):
         """A python-oracledb connection as this user (close it, or use `with`)."""
@@ -130,6 +138,11 @@ class OracleSchema:
 def _connect(user: str, password: str, host: str, port: int, service: str):
     import oracledb
 
+    client = os.environ.get(CLIENT_ENV_VAR)
+    if client:
+        # Thick mode for the whole process, before its first connection; a
+        # second call with the same directory (luna-db's engine makes one) is a no-op.
+        oracledb.init_oracle_client(lib_dir=client)
     return oracledb.connect(
         user=user, password=password, host=host, port=port, service_name=service,
         tcp_connect_timeout=10,

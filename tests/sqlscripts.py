@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from luna_db_tools import __version__
@@ -12,13 +13,14 @@ DIALECTS = ["postgres", "oracle"]
 KINDS = ["create", "upgrade", "downgrade"]
 
 
-def render(schema: str, db_type: str, kind: str) -> str:
-    """The script `luna-db KIND --sql` prints: create, upgrade base->head, downgrade head->base."""
+def render(schema: str, db_type: str, kind: str, oracle_version: tuple[int, int] | None = None) -> str:
+    """The script `luna-db KIND --sql` prints: create, upgrade base->head, downgrade head->base
+    (Oracle's for `oracle_version`, by default the oldest release the schema supports)."""
     if kind == "create":
-        return offline.create_sql(schema, db_type)
+        return offline.create_sql(schema, db_type, oracle_version=oracle_version)
     if kind == "upgrade":
-        return offline.migration_sql(schema, db_type, "head", "upgrade")
-    return offline.migration_sql(schema, db_type, "base", "downgrade")
+        return offline.migration_sql(schema, db_type, "head", "upgrade", oracle_version=oracle_version)
+    return offline.migration_sql(schema, db_type, "base", "downgrade", oracle_version=oracle_version)
 
 
 def statements(script: str, db_type: str) -> list[str]:
@@ -55,3 +57,18 @@ def as_plain_sql(script: str) -> str:
 def without_version(script: str) -> str:
     """The script with luna-db's version taken out of its header (snapshots outlive releases)."""
     return script.replace(f"-- luna-db {__version__}:", "-- luna-db VERSION:", 1)
+
+
+@functools.cache
+def _sqlfluff():
+    from sqlfluff.core import FluffConfig, Linter
+
+    return Linter(config=FluffConfig(overrides={"dialect": "oracle"}))
+
+
+@functools.cache
+def sqlfluff_parse(sql: str):
+    """sqlfluff's Oracle parse tree and the parts it could not read (cached: one parse per script)."""
+    parsed = _sqlfluff().parse_string(sql)
+    unreadable = [segment.raw for segment in parsed.tree.recursive_crawl("unparsable")] if parsed.tree else [sql]
+    return parsed, unreadable + [str(violation) for violation in parsed.violations]

@@ -16,7 +16,6 @@ slow), with the SQL*Plus directives stripped first.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from pathlib import Path
@@ -28,7 +27,16 @@ from sqlglot import exp
 from luna_db_tools import __version__
 from luna_db_tools.runtime import rerun
 from luna_db_tools.script import history as schema_history
-from tests.sqlscripts import DIALECTS, KINDS, SCHEMAS, as_plain_sql, render, statements, without_version
+from tests.sqlscripts import (
+    DIALECTS,
+    KINDS,
+    SCHEMAS,
+    as_plain_sql,
+    render,
+    sqlfluff_parse,
+    statements,
+    without_version,
+)
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 MAX_IDENTIFIER = 30
@@ -179,21 +187,6 @@ def test_already_done_errors_are_matched_to_their_statements():
 
 
 # --- a second, stricter Oracle grammar: sqlfluff ------------------------------------------
-
-
-@functools.cache
-def _sqlfluff():
-    from sqlfluff.core import FluffConfig, Linter
-
-    return Linter(config=FluffConfig(overrides={"dialect": "oracle"}))
-
-
-@functools.cache
-def sqlfluff_parse(sql: str):
-    """sqlfluff's parse tree and the parts it could not read (cached: one parse per script)."""
-    parsed = _sqlfluff().parse_string(sql)
-    unreadable = [segment.raw for segment in parsed.tree.recursive_crawl("unparsable")] if parsed.tree else [sql]
-    return parsed, unreadable + [str(violation) for violation in parsed.violations]
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import click
 
 from ..config.driver_options import check_driver_options
-from ..config.settings import DB_TYPES, SCHEMA_NAMES, ConnectionOptions, resolve_settings
+from ..config.settings import DB_TYPES, SCHEMA_NAMES, ConnectionOptions, resolve_db_type, resolve_settings
 from ..redact import is_password_key, register_secret
-from .option_checks import refuse_contradictions
+from .option_checks import refuse_contradictions, refuse_sql_with
 
 
 def database_options(function):
@@ -45,6 +45,26 @@ lock_option = click.option(
     help="Seconds to wait for the database's migration lock while another luna-db run holds it"
          " (--lock-timeout: the same).",
 )
+
+
+oracle_version_option = click.option(
+    "--oracle-version", metavar="RELEASE",
+    help="With --sql and --db-type oracle: the Oracle release the script must run on (11.2, 12.1, 12.2, 18, 19,"
+         " 21, 23); it then runs there and on every newer one. Default: the oldest the schema supports"
+         " (backport3 11.2, streams 12.1). Older than that: refused, exit 2.",
+)
+
+
+def refuse_misplaced_oracle_version(oracle_version: str | None, sql: bool, options: ConnectionOptions) -> None:
+    """--oracle-version shapes a printed Oracle script; anywhere else it would silently do nothing."""
+    if oracle_version is None:
+        return
+    if not sql:
+        refuse_sql_with("--oracle-version", "a live run",
+                        "it targets a --sql script; a live run reads the server's own version")
+    db_type = resolve_db_type(options)
+    if db_type != "oracle":
+        refuse_sql_with("--oracle-version", f"--db-type {db_type}", "it targets Oracle scripts only")
 
 
 def timeout_options(function):

@@ -12,6 +12,8 @@ from .options import (
     connection_options,
     database_options,
     lock_option,
+    oracle_version_option,
+    refuse_misplaced_oracle_version,
     retry_policy,
     settings_from,
     timeout_options,
@@ -30,17 +32,19 @@ allow_data_loss_option = click.option(
 @lock_option
 @click.option("--create-database", is_flag=True, help="PostgreSQL: first create the database when it does not exist.")
 @click.option("--sql", is_flag=True, help="Print the DDL for --db-type instead of connecting.")
+@oracle_version_option
 @click.pass_obj
-def create(out: Output, create_database, sql, **kwargs):
+def create(out: Output, create_database, sql, oracle_version, **kwargs):
     """Create the schema on an empty database and stamp its migration head."""
     options = connection_options(kwargs)
+    refuse_misplaced_oracle_version(oracle_version, sql, options)
     if sql:
         if create_database:
             refuse_sql_with("--sql", "--create-database", "--sql connects to nothing; run the script on a database you created")
         from ..command.scripts import create_script
 
         schema, db_type = resolve_schema(options), resolve_db_type(options)
-        print_script(out, schema, db_type, create_script(schema, db_type))
+        print_script(out, schema, db_type, create_script(schema, db_type, oracle_version))
         return
     from ..command.create import create as create_schema
 
@@ -63,15 +67,17 @@ def print_script(out: Output, schema: str, db_type: str, script: str) -> None:
 def _migration_command(direction: str):
     """`upgrade` and `downgrade` are the same command pointing different ways."""
 
-    def run(out: Output, revision, sql, dry_run, allow_data_loss, **kwargs):
+    def run(out: Output, revision, sql, dry_run, allow_data_loss, oracle_version, **kwargs):
         options = connection_options(kwargs)
+        refuse_misplaced_oracle_version(oracle_version, sql, options)
         if sql:
             if dry_run:
                 refuse_sql_with("--sql", "--dry-run", "--sql prints the script, --dry-run the plan; choose one")
             from ..command.scripts import migration_script
 
             schema, db_type = resolve_schema(options), resolve_db_type(options)
-            print_script(out, schema, db_type, migration_script(schema, db_type, revision, direction, timeouts(kwargs)))
+            print_script(out, schema, db_type, migration_script(
+                schema, db_type, revision, direction, timeouts(kwargs), oracle_version))
             return
         settings = settings_from(options)
         if dry_run:
@@ -123,6 +129,7 @@ def run_document(schema: str, direction: str, target: str, run) -> dict:
 @lock_option
 @timeout_options
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default base:REV) for --db-type; no database needed.")
+@oracle_version_option
 @click.option("--dry-run", is_flag=True, help="Print the revisions that would run; change nothing.")
 @allow_data_loss_option
 @click.pass_obj
@@ -137,6 +144,7 @@ def upgrade(out, **kwargs):
 @lock_option
 @timeout_options
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default head:REV) for --db-type; no database needed.")
+@oracle_version_option
 @click.option("--dry-run", is_flag=True, help="Print the revisions that would be reverted; change nothing.")
 @allow_data_loss_option
 @click.pass_obj

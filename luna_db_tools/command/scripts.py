@@ -3,11 +3,12 @@
 The scripts are Alembic's offline mode (runtime/offline.py) for --db-type:
 `create --sql` builds the head schema and stamps it; `upgrade/downgrade --sql`
 runs a revision range, checked first to run the way its command goes.
+An Oracle script is rendered for `--oracle-version` (runtime/offline.oracle_target).
 """
 
 from __future__ import annotations
 
-from ..runtime.offline import create_sql, migration_sql
+from ..runtime.offline import create_sql, migration_sql, parse_oracle_version
 from ..runtime.steps import Timeouts
 from ..script import history as _history
 from .guards import check_sql_range
@@ -25,12 +26,19 @@ def history(schema: str) -> list[dict]:
     return _history.history(schema)
 
 
-def create_script(schema: str, db_type: str) -> str:
-    """`create --sql`: the DDL of the head schema and its stamp."""
-    return create_sql(schema, db_type)
+def create_script(schema: str, db_type: str, oracle_version: str | None = None) -> str:
+    """`create --sql`: the DDL of the head schema and its stamp (Oracle: for that release, e.g. "11.2")."""
+    return create_sql(schema, db_type, oracle_version=_release(oracle_version))
 
 
-def migration_script(schema: str, db_type: str, revision: str, direction: str, timeouts: Timeouts) -> str:
-    """`upgrade/downgrade --sql REVISION` (or FROM:TO): the script of that range."""
+def migration_script(
+    schema: str, db_type: str, revision: str, direction: str, timeouts: Timeouts, oracle_version: str | None = None,
+) -> str:
+    """`upgrade/downgrade --sql REVISION` (or FROM:TO): the script of that range (Oracle: for that release)."""
+    release = _release(oracle_version)
     check_sql_range(schema, revision, direction)
-    return migration_sql(schema, db_type, revision, direction, timeouts)
+    return migration_sql(schema, db_type, revision, direction, timeouts, oracle_version=release)
+
+
+def _release(text: str | None) -> tuple[int, int] | None:
+    return None if text is None else parse_oracle_version(text)

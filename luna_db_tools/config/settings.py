@@ -46,6 +46,11 @@ ENV_PREFIX = "LUNA_DB_"
 # In LUNA's settings an Oracle db_name (and a DSN's database part) is a SID;
 # this DSN option names a service instead.
 ORACLE_SERVICE_OPTION = "service_name"
+# luna-db's own Oracle DSN option: the directory of Oracle Client libraries
+# (Instant Client) for python-oracledb's Thick mode. Its default Thin mode
+# reaches Oracle 12.1 and newer only; Backport 3 on 11.2 needs Thick mode,
+# with Instant Client 19 or older (21 and newer reach 12.1 and newer only).
+ORACLE_CLIENT_OPTION = "oracle_client"
 
 
 @dataclass(frozen=True)
@@ -90,10 +95,11 @@ class DbSettings:
     def driver_options(self) -> dict[str, str]:
         """Options handed to the driver: the DSN's, plus luna-db's session defaults.
 
-        (Oracle's `service_name` is not one: it goes into the connect descriptor.)
+        (Oracle's `service_name` is not one: it goes into the connect descriptor;
+        nor is `oracle_client`: it chooses the driver's mode.)
         """
         if self.db_type != "postgres":
-            return {k: v for k, v in self.options.items() if k != ORACLE_SERVICE_OPTION}
+            return {k: v for k, v in self.options.items() if k not in (ORACLE_SERVICE_OPTION, ORACLE_CLIENT_OPTION)}
         return {**POSTGRES_SESSION_DEFAULTS, **self.options}
 
     @property
@@ -102,6 +108,13 @@ class DbSettings:
         if self.db_type != "oracle":
             return None
         return self.options.get(ORACLE_SERVICE_OPTION) or None
+
+    @property
+    def oracle_client_dir(self) -> str | None:
+        """Oracle: the Oracle Client library directory `?oracle_client=` names (Thick mode); None: Thin mode."""
+        if self.db_type != "oracle":
+            return None
+        return self.options.get(ORACLE_CLIENT_OPTION) or None
 
     def oracle_target(self) -> dict[str, str]:
         """Oracle: what the connection names, `{"sid": ...}` or `{"service_name": ...}`; {} for PostgreSQL."""

@@ -45,6 +45,13 @@ def refusal(settings: DbSettings, reasons: dict[str, str]) -> BadInput | None:
                 f"database {settings.database!r} does not exist on {host} "
                 f"(create it, or let 'luna-db create --create-database' do so): not retried"
             )
+        if "dpy-3010" in lowered:
+            # python-oracledb's Thin mode reaches 12.1 and newer only; an older
+            # server (11.2, for Backport 3) needs Thick mode and Oracle's client libraries.
+            return BadInput(
+                f"{host} runs an Oracle release older than 12.1, which python-oracledb reaches only in"
+                f" Thick mode: add ?oracle_client=<Instant Client 19 directory> to the DSN: not retried"
+            )
         if "invalid connection option" in lowered or ("invalid" in lowered and "value" in lowered and ":" in why):
             return DsnError(f"the driver refused a DSN option: {why}")
     return None

@@ -14,7 +14,7 @@ from sqlalchemy.pool import NullPool
 
 from ..config.driver_options import check_driver_options
 from ..config.settings import DbSettings
-from ..errors import DsnError
+from ..errors import BadInput, DsnError
 from ..extras import require
 
 
@@ -92,5 +92,16 @@ def engine_for(settings: DbSettings, **engine_options):
     if settings.db_type == "oracle":
         connect_args = _oracle_connect_options(settings)
         connect_args["dsn"] = oracle_descriptor(settings)
-        return create_engine(sqlalchemy_url(settings), connect_args=connect_args, **engine_options)
+        if settings.oracle_client_dir:
+            engine_options["thick_mode"] = {"lib_dir": settings.oracle_client_dir}
+        try:
+            return create_engine(sqlalchemy_url(settings), connect_args=connect_args, **engine_options)
+        except Exception as error:  # python-oracledb's DPI-1047 & co: the libraries did not load
+            if not settings.oracle_client_dir or "DPI-" not in str(error):
+                raise
+            first = (str(error).strip().splitlines() or ["failed"])[0]
+            raise BadInput(
+                f"DSN option oracle_client={settings.oracle_client_dir}: the Oracle Client libraries"
+                f" did not load ({first})"
+            ) from None
     return create_engine(sqlalchemy_url(settings), **engine_options)

@@ -27,6 +27,37 @@ DATABASE_X_ARGUMENTS = frozenset({"dsn", "config", "luna-config"})
 OFFLINE_URLS = {"postgres": "postgresql+psycopg2://", "oracle": "oracle+oracledb://"}
 
 
+def offline_dialect_options(db_type: str, oracle_version: tuple[int, int] | None) -> dict:
+    """Constructor options of the offline dialect that depend on the Oracle release a script targets.
+
+    Connected, SQLAlchemy's Oracle dialect learns these from the server (`initialize`);
+    offline there is no server, so they come from --oracle-version: 30-character
+    identifiers before 12.2 (a longer name fails to compile instead of failing on the
+    server), and no FETCH FIRST before 12.1 (ROWNUM instead).
+    """
+    if db_type != "oracle" or oracle_version is None:
+        return {}
+    return {
+        "max_identifier_length": 30 if oracle_version < (12, 2) else 128,
+        "enable_offset_fetch": oracle_version >= (12, 1),
+    }
+
+
+def aim_offline_dialect(dialect, oracle_version: tuple[int, int] | None) -> None:
+    """Set what an Oracle dialect's `initialize` would have set on a server of that release.
+
+    The public attributes of SQLAlchemy's Dialect: server_version_info,
+    supports_identity_columns (12c on) and supports_native_boolean (23ai on; before
+    it, a Boolean is a SMALLINT with a CHECK). tests/test_oracle_versions.py pins
+    what the dialect then renders for 11.2, 12.1 and 21.
+    """
+    if dialect.name != "oracle" or oracle_version is None:
+        return
+    dialect.server_version_info = oracle_version
+    dialect.supports_identity_columns = oracle_version >= (12, 1)
+    dialect.supports_native_boolean = oracle_version >= (23, 0)
+
+
 def make_config(
     schema: str,
     *,
@@ -40,6 +71,7 @@ def make_config(
     journal=None,
     report: Callable[[str], None] | None = None,
     timeouts=None,
+    oracle_version: tuple[int, int] | None = None,
 ):
     """The Alembic Config for one schema (script.history.script_config), with what env.py reads back."""
     config = script_config(schema, script_location, output)
@@ -55,6 +87,8 @@ def make_config(
         # The run's lock limits (runtime.steps.Timeouts), for steps that wait for locks themselves
         # (operations/batched.py, operations/index_build.py).
         timeouts=timeouts,
+        # The Oracle release an offline script is for (--oracle-version); None: the dialect's defaults.
+        oracle_version=oracle_version,
         # Set by luna-db for the step that completes a part-applied Oracle revision.
         rerun_part_applied=False,
     )
@@ -74,6 +108,7 @@ class EnvironmentInputs:
     journal: Any = None
     report: Callable[[str], None] | None = None
     rerun_part_applied: bool = False
+    oracle_version: tuple[int, int] | None = None
 
     @property
     def target_metadata(self):
@@ -82,6 +117,10 @@ class EnvironmentInputs:
     @property
     def offline_url(self) -> str:
         return OFFLINE_URLS[self.db_type]
+
+    @property
+    def offline_dialect_options(self) -> dict:
+        return offline_dialect_options(self.db_type, self.oracle_version)
 
 
 def environment_inputs(config, x_arguments: dict[str, str]) -> EnvironmentInputs:
@@ -113,6 +152,7 @@ def environment_inputs(config, x_arguments: dict[str, str]) -> EnvironmentInputs
         journal=attributes.get("journal"),
         report=attributes.get("report"),
         rerun_part_applied=bool(attributes.get("rerun_part_applied")),
+        oracle_version=attributes.get("oracle_version"),
     )
 
 

@@ -4,6 +4,10 @@ See tests/oraclehelpers.py for where the server comes from. Without
 `LUNA_DB_TEST_ORACLE_DSN` and without a Docker engine every test here is
 skipped, quickly: the engine is pinged with a short timeout before any
 container is tried.
+
+A server older than a schema needs (Oracle 11.2: streams needs 12.1) skips
+that schema's tests, said per test; test_oracle_versions_live checks that
+luna-db refuses it there instead.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import os
 
 import pytest
 
+from luna_db_tools.db.server_version import OLDEST_ORACLE, oracle_version
 from tests.oraclehelpers import (
     NO_SERVER_REASON,
     create_test_user,
@@ -51,6 +56,41 @@ def oracle_server():
         yield server
     finally:
         container.stop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "oracle_schema(name): the test builds that schema; skipped on an Oracle too old for it")
+
+
+@pytest.fixture(scope="session")
+def oracle_release(oracle_server) -> tuple[int, int]:
+    """(major, minor) of the session's Oracle server, as the driver reports it: (11, 2), (23, 0)."""
+    with oracle_server.connect() as connection:
+        return oracle_version(connection.version)
+
+
+def schema_of(item) -> str | None:
+    """The schema a live test builds: its `schema` parameter, or its oracle_schema marker."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "schema" in callspec.params:
+        return callspec.params["schema"]
+    marker = item.get_closest_marker("oracle_schema")
+    return marker.args[0] if marker else None
+
+
+@pytest.fixture(autouse=True)
+def _only_schemas_the_server_holds(request):
+    """Skip a test of a schema the server is too old for (streams on 11.2); the refusal is tested instead."""
+    schema = schema_of(request.node)
+    if schema is None or "oracle_db" not in request.fixturenames:
+        return
+    release = request.getfixturevalue("oracle_release")
+    needed = OLDEST_ORACLE[schema]
+    if release < needed:
+        pytest.skip(
+            f"Oracle {release[0]}.{release[1]} is older than the {schema} schema needs"
+            f" ({needed[0]}.{needed[1]}): luna-db refuses it (test_oracle_versions_live)")
 
 
 @pytest.fixture

@@ -128,6 +128,7 @@ def test_account_active_takes_only_0_and_1(oracle_db):
     assert rows == [("a-blocked", 0), ("a-default", 1)]
 
 
+@pytest.mark.oracle_schema("streams")
 def test_a_service_inserts_a_stream_without_name_or_description(oracle_db):
     cli_ok("create", "--schema", "streams", "--dsn", oracle_db.dsn)
 
@@ -185,6 +186,7 @@ def test_status_after_create_or_upgrade_is_at_head_without_drift(oracle_db, buil
 # --- views --------------------------------------------------------------------------------
 
 
+@pytest.mark.oracle_schema("streams")
 def test_views_are_dropped_and_recreated_and_still_select(oracle_db):
     # Without the scheme, as a DBA's runbook may write it: --db-type says Oracle.
     target = ("--schema", "streams", "--db-type", "oracle", "--dsn", oracle_db.dsn_without_scheme)
@@ -211,6 +213,7 @@ def test_views_of_a_schema_without_views(oracle_db):
 # --- drift -------------------------------------------------------------------------------
 
 
+@pytest.mark.oracle_schema("streams")
 def test_status_names_a_column_added_outside_the_models(oracle_db):
     cli_ok("create", "--schema", "streams", "--dsn", oracle_db.dsn)
     oracle_db.execute("ALTER TABLE stream ADD extra NUMBER")
@@ -225,6 +228,7 @@ def test_status_names_a_column_added_outside_the_models(oracle_db):
 # --- several hosts ----------------------------------------------------------------------------
 
 
+@pytest.mark.oracle_schema("streams")
 def test_a_dead_host_first_is_passed_over(oracle_db):
     dead = f"127.0.0.1:{free_port()}"
     dsn = "oracle://" + oracle_db.dsn_via(dead, oracle_db.address)

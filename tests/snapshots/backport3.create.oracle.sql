@@ -1,6 +1,7 @@
 -- luna-db VERSION: backport3 schema, create at b0004, for oracle
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
+-- for Oracle 11.2 and newer (--oracle-version 11.2)
 
 CREATE TABLE account (
 	account_id VARCHAR2(36 CHAR) NOT NULL, 

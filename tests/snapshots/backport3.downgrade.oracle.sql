@@ -1,6 +1,7 @@
 -- luna-db VERSION: backport3 schema, downgrade head -> base, for oracle
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
+-- for Oracle 11.2 and newer (--oracle-version 11.2)
 
 -- luna-db: DATA LOSS: this script destroys whatever these hold (luna-db refuses it online
 -- unless --allow-data-loss):

@@ -1,6 +1,7 @@
 -- luna-db VERSION: backport3 schema, upgrade base -> head, for oracle
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
+-- for Oracle 11.2 and newer (--oracle-version 11.2)
 
 CREATE TABLE alembic_version (
     version_num VARCHAR2(32 CHAR) NOT NULL, 

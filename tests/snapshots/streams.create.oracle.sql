@@ -1,6 +1,7 @@
 -- luna-db VERSION: streams schema, create at s0005, for oracle
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
+-- for Oracle 12.1 and newer (--oracle-version 12.1)
 
 CREATE TABLE stream (
 	stream_id VARCHAR2(36 CHAR) NOT NULL, 

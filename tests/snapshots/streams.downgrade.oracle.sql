@@ -1,6 +1,7 @@
 -- luna-db VERSION: streams schema, downgrade head -> base, for oracle
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
+-- for Oracle 12.1 and newer (--oracle-version 12.1)
 
 -- luna-db: DATA LOSS: this script destroys whatever these hold (luna-db refuses it online
 -- unless --allow-data-loss):

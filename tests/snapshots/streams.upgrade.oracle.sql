@@ -1,6 +1,7 @@
 -- luna-db VERSION: streams schema, upgrade base -> head, for oracle
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
 SET DEFINE OFF
+-- for Oracle 12.1 and newer (--oracle-version 12.1)
 
 CREATE TABLE alembic_version (
     version_num VARCHAR2(32 CHAR) NOT NULL, 
