@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import sqlalchemy as sa
 from alembic import command
@@ -36,7 +35,7 @@ from ..schemas import load_models
 from ..script.history import script_directory
 from ..script.known_checksums import checksum_mismatches
 from .catalog_reader import read_shape
-from .common import refuse_non_empty, schema_of
+from .common import Report, refuse_non_empty, schema_of, silent
 from .drift import compare_database
 from .stairway import walk_stairway
 
@@ -93,7 +92,7 @@ def run_checks(
     *,
     migrations_dir: Path | None = None,
     policy: RetryPolicy | None = None,
-    report: Callable[[str], None] = lambda line: None,
+    report: Report = silent,
     hint: str = HINT_EMPTY,
 ) -> CheckReport:
     """Run every check against the (empty) scratch database of `settings`, then drop what they created there."""

@@ -14,7 +14,7 @@ def luna_attributes(context) -> dict:
 def progress(context, line: str) -> None:
     """A progress line of a running revision: through luna-db's reporter, or to stderr under plain Alembic."""
     report = luna_attributes(context).get("report")
-    if report is not None and hasattr(report, "progress"):
+    if report is not None:
         report.progress(line)
     else:
         print(line, file=sys.stderr, flush=True)
