@@ -40,10 +40,7 @@ POSTGRESQL_FEATURES: dict[str, tuple[int, str]] = {
 
 def postgresql_major(connection) -> int:
     """The major of the PostgreSQL server `connection` (a SQLAlchemy connection) reached."""
-    info = connection.dialect.server_version_info
-    if info:
-        return info[0]
-    return int(connection.exec_driver_sql("SHOW server_version_num").scalar()) // 10000
+    return server_version(connection, "postgres")[0]
 
 
 def postgresql_has(connection, feature: str) -> bool:
