@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from ...errors import EXIT_FAILED, EXIT_OK, BadInput
 from ..findings import Finding
@@ -36,6 +36,12 @@ from .pg_rules import added_column_definition, pg_findings, target_table
 from .rule import ScriptState
 from .sqltext import DIALECTS, NAME, bare, split_statements
 from .txn_rules import TransactionWatch
+from .type_change import Verdict, type_changes
+
+#: The rule whose verdict depends on the column's current type (analysis/sql/type_change).
+TYPE_CHANGE = "changing-column-type"
+#: How a finding judged harmless against the schema reads, as the reason it is accepted with.
+NOT_A_HAZARD = "not a hazard: "
 
 ENGINES = ("squawk", "luna-db")
 
@@ -128,28 +134,39 @@ def lint_sql(
     accepted: Iterable[Accepted] = (),
     *,
     squawk: bool = True,
+    column_types: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """The findings of one script, in order; accepted ones carry their reason.
 
     `squawk=False` runs luna-db's rules alone (for tests and the comparison in bench/).
+    `column_types` ("table.column" -> type, as format_type prints it) is the schema the
+    script runs on: a type change it shows catalog-only (a varchar widened) is accepted
+    as "not a hazard: ..."; without it, or for a column it lacks, a type change is a hazard.
     """
-    return _lint(sql, dialect, source, accepted, ScriptState(), squawk=squawk)[0]
+    state = ScriptState(column_types=dict(column_types or {}))
+    return _lint(sql, dialect, source, accepted, state, squawk=squawk)[0]
 
 
 def lint_revision(
     revision: str, upgrade_sql: str, downgrade_sql: str, accepted: Iterable[Accepted] = (),
     *, dialect: str = "postgresql", squawk: bool = True,
+    column_types: Mapping[str, str] | None = None, column_types_after: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """A revision's upgrade and downgrade (the offline SQL Alembic renders for `BELOW:REV` and `REV:BELOW`).
 
     The downgrade may take away what the upgrade created (its tables, columns,
     views) without a finding; locking a table that existed before is flagged
     in either direction. Sources read "REV upgrade" and "REV downgrade".
+    The upgrade's type changes are judged against `column_types` (the schema
+    of the revision below), the downgrade's against `column_types_after` (the
+    revision's own; default: the upgrade's types as its statements left them).
     """
     accepted = list(accepted)
+    before = ScriptState(column_types=dict(column_types or {}))
     # The revision pattern (txn_rules) is judged here only: it is about how a revision is built.
-    up, state = _lint(upgrade_sql, dialect, f"{revision} upgrade", accepted, ScriptState(), squawk=squawk, pattern=True)
-    down, _ = _lint(downgrade_sql, dialect, f"{revision} downgrade", accepted, state.seeded(), squawk=squawk, pattern=True)
+    up, state = _lint(upgrade_sql, dialect, f"{revision} upgrade", accepted, before, squawk=squawk, pattern=True)
+    after = state.seeded(None if column_types_after is None else dict(column_types_after))
+    down, _ = _lint(downgrade_sql, dialect, f"{revision} downgrade", accepted, after, squawk=squawk, pattern=True)
     return up + down
 
 
@@ -162,18 +179,20 @@ def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, p
     watch = TransactionWatch() if pattern and postgresql else None
     own: list[list[Finding]] = []
     keep_squawk: list = []
+    verdicts: list[dict[str, Verdict]] = []
     for number, c in enumerate(statements):
         if postgresql:
             keep_squawk.append(_squawk_filter(c, state, statements[number + 1:]))
+        verdicts.append(type_changes(c, state.column_types) if postgresql else {})
         across = watch.feed(c, state) if watch is not None else []  # state as before the statement
         own.append(rules(c, state) + across)
     from_squawk = _squawk_hits(sql, source, statements, keep_squawk) if squawk and postgresql and statements \
         else [[] for _ in statements]
     findings = []
-    for c, found, squawked in zip(statements, own, from_squawk):
-        findings += _merged(c, found, squawked, state, source)
+    for c, found, squawked, judged in zip(statements, own, from_squawk, verdicts):
+        findings += [_judged(f, judged) for f in _merged(c, found, squawked, state, source)]
     accepted = list(accepted)
-    return [_with_acceptance(f, accepted) for f in findings], state
+    return [f if f.accepted else _with_acceptance(f, accepted) for f in findings], state
 
 
 def _squawk_hits(sql: str, source: str, statements: list[Classified], keep_squawk) -> list[list[tuple[str, str]]]:
@@ -211,6 +230,23 @@ def _object_for(rule: str, found: list[Finding], fallback: str | None, c: Classi
         if finding.rule == rule or rule in SAME_HAZARD.get(finding.rule, set()):
             return finding.object
     return fallback or target_table(c, state)
+
+
+def _judged(finding: Finding, verdicts: dict[str, Verdict]) -> Finding:
+    """A type change judged against the schema: accepted as not a hazard when catalog-only, else
+    the verdict said (narrows, a different type, an unknown type).
+
+    squawk reports one finding for a statement: it stands unless every type change of it is catalog-only.
+    """
+    if finding.rule != TYPE_CHANGE or not verdicts:
+        return finding
+    judged = [verdicts[finding.object]] if finding.engine != "squawk" and finding.object in verdicts \
+        else list(verdicts.values())
+    hazards = [v for v in judged if v.hazard]
+    if not hazards:
+        return replace(finding, accepted=NOT_A_HAZARD + "; ".join(v.reason for v in judged))
+    column = hazards[0].column if finding.engine == "squawk" else finding.object
+    return replace(finding, object=column, message=f"{finding.message} ({'; '.join(v.reason for v in hazards)})")
 
 
 def _with_acceptance(finding: Finding, accepted: list[Accepted]) -> Finding:

@@ -124,10 +124,16 @@ class ScriptState:
     # proves: PostgreSQL 12+ then sets NOT NULL without scanning the table.
     not_null_checks: dict[str, str] = field(default_factory=dict)
     proven_not_null: set[str] = field(default_factory=set)
+    # The type of each column of the schema linted against ("table.column" -> its type as
+    # format_type prints it, with a non-default COLLATE), kept current as the script changes
+    # types: what an ALTER COLUMN ... TYPE is judged against (analysis/sql/type_change).
+    column_types: dict[str, str] = field(default_factory=dict)
 
     def created(self, table: str | None) -> bool:
         return table is not None and table in self.tables
 
-    def seeded(self) -> "ScriptState":
-        """A fresh state that remembers what was created (for the downgrade of a revision)."""
-        return ScriptState(set(self.tables), set(self.columns), set(self.views), dict(self.index_table))
+    def seeded(self, column_types: dict[str, str] | None = None) -> "ScriptState":
+        """A fresh state that remembers what was created (for the downgrade of a revision), the
+        column types `column_types` (default: as this script left them)."""
+        return ScriptState(set(self.tables), set(self.columns), set(self.views), dict(self.index_table),
+                           column_types=dict(self.column_types if column_types is None else column_types))
