@@ -13,6 +13,9 @@ CHECK_FIXES = {
     "checksum": "restore the applied revision file, or list its earlier form in luna_db_tools/script/known_checksums.py with the reason",
     "stairway": "make the revision's downgrade undo exactly what its upgrade does",
 }
+#: The reason a finding judged harmless against the schema is accepted with ("not a hazard:
+#: varchar(64)→varchar(128) is catalog-only"); listed with -v and in the JSON, not failing.
+NOT_A_HAZARD = "not a hazard: "
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class Finding:
     line: int | None = None        # 1-based line of the statement in its source
     statement: str | None = None
     engine: str | None = None      # "squawk" or "luna-db"
+
+    @property
+    def not_a_hazard(self) -> bool:
+        """Accepted by luna-db's own judgement of the schema, not by an accept comment."""
+        return bool(self.accepted) and self.accepted.startswith(NOT_A_HAZARD)
 
     @property
     def in_script(self) -> bool:

@@ -99,20 +99,25 @@ def diagram(out, schema, output):
               help="The SQL dialect of the files.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
               help="text (file:line: rule: message), json, or SARIF 2.1.0 for code-scanning UIs.")
+@click.option("--schema", type=click.Choice(SCHEMA_NAMES), default=None,
+              help="The schema the files run on, whose head's column types a type change is judged against "
+                   "(default: the one schema that has every table a file names).")
 @click.pass_obj
-def lint(out: Output, files, dialect, output_format):
+def lint(out: Output, files, dialect, output_format, schema):
     """Lint SQL FILES (- for stdin) for statements that lock or rewrite a busy table; exit 1 on a finding.
 
-    --json is --format json.
+    --json is --format json. A type change the schema shows catalog-only (a varchar
+    widened) is not a hazard: -v and the JSON list it with the reason.
     """
     from ..command.lint import lint_files
     from .lint_report import document
 
-    report = lint_files(files, dialect)
+    report = lint_files(files, dialect, schema=schema)
     output_format = "json" if out.json else output_format
     if output_format == "text":
         for finding in report.findings:
-            out.result(str(finding))
+            if out.verbose or not finding.not_a_hazard:
+                out.result(str(finding))
     else:
         emit_json(document(report, output_format))
     return report.exit_code

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from ..analysis.findings import Finding
+from ..analysis.schema.catalog import Snapshot, column_types
 from ..analysis.sql.lint import accepted_rules, lint_revision
 from ..config.settings import SCHEMA_NAMES, DbSettings
 from ..db.audit import audit_rows
@@ -46,6 +47,9 @@ class CheckReport:
     revisions: list[str] = field(default_factory=list)  # oldest first
     findings: list[Finding] = field(default_factory=list)
     checks_run: list[str] = field(default_factory=list)
+    # The catalog snapshot after each revision ("base" before the first), as the upgrade
+    # check read them: the schema each revision's lint judges a type change against.
+    shapes: dict = field(default_factory=dict, repr=False)
 
     @property
     def failures(self) -> list[Finding]:
@@ -115,7 +119,7 @@ def run_checks(
 
     if result.checks_run[-1] == "stairway":  # a forked history or a failed upgrade ends the checks early
         result.checks_run.append("online-safety-lint")
-        result.findings += lint_history(schema, script, result.revisions, migrations_dir)
+        result.findings += lint_history(schema, script, result.revisions, migrations_dir, result.shapes)
     return result
 
 
@@ -170,7 +174,8 @@ def _check(connection, settings, schema, metadata, script, migrations_dir, repor
     result.revisions = order
 
     result.checks_run.append("upgrade")
-    shapes: dict = {"base": read_shape(connection)}
+    shapes = result.shapes
+    shapes["base"] = read_shape(connection)
     for revision in order:
         try:
             run("upgrade", revision)
@@ -201,14 +206,22 @@ def _check(connection, settings, schema, metadata, script, migrations_dir, repor
     return result
 
 
-def lint_history(schema: str, script, order: list[str], migrations_dir: Path | None) -> list[Finding]:
-    """Every revision's PostgreSQL upgrade and downgrade, through the lint engine."""
+def lint_history(schema: str, script, order: list[str], migrations_dir: Path | None,
+                 shapes: dict | None = None) -> list[Finding]:
+    """Every revision's PostgreSQL upgrade and downgrade, through the lint engine.
+
+    `shapes`: the catalog snapshot after each revision ("base" too); a revision's type
+    changes are judged against the one below it (its downgrade's against its own). Without
+    them (or on Oracle, whose types are not PostgreSQL's) a type change is a hazard.
+    """
     findings = []
+    types = {name: column_types(shape) for name, shape in (shapes or {}).items() if isinstance(shape, Snapshot)}
     for revision, below in zip(order, ["base", *order[:-1]]):
         upgrade_sql = render_migration(schema, "postgres", f"{below}:{revision}", "upgrade", migrations_dir)
         downgrade_sql = render_migration(schema, "postgres", f"{revision}:{below}", "downgrade", migrations_dir)
         accepted = accepted_rules(script.get_revision(revision).path)
-        for hit in lint_revision(revision, upgrade_sql, downgrade_sql, accepted):
+        for hit in lint_revision(revision, upgrade_sql, downgrade_sql, accepted,
+                                 column_types=types.get(below), column_types_after=types.get(revision)):
             findings.append(Finding(
                 hit.rule, revision, hit.object or hit.source, f"{hit.source}: {hit.message}", accepted=hit.accepted,
             ))

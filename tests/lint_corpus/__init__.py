@@ -1,6 +1,9 @@
 """Hand-written migration statements for the lint: hazardous ones (each with the rule
 luna-db must raise) and safe ones (nothing may be raised). Read by tests/test_lint.py
-and by bench/lint_vs_squawk.py, which compares squawk alone with luna-db lint on them."""
+and by bench/lint_vs_squawk.py, which compares squawk alone with luna-db lint on them.
+
+The PostgreSQL cases run on the streams schema: a type change is judged against
+its head's column types (`streams_types`), as `luna-db lint --schema streams` does."""
 
 from __future__ import annotations
 
@@ -30,3 +33,12 @@ def read_cases(path: Path) -> list[Case]:
         name, _, expect = head.partition(" expect: ")
         cases.append(Case(name.strip(), expect.strip() or None, body))
     return cases
+
+
+def streams_types() -> dict[str, str]:
+    """The column types of the streams head (its shipped fingerprint), which the PostgreSQL cases run on."""
+    from luna_db_tools.analysis.schema import fingerprint
+    from luna_db_tools.analysis.schema.catalog import column_types
+    from luna_db_tools.script.revisions import head_revision
+
+    return column_types(fingerprint.load("streams", head_revision("streams")))

@@ -73,7 +73,22 @@ alter table only streams.stream alter name set not null;
 -- case: set-not-null-if-exists expect: adding-not-nullable-field
 ALTER TABLE IF EXISTS "stream" ALTER COLUMN "name" SET NOT NULL;
 -- case: type-change expect: changing-column-type
-ALTER TABLE stream ALTER COLUMN name TYPE text;
+ALTER TABLE stream ALTER COLUMN version TYPE numeric(12, 2);
+-- case: type-narrow-varchar expect: changing-column-type
+ALTER TABLE stream ALTER COLUMN description TYPE varchar(256);
+-- case: type-text-to-bounded-varchar expect: changing-column-type
+ALTER TABLE log ALTER COLUMN error TYPE varchar(1000);
+-- case: type-int-to-bigint expect: changing-column-type
+ALTER TABLE stream ALTER COLUMN version TYPE bigint;
+-- case: type-timestamp-to-timestamptz expect: changing-column-type
+ALTER TABLE stream ALTER COLUMN create_time TYPE timestamptz;
+-- case: type-widen-with-collation expect: changing-column-type
+ALTER TABLE stream ALTER COLUMN status TYPE varchar(32) COLLATE "C";
+-- case: type-widen-then-narrow expect: changing-column-type
+ALTER TABLE stream ALTER COLUMN name TYPE varchar(256);
+ALTER TABLE stream ALTER COLUMN name TYPE varchar(200);
+-- case: type-unknown-column expect: changing-column-type
+ALTER TABLE stream ALTER COLUMN not_in_the_schema TYPE text;
 -- case: type-change-set-data expect: changing-column-type
 alter table stream alter column version set data type bigint;
 -- case: type-change-using expect: changing-column-type

@@ -110,3 +110,13 @@ ALTER TABLE stream ALTER COLUMN stream_id SET DEFAULT gen_random_uuid();
 -- case: unique-index-concurrently-then-constraint
 CREATE UNIQUE INDEX CONCURRENTLY uq_stream_name_idx ON stream (name);
 ALTER TABLE stream ADD CONSTRAINT uq_stream_name UNIQUE USING INDEX uq_stream_name_idx;
+-- case: type-widen-varchar
+ALTER TABLE stream ALTER COLUMN name TYPE varchar(256);
+-- case: type-varchar-to-text
+ALTER TABLE stream ALTER COLUMN name TYPE text;
+-- case: type-varchar-unbounded
+alter table only stream alter column description set data type character varying;
+-- case: type-text-to-unbounded-varchar
+ALTER TABLE log ALTER COLUMN error TYPE varchar;
+-- case: type-widen-two-columns
+ALTER TABLE stream ALTER COLUMN name TYPE varchar(200), ALTER COLUMN status TYPE varchar(32);

@@ -206,3 +206,10 @@ class Snapshot:
 #: The categories of a snapshot that hold objects, in report order.
 CATEGORIES = ("tables", "columns", "constraints", "indexes", "views", "triggers", "grants",
               "routines", "sequences", "types")
+
+
+def column_types(snapshot: Snapshot) -> dict[str, str]:
+    """Each column's type ("table.column" -> format_type's spelling, with a non-default COLLATE):
+    what the lint judges an ALTER COLUMN ... TYPE against (analysis/sql/type_change)."""
+    return {f"{c.table}.{c.name}": c.type + (f' COLLATE "{c.collation}"' if c.collation else "")
+            for c in snapshot.columns}

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from ...errors import EXIT_FAILED, EXIT_OK, BadInput
-from ..findings import Finding
+from ..findings import NOT_A_HAZARD, Finding
 from . import shapes as sh
 from .classify import Classified, classify
 from .oracle_rules import oracle_findings
@@ -40,8 +40,6 @@ from .type_change import Verdict, type_changes
 
 #: The rule whose verdict depends on the column's current type (analysis/sql/type_change).
 TYPE_CHANGE = "changing-column-type"
-#: How a finding judged harmless against the schema reads, as the reason it is accepted with.
-NOT_A_HAZARD = "not a hazard: "
 
 ENGINES = ("squawk", "luna-db")
 
@@ -246,7 +244,10 @@ def _judged(finding: Finding, verdicts: dict[str, Verdict]) -> Finding:
     if not hazards:
         return replace(finding, accepted=NOT_A_HAZARD + "; ".join(v.reason for v in judged))
     column = hazards[0].column if finding.engine == "squawk" else finding.object
-    return replace(finding, object=column, message=f"{finding.message} ({'; '.join(v.reason for v in hazards)})")
+    # The verdict goes with the problem, before the fix the message ends with.
+    problem, fix = finding.message.rsplit("; ", 1) if "; " in finding.message else (finding.message, "")
+    verdict = f"{problem} ({', '.join(v.reason for v in hazards)})"
+    return replace(finding, object=column, message=f"{verdict}; {fix}" if fix else verdict)
 
 
 def _with_acceptance(finding: Finding, accepted: list[Accepted]) -> Finding:

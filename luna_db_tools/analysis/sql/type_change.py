@@ -109,8 +109,8 @@ def judge(column: str, current: str | None, change: str) -> Verdict:
     new = parse_type(m["type"]) if m else None
     old = parse_type(current)
     if old is None:
-        return Verdict(column, UNKNOWN, f"the current type of {column} is unknown to luna-db: counted as a"
-                                        " rewrite; name the schema it belongs to (--schema) to judge it")
+        return Verdict(column, UNKNOWN, f"the current type of {column} is unknown to luna-db, so it counts as"
+                                        " a rewrite: name its schema with --schema to judge it")
     if new is None:
         return Verdict(column, REWRITE, f"{old}→{m['type'] if m else change} is not a type luna-db reads")
     move = f"{old}→{new}"
