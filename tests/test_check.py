@@ -267,3 +267,26 @@ def test_junit_has_one_case_per_check_and_revision_and_fails_the_right_one(fresh
     failed = {key for key, case in cases.items() if case.find("failure") is not None}
     assert failed == {("streams.online-safety-lint", "s9index"), ("streams.models-match-migrations", "history")}
     assert suite.get("failures") == "2" and int(suite.get("tests")) == len(cases)
+
+
+def test_a_widening_revision_passes_the_lint_and_a_narrowing_one_does_not(fresh_db, migrations_copy):
+    """Each revision's type changes are judged against the snapshot of the revision below it:
+    s9widen takes log.status from varchar(16) to varchar(64) (catalog-only), s9narrow
+    from the 64 that s9widen left to 8 (a rewrite that fails on longer values)."""
+    def alter(to: int, was: int) -> str:
+        return f"op.alter_column('log', 'status', type_=sa.String({to}), existing_type=sa.String({was}))"
+
+    add_revision(migrations_copy, "s9widen", "s0005", alter(64, 16), downgrade=alter(16, 64))
+    add_revision(migrations_copy, "s9narrow", "s9widen", alter(8, 64), downgrade=alter(64, 8))
+    code, report = check_json(fresh_db, migrations_copy)
+    assert code == 1
+    changes = [f for f in report["findings"] if f["kind"] == "changing-column-type"]
+    judged = {(f["revision"], f["message"].split(":", 1)[0]): f for f in changes}
+    widen_up, narrow_up = judged[("s9widen", "s9widen upgrade")], judged[("s9narrow", "s9narrow upgrade")]
+    assert widen_up["accepted"] and widen_up["reason"] == "not a hazard: varchar(16)→varchar(64) is catalog-only"
+    assert not narrow_up["accepted"] and "varchar(64)→varchar(8) narrows" in narrow_up["message"]
+    # Each downgrade runs on its revision's own schema: s9widen's narrows back, s9narrow's widens.
+    assert not judged[("s9widen", "s9widen downgrade")]["accepted"]
+    assert judged[("s9narrow", "s9narrow downgrade")]["accepted"]
+    plain = invoke("-v", "check", "--schema", "streams", "--dsn", fresh_db.dsn, "--migrations-dir", str(migrations_copy))
+    assert "not a hazard: varchar(16)→varchar(64) is catalog-only" in plain.stdout
