@@ -153,6 +153,7 @@ def test_the_lint_lines(sandbox, tmp_path):
     (tmp_path / "migrations" / "0001.sql").write_text("CREATE INDEX ix ON stream (name);\n")
     (tmp_path / "upgrade.sql").write_text("CREATE INDEX ix_log ON log (stream_id) ONLINE\n/\n")
     (tmp_path / "change.sql").write_text("ALTER TABLE stream DROP COLUMN name;\n")
+    (tmp_path / "widen.sql").write_text("ALTER TABLE stream ALTER COLUMN name TYPE varchar(256);\n")
     text = block("luna-db lint migrations/")
     lines = text.splitlines()
     # The first and the last find a hazard in the files above (exit 1, as the first's comment says); Oracle's is clean.
@@ -160,6 +161,7 @@ def test_the_lint_lines(sandbox, tmp_path):
     run_lines(lines[1], sandbox, tmp_path)
     result = subprocess.run(["bash", "-c", lines[2]], cwd=tmp_path, env=sandbox, capture_output=True, text=True)
     assert result.returncode == 1 and json.loads(result.stdout)["version"] == "2.1.0"
+    run_lines(lines[3], sandbox, tmp_path)  # stream.name is varchar(128) at the head: widening it passes
 
 
 def test_the_plain_alembic_lines(sandbox, tmp_path):
