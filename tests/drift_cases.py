@@ -218,6 +218,18 @@ CHANGES = [
     _c("materialized-view", S, ("extra view", "stream_counts"),
        "CREATE MATERIALIZED VIEW stream_counts AS SELECT account_id, count(*) FROM stream GROUP BY account_id"),
     _c("view-comment", S, ("view comment", "stream_view"), "COMMENT ON VIEW stream_view IS 'streams'"),
+    _c("view-security-barrier", S, ("view options", "stream_view"), "ALTER VIEW stream_view SET (security_barrier = true)"),
+    _c("view-security-invoker", S, ("view options", "stream_view"),
+       "ALTER VIEW stream_view SET (security_invoker = true)", needs="security_invoker"),
+    # --- row-level security policies (enabling it is a table's property, above)
+    _c("policy", S, ("extra policy", "stream.p_tenant"), "ALTER TABLE stream ENABLE ROW LEVEL SECURITY",
+       "CREATE POLICY p_tenant ON stream USING (account_id = current_setting('app.account_id'))"),
+    _c("policy-without-rls", S, ("extra policy", "log.p_log"), "CREATE POLICY p_log ON log FOR SELECT USING (true)"),
+    _c("policy-restrictive", S, ("extra policy", "stream.p_mine"),
+       "CREATE POLICY p_mine ON stream AS RESTRICTIVE FOR UPDATE TO {role} USING (status <> 'done') "
+       "WITH CHECK (version > 0)"),
+    _c("b3-policy", B, ("extra policy", "account.p_active"), "ALTER TABLE account ENABLE ROW LEVEL SECURITY",
+       "CREATE POLICY p_active ON account FOR SELECT USING (active)"),
     # --- triggers, functions, sequences, types, extensions
     _c("trigger", S, ("extra trigger", "stream.touch_stream"), _TOUCH,
        "CREATE TRIGGER touch_stream BEFORE UPDATE ON stream FOR EACH ROW EXECUTE FUNCTION touch()"),

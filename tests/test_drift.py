@@ -9,6 +9,7 @@ tests/drift_cases.py, shared with bench/drift_vs_migra.py.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 import uuid
 
 import pytest
@@ -171,3 +172,70 @@ def test_a_model_changed_without_a_migration_is_drift_without_a_database():
         ("nullable", "log.error"): "NOT NULL in the models, NULL in the database",
         ("extra index", "stream.ix_stream_status"): "btree (status)",
     }
+
+
+# --- view options and row-level security policies ---------------------------------------------
+
+
+def test_view_options_and_policies_read_as_one_line_each(pg_server, case_db):
+    """What an operator reads: the option the database has and the models do not, the policy as
+    CREATE POLICY writes it, and row-level security turned on, each its own line."""
+    case = Case("options-and-policy", "streams", (
+        "ALTER VIEW stream_view SET (security_barrier = true)",
+        "ALTER TABLE stream ENABLE ROW LEVEL SECURITY",
+        "CREATE POLICY p_tenant ON stream USING (account_id = current_setting('app.account_id'))",
+    ))
+    lines = {str(d) for d in drift(pg_server, case_db(case), "streams")}
+    assert lines == {
+        "view options: stream_view (none in the models, security_barrier=true in the database)",
+        "row-level security: stream (off in the models, on in the database)",
+        "extra policy: stream.p_tenant (AS PERMISSIVE FOR ALL TO public USING"
+        " (account_id::text = current_setting('app.account_id'::text)))",
+    }
+
+
+def test_a_changed_policy_is_drift_in_each_property(pg_server, case_db, role):
+    """Two snapshots of the same database, before and after ALTER POLICY: what changed, by name."""
+    case = Case("policy-then-altered", "streams", (
+        "CREATE POLICY p_open ON log FOR SELECT USING (true)",))
+    database = case_db(case)
+    engine = sa.create_engine(pg_server.url(database), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            before = read_snapshot(connection)
+            connection.execute(sa.text(f"ALTER POLICY p_open ON log TO {role} USING (status <> 'done')"))
+            after = read_snapshot(connection)
+            connection.rollback()
+    finally:
+        engine.dispose()
+    assert {(d.kind, d.object, d.detail) for d in compare_snapshots(before, after)} == {
+        ("policy roles", "log.p_open", f"(public) in the models, ({role}) in the database"),
+        ("policy USING", "log.p_open", "true in the models, status::text <> 'done'::text in the database"),
+    }
+    # A fingerprint keeps the policy (and reads back the same); one without policies means none.
+    assert from_json(to_json(after)) == replace(after, schema="")
+    assert '"policies"' not in to_json(before.__class__(before.schema, tables=before.tables))
+
+
+def test_a_views_check_option_is_compared(pg_server, case_db):
+    """WITH CHECK OPTION needs an updatable view (neither shipped view is one): a view of one
+    table, its check option changed from LOCAL to CASCADED between two snapshots."""
+    case = Case("check-option", "streams", (
+        "CREATE VIEW pending_log AS SELECT * FROM log WHERE status = 'pending' WITH LOCAL CHECK OPTION",))
+    engine = sa.create_engine(pg_server.url(case_db(case)), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            before = read_snapshot(connection)
+            connection.execute(sa.text("ALTER VIEW pending_log SET (check_option = cascaded)"))
+            after = read_snapshot(connection)
+            connection.rollback()
+    finally:
+        engine.dispose()
+    assert [str(d) for d in compare_snapshots(before, after)] == [
+        "view options: pending_log (check_option=local in the models, check_option=cascaded in the database)"]
+
+
+def test_a_view_option_dropped_again_is_no_drift(pg_server, case_db):
+    case = Case("view-option-reset", "streams", (
+        "ALTER VIEW stream_view SET (security_barrier = true)", "ALTER VIEW stream_view RESET (security_barrier)"))
+    assert drift(pg_server, case_db(case), "streams") == []

@@ -87,6 +87,13 @@ def _has_on_the_server(connection, feature: str) -> bool:
     if feature == "client_connection_check_interval":
         return connection.execute(sa.text(
             "SELECT count(*) FROM pg_settings WHERE name = 'client_connection_check_interval'")).scalar() == 1
+    if feature == "security_invoker":
+        try:
+            with connection.begin_nested():
+                connection.execute(sa.text("CREATE VIEW invoker_view WITH (security_invoker = true) AS SELECT 1 AS x"))
+            return True
+        except sa.exc.ProgrammingError:  # unrecognized parameter "security_invoker"
+            return False
     assert feature == "reltuples_unknown", f"no check of {feature} on a server: add one here"
     connection.execute(sa.text("CREATE TABLE never_analysed (id int)"))
     return connection.execute(sa.text(

@@ -17,6 +17,7 @@ from ..analysis.schema.catalog import (
     Constraint,
     Grant,
     Index,
+    Policy,
     Routine,
     Sequence,
     Snapshot,
@@ -92,10 +93,24 @@ LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.contype IN ('
 WHERE t.relnamespace = :ns AND t.relkind IN ('r', 'p', 'm')
 """
 
+# reloptions: a view's security_barrier, check_option and (15+) security_invoker; a
+# materialized view's storage parameters. An option a server lacks is simply not there.
 _VIEWS = """
-SELECT c.relname, pg_get_viewdef(c.oid, true), c.relkind = 'm', obj_description(c.oid, 'pg_class')
+SELECT c.relname, pg_get_viewdef(c.oid, true), c.relkind = 'm', obj_description(c.oid, 'pg_class'),
+       coalesce(c.reloptions, '{}')
 FROM pg_class c WHERE c.relnamespace = :ns AND c.relkind IN ('v', 'm')
 """
+
+# Row-level security policies: the one query more than the objects above (relrowsecurity
+# and relforcerowsecurity come with the tables).
+_POLICIES = """
+SELECT c.relname, p.polname, p.polcmd, p.polpermissive,
+       ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r) END FROM unnest(p.polroles) r ORDER BY 1),
+       pg_get_expr(p.polqual, p.polrelid, true), pg_get_expr(p.polwithcheck, p.polrelid, true)
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+WHERE c.relnamespace = :ns
+"""
+_POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 
 _TRIGGERS = """
 SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid, true), t.tgenabled, quote_ident(t.tgname)
@@ -218,9 +233,11 @@ def read_snapshot(connection, schema: str | None = None) -> Snapshot:
                              unqualified(r[13]), r[14]) for r in of_ours(_COLUMNS)),
         constraints=ordered(_constraint(r, unqualified) for r in of_ours(_CONSTRAINTS)),
         indexes=ordered(_index(r, unqualified) for r in of_ours(indexes_sql)),
-        views=ordered(View(r[0], unqualified(r[1]), r[2], r[3]) for r in rows(_VIEWS)),
+        views=ordered(View(r[0], unqualified(r[1]), r[2], r[3], _storage(r[4])) for r in rows(_VIEWS)),
         triggers=ordered(Trigger(r[0], r[1], unqualified(r[2].replace(f"TRIGGER {r[4]} ", "TRIGGER ", 1)), r[3])
                          for r in of_ours(_TRIGGERS)),
+        policies=ordered(Policy(r[0], r[1], _POLICY_COMMANDS[r[2]], r[3], tuple(r[4]), unqualified(r[5]),
+                                unqualified(r[6])) for r in of_ours(_POLICIES)),
         grants=tuple(sorted((Grant(*r) for r in of_ours(_GRANTS)), key=lambda g: g.key)),
         routines=ordered(Routine(r[0], unqualified(r[1])) for r in rows(_ROUTINES)),
         sequences=ordered(Sequence(r[0], _sequence_options(*r[1:])) for r in rows(_SEQUENCES)),

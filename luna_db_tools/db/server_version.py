@@ -33,6 +33,10 @@ POSTGRESQL_FEATURES: dict[str, tuple[int, str]] = {
         14, "not set: a killed run's statement (an index build) runs on to its end, holding the"
             " migration lock; the next run waits for it (up to --migration-lock-timeout, else it fails"
             " naming the server pid), then keeps the index if it was completed, or drops it if INVALID"),
+    "security_invoker": (
+        15, "views have no security_invoker option (a view runs with its owner's rights, the only kind"
+            " the server has): drift reads a view's options as they are, and none of a shipped schema's"
+            " views sets it"),
     "reltuples_unknown": (
         14, "reltuples is 0, not -1, before a table's first ANALYZE: 0 with relpages 0 counts as unknown"),
 }

@@ -114,6 +114,9 @@ class View:
     definition: str  # pg_get_viewdef, normalised
     materialized: bool = False
     comment: str | None = None
+    # reloptions: security_barrier=true, check_option=local|cascaded, security_invoker=true (15+);
+    # a materialized view's storage parameters. Absent from a fingerprint: none.
+    options: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple:
@@ -130,6 +133,23 @@ class Trigger:
     @property
     def key(self) -> tuple:
         return (self.table, self.definition, self.enabled)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A row-level security policy on one of the schema's tables (pg_policy)."""
+
+    table: str
+    name: str
+    command: str = "ALL"  # ALL, SELECT, INSERT, UPDATE, DELETE
+    permissive: bool = True  # PERMISSIVE; False: RESTRICTIVE
+    roles: tuple[str, ...] = ("public",)
+    using: str | None = None  # the USING expression (pg_get_expr), normalised
+    with_check: str | None = None  # the WITH CHECK expression
+
+    @property
+    def key(self) -> tuple:
+        return (self.table, self.command, self.permissive, self.roles, self.using, self.with_check)
 
 
 @dataclass(frozen=True)
@@ -198,13 +218,14 @@ class Snapshot:
     sequences: tuple[Sequence, ...] = ()
     types: tuple[TypeDef, ...] = ()
     extensions: tuple[str, ...] = field(default=())  # extensions installed into this schema
+    policies: tuple[Policy, ...] = ()  # row-level security policies; absent from a fingerprint: none
 
     def is_empty(self) -> bool:
         return not (self.tables or self.views or self.routines or self.sequences or self.types)
 
 
 #: The categories of a snapshot that hold objects, in report order.
-CATEGORIES = ("tables", "columns", "constraints", "indexes", "views", "triggers", "grants",
+CATEGORIES = ("tables", "columns", "constraints", "indexes", "views", "triggers", "policies", "grants",
               "routines", "sequences", "types")
 
 

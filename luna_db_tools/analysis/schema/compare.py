@@ -19,7 +19,8 @@ from .catalog import Snapshot
 from .difference import Difference, both
 
 _NONE = {"default": "no default", "collation": "the default collation", "identity": "not identity",
-         "generated": "not generated", "comment": "no comment", "predicate": "no predicate"}
+         "generated": "not generated", "comment": "no comment", "predicate": "no predicate",
+         "using": "no USING", "with_check": "no WITH CHECK"}
 
 
 def text_of(value, what: str) -> str:
@@ -82,6 +83,13 @@ def describe_index(index) -> str:
     text += f" INCLUDE ({', '.join(index.include)})" if index.include else ""
     text += " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
     return text + (f" WHERE {index.predicate}" if index.predicate else "")
+
+
+def describe_policy(policy) -> str:
+    """A policy as CREATE POLICY writes it, after its name: "AS PERMISSIVE FOR ALL TO public USING (...)"."""
+    text = f"AS {'PERMISSIVE' if policy.permissive else 'RESTRICTIVE'} FOR {policy.command} TO {', '.join(policy.roles)}"
+    text += f" USING ({policy.using})" if policy.using else ""
+    return text + (f" WITH CHECK ({policy.with_check})" if policy.with_check else "")
 
 
 def describe_grant(grant) -> str:
@@ -212,12 +220,20 @@ DRIFT = (
     Category("views", "view", (
         long_text("definition", "view definition"),
         flag("materialized", "view materialized", "materialized", "a plain view"),
+        plain("options", "view options", lambda options: ", ".join(options) or "none"),
         plain("comment", "view comment"),
     )),
     Category("triggers", "trigger", (
         long_text("definition", "trigger definition"),
         plain("enabled", "trigger state", _TRIGGER_STATES.get),
     ), describe=lambda t: t.definition),
+    Category("policies", "policy", (
+        plain("command", "policy command"),
+        flag("permissive", "policy kind", "PERMISSIVE", "RESTRICTIVE"),
+        plain("roles", "policy roles"),
+        plain("using", "policy USING"),
+        plain("with_check", "policy WITH CHECK"),
+    ), describe=describe_policy, per_table=True),
     Category("grants", "grant", (
         Property(lambda e, a: "grant option",
                  lambda e, a: f"{e.privilege} to {e.grantee}: " + both(

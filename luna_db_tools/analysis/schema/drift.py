@@ -5,7 +5,8 @@ catalog snapshot of the database the migrations build: CHECK bodies,
 primary keys and their column order, index methods, keys, sort orders,
 predicates and INCLUDE columns, view definitions, triggers, collations,
 identity options, defaults as the server prints them, persistence,
-row-level security, grants, functions, sequences, types and extensions.
+row-level security and its policies, view options (security_barrier,
+check_option, security_invoker), grants, functions, sequences, types and extensions.
 Before the compare it is held to the models by name (tables, columns with
 their types and nullability, indexes, unique and foreign keys), so a model
 changed without a migration is drift too. Each difference is one readable line.
@@ -122,4 +123,5 @@ def _without_kept_tables(live: Snapshot, expected: Snapshot, kept: dict) -> Snap
         return tuple(i for i in items if getattr(i, "table", getattr(i, "name", "")).split(".")[0] not in gone)
 
     return replace(live, tables=keep(live.tables), columns=keep(live.columns), constraints=keep(live.constraints),
-                   indexes=keep(live.indexes), triggers=keep(live.triggers), grants=keep(live.grants))
+                   indexes=keep(live.indexes), triggers=keep(live.triggers), grants=keep(live.grants),
+                   policies=keep(live.policies))
