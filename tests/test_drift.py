@@ -9,8 +9,8 @@ tests/drift_cases.py, shared with bench/drift_vs_migra.py.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 import uuid
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
