@@ -33,9 +33,17 @@ from ..db.tool_tables import TOOL_TABLES
 _ACTIONS = {"a": None, "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 _KINDS = {"p": "primary key", "u": "unique", "f": "foreign key", "c": "check", "x": "exclude"}
 
+# A table's row-level security policies come with it (no query of their own): each
+# [name, command, permissive, roles, USING, WITH CHECK].
 _TABLES = """
 SELECT c.relname, c.relpersistence = 'u', c.relrowsecurity, c.relforcerowsecurity, c.relkind = 'p',
-       coalesce(c.reloptions, '{}'), obj_description(c.oid, 'pg_class')
+       coalesce(c.reloptions, '{}'), obj_description(c.oid, 'pg_class'),
+       (SELECT json_agg(json_build_array(
+                   p.polname, p.polcmd, p.polpermissive,
+                   ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r) END
+                         FROM unnest(p.polroles) r ORDER BY 1),
+                   pg_get_expr(p.polqual, p.polrelid, true), pg_get_expr(p.polwithcheck, p.polrelid, true)))
+        FROM pg_policy p WHERE p.polrelid = c.oid)
 FROM pg_class c WHERE c.relnamespace = :ns AND c.relkind IN ('r', 'p')
 """
 
@@ -101,15 +109,6 @@ SELECT c.relname, pg_get_viewdef(c.oid, true), c.relkind = 'm', obj_description(
 FROM pg_class c WHERE c.relnamespace = :ns AND c.relkind IN ('v', 'm')
 """
 
-# Row-level security policies: the one query more than the objects above (relrowsecurity
-# and relforcerowsecurity come with the tables).
-_POLICIES = """
-SELECT c.relname, p.polname, p.polcmd, p.polpermissive,
-       ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r) END FROM unnest(p.polroles) r ORDER BY 1),
-       pg_get_expr(p.polqual, p.polrelid, true), pg_get_expr(p.polwithcheck, p.polrelid, true)
-FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-WHERE c.relnamespace = :ns
-"""
 _POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 
 _TRIGGERS = """
@@ -226,9 +225,10 @@ def read_snapshot(connection, schema: str | None = None) -> Snapshot:
     def ordered(items):
         return tuple(sorted(items, key=lambda item: (getattr(item, "table", ""), item.name)))
 
+    tables = of_ours(_TABLES)
     return Snapshot(
         schema,
-        tables=ordered(Table(r[0], r[1], r[2], r[3], r[4], _storage(r[5]), r[6]) for r in of_ours(_TABLES)),
+        tables=ordered(Table(r[0], r[1], r[2], r[3], r[4], _storage(r[5]), r[6]) for r in tables),
         columns=tuple(Column(r[0], r[1], r[2], r[3], unqualified(r[4]), r[5], _identity(*r[6:13]),
                              unqualified(r[13]), r[14]) for r in of_ours(_COLUMNS)),
         constraints=ordered(_constraint(r, unqualified) for r in of_ours(_CONSTRAINTS)),
@@ -236,8 +236,9 @@ def read_snapshot(connection, schema: str | None = None) -> Snapshot:
         views=ordered(View(r[0], unqualified(r[1]), r[2], r[3], _storage(r[4])) for r in rows(_VIEWS)),
         triggers=ordered(Trigger(r[0], r[1], unqualified(r[2].replace(f"TRIGGER {r[4]} ", "TRIGGER ", 1)), r[3])
                          for r in of_ours(_TRIGGERS)),
-        policies=ordered(Policy(r[0], r[1], _POLICY_COMMANDS[r[2]], r[3], tuple(r[4]), unqualified(r[5]),
-                                unqualified(r[6])) for r in of_ours(_POLICIES)),
+        policies=ordered(Policy(r[0], name, _POLICY_COMMANDS[command], permissive, tuple(roles), unqualified(using),
+                                unqualified(check))
+                         for r in tables for name, command, permissive, roles, using, check in r[7] or ()),
         grants=tuple(sorted((Grant(*r) for r in of_ours(_GRANTS)), key=lambda g: g.key)),
         routines=ordered(Routine(r[0], unqualified(r[1])) for r in rows(_ROUTINES)),
         sequences=ordered(Sequence(r[0], _sequence_options(*r[1:])) for r in rows(_SEQUENCES)),
