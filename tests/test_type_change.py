@@ -66,6 +66,7 @@ def _files(connection) -> tuple:
         "SELECT relfilenode FROM pg_class WHERE relname IN ('t', 't_c') ORDER BY relname")).scalars())
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("current, change, effect", CASES, ids=[f"{c}->{ch}" for c, ch, _ in CASES])
 def test_the_server_agrees(fresh_db, current, change, effect):
     """Catalog-only: neither the table nor the column's index gets a new file; a rewrite: one does.
