@@ -364,6 +364,17 @@ def test_alembic_x_luna_config_upgrades_the_database_the_configurator_names(conf
     )
     assert current.returncode == 0, current.stderr
     assert "(head)" in current.stdout
+    # The manual's tagged form, -x LUNA_STREAMS_DB=TAG: the tagged setting names this database, the default another.
+    configurator.put("luna-streams", "LUNA_STREAMS_DB", db_setting(fresh_db.server, fresh_db.name), tag="TAG_1")
+    configurator.put("luna-streams", "LUNA_STREAMS_DB", db_setting(fresh_db.server, "no_such_database"))
+    tagged = subprocess.run(
+        [sys.executable, "-m", "alembic", "-n", "streams", "-x", f"luna-config={configurator.url}",
+         "-x", "LUNA_STREAMS_DB=TAG_1", "current"],
+        capture_output=True, text=True, cwd=ROOT, timeout=180, env=checkout_environment(),
+    )
+    assert tagged.returncode == 0, tagged.stderr
+    assert "(head)" in tagged.stdout
+    assert json.loads(configurator.requests[-1]["body"]) == {"LUNA_STREAMS_DB": "TAG_1"}
     configurator.mode = "500"
     failing = subprocess.run(
         [sys.executable, "-m", "alembic", "-n", "streams", "-x", f"luna-config={configurator.url}", "current"],
