@@ -425,3 +425,14 @@ def test_the_alembic_environment_takes_a_tag_as_x_luna_config_tag(configurator, 
                                     "luna-config-tag": "QA"})
     with pytest.raises(BadInput, match="LUNA_BACKPORT3_DB=... tags the backport3 setting, but this is the streams"):
         environment_inputs(config, {"luna-config": configurator.url, "LUNA_BACKPORT3_DB": "PROD"})
+
+
+def test_one_command_asks_the_configurator_once(configurator):
+    """`create --sql --oracle-version` needs the dialect twice (the check of --oracle-version, the script):
+    one settings pass, one pull."""
+    configurator.put("luna-streams", "LUNA_STREAMS_DB", {"db_type": "oracle", "db_host": "ora1", "db_name": "LUNA"})
+    result = invoke("create", "--sql", "--schema", "streams", "--luna-config", configurator.url,
+                    "--oracle-version", "19", "--json")
+    assert result.exit_code == 0, lines(result)
+    assert json.loads(result.stdout)["db_type"] == "oracle"
+    assert len(configurator.requests) == 1

@@ -4,8 +4,11 @@ The precedence, for every part of the connection: what the DSN states,
 then the command-line option, then the environment, then the LUNA settings
 (the config file's section, or the setting pulled from the LUNA Configurator
 when `--luna-config` names one or the file says `USE_CONFIGURATOR = 1`:
-then the file's own section is not read), then the defaults. Everything that connects (the CLI, `alembic/env.py`,
-the tests) goes through `resolve_settings`, so there is one way in.
+then the file's own section is not read), then the defaults. Everything that
+connects (the CLI, `alembic/env.py`, the tests) goes through one
+`SettingsPass` (`resolve_settings` is a pass asked once), so there is one way
+in, and each input is read once on it: the DSN parsed once, the file read
+once, the Configurator asked once.
 
 Imported at CLI start-up: standard library only.
 """
