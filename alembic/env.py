@@ -3,7 +3,8 @@
 The schema comes from luna-db (config attributes), `alembic -n <schema>` or
 `-x schema=...`; the
 database from an open connection handed in by luna-db, or from
-`-x dsn=...`, `-x luna-config=URL|FILE` or `-x config=FILE` with luna-db's
+`-x dsn=...`, `-x luna-config=URL|FILE` (a tagged setting as LUNA's manuals
+ask for one: `-x LUNA_STREAMS_DB=TAG`) or `-x config=FILE` with luna-db's
 settings rules. Each schema's revisions live in
 `versions/<schema>/` and its `alembic_version` in its own database.
 """

@@ -2,31 +2,72 @@
 
 The Configurator here is a real HTTP server (http.server in a thread) that
 answers as the published LUNA Configurator API does, as far as the stored
-copies of the manuals show it:
+copies of VisionLabs' manuals show it (docs.visionlabs.ai; searched again for
+issue 25, each item with the page and version it was read from):
 
-- the puller resource ("puller: Get settings for exact service", operationId
-  getPuller, a POST handler: Luna-Configurator API v.2.1.36 of LUNA PLATFORM
-  v.5.46.1, https://docs.visionlabs.ai/luna/v.5.46.1/ReferenceManuals/ConfiguratorReferenceManual.html,
-  and the PullerHandler.post of https://docs.visionlabs.ai/luna/v.5.20.0/ServiceManuals/ConfiguratorDevopsManual/puller_handler.html)
-  at `/{api_version}/config` under the origin, LUNA's `--luna-config
-  http://127.0.0.1:5071/1` ("address and 1 is available configurator api
-  version": https://docs.visionlabs.ai/luna/v.5.119.0/ServiceManuals/APIDevelopmentManual/configurator.html),
-  answering application/json (the spec's config_accept_content_type,
-  Luna-Configurator API v.2.1.65, https://docs.visionlabs.ai/luna/v.5.51.6/ServiceManuals/ConfiguratorDevelopmentManual/openapi_spec.html);
-- the service name as a `service_name` query parameter (luna-backport3 is the
-  manual's name, https://docs.visionlabs.ai/luna/v.5.23.0/faq/configuration-names-for-services);
-- tags: "it is possible to specify tag for every possible setting to get
-  non-default setting", `run.py --INFLUX_MONITORING TAG_1` (the same API
-  manual): the body names the setting and its tag;
-- Basic HTTP authorization (https://docs.visionlabs.ai/luna/v.5.89.0/ServiceManuals/ConfiguratorDevelopmentManual/authorization.html),
-  the login in the service's [LUNA_CONFIGURATOR] section.
+Confirmed:
+- `--luna-config http://127.0.0.1:5071/1` is the Configurator's origin and
+  API version ("Where http://127.0.0.1:5071 is available luna-configurator
+  service address and 1 is available configurator api version"), and a
+  config file's `USE_CONFIGURATOR` = 0 means the file's settings, otherwise
+  the Configurator the file names: LUNA API manual, "Configurator", LUNA
+  PLATFORM v.5.119.0,
+  https://docs.visionlabs.ai/luna/v.5.119.0/ServiceManuals/APIDevelopmentManual/configurator.html
+- the `[LUNA_CONFIGURATOR]` keys USE_CONFIGURATOR (default 0),
+  LUNA_CONFIGURATOR_ORIGIN (http://127.0.0.1:5070), LUNA_CONFIGURATOR_API (1),
+  and `[LUNA_STREAMS_DB]` DB_TYPE, DB_USER, DB_PASSWORD, DB_HOST, DB_PORT,
+  DB_NAME (luna_streams) with DB_SETTINGS.CONNECTION_POOL_SIZE: FaceStream
+  v.5.1.1 administrator manual, "LUNA Streams configuration",
+  https://docs.visionlabs.ai/fs/v.5.1.1/fs-administrator-manual-eng/10-luna-streams-configuration
+- tags: a service asks for the tagged setting with `--INFLUX_MONITORING TAG_1`
+  (the API manual page above); a service's Alembic with
+  `-x luna-config=http://127.0.0.1:5070/1 -x LUNA_EVENTS_DB=TAG_1 upgrade head`
+  ("luna-config is an address of Configurator service, with (optional)
+  limitation's tag"): Events v.1.1.6 release notes, LUNA PLATFORM v.5.24.1,
+  https://docs.visionlabs.ai/luna/v.5.24.1/ServiceManuals/EventsDevopsManual/releases/v_1_1_6.html
+  (Faces v.3.0.4, `-x LUNA_FACES_DB=TAG_1`, LUNA PLATFORM v.5.33.0); default
+  settings have no tags, tags filter the settings the puller hands a service:
+  Configurator development manual, "Introduction", LUNA PLATFORM v.5.64.0,
+  https://docs.visionlabs.ai/luna/v.5.64.0/ServiceManuals/ConfiguratorDevelopmentManual/introduction.html
+- LUNA Streams' own migration is `alembic -x luna-config=http://127.0.0.1:5070/1
+  upgrade head` in its image: FaceStream v.5.1.14 upgrade manual,
+  https://docs.visionlabs.ai/fs/v.5.1.14/fs-docker-upgrade-manual-eng/upgrade-facestream
+- the puller ("puller: Get settings for exact service", "Request to receive
+  most relevant settings for exact service") is a POST: Luna-Configurator API
+  v.2.1.36, LUNA PLATFORM v.5.46.1,
+  https://docs.visionlabs.ai/luna/v.5.46.1/ReferenceManuals/ConfiguratorReferenceManual.html,
+  and `PullerHandler.post(serviceName)`, "See spec getPuller", LUNA PLATFORM v.5.20.0,
+  https://docs.visionlabs.ai/luna/v.5.20.0/ServiceManuals/ConfiguratorDevopsManual/puller_handler.html
+- it answers application/json (config_accept_content_type): Luna-Configurator
+  API v.2.1.65, LUNA PLATFORM v.5.51.6,
+  https://docs.visionlabs.ai/luna/v.5.51.6/ServiceManuals/ConfiguratorDevelopmentManual/openapi_spec.html;
+  a JSON object of the service's settings by name, each value an object, as
+  LUNA's own service code reads it (`pullConfig(serviceName).json`, then
+  `for settingName, value in settings.items()`, in a public repository's
+  copy of a LUNA service's settings module; the search index gave no address)
+- Basic HTTP authorization ("Authorization: Basic base64 user:password"):
+  Luna-Configurator API v.2.3.1, LUNA PLATFORM v.5.98.0,
+  https://docs.visionlabs.ai/luna/v.5.98.0/ReferenceManuals/ConfiguratorReferenceManual.html;
+  LUNA_CONFIGURATOR_USER / LUNA_CONFIGURATOR_PASS are the login "that will be
+  used by other services for authorization" (the Configurator's own
+  [LUNA_CONFIGURATOR_AUTHORIZATION]), LUNA PLATFORM v.5.89.0,
+  https://docs.visionlabs.ai/luna/v.5.89.0/ServiceManuals/ConfiguratorDevelopmentManual/authorization.html;
+  a service gives "the login|password in the LUNA_CONFIGURATOR section of the
+  config file" (the v.5.119.0 API manual page above)
+- `luna-backport3` is Backport 3's service name in the Configurator:
+  https://docs.visionlabs.ai/luna/v.5.23.0/faq/configuration-names-for-services
 
-Not confirmed from the stored copies (the excerpts end before them): the exact
-query-parameter and body names of the puller and the response's JSON beyond
-"settings by name"; the key names of the login in a service's
-[LUNA_CONFIGURATOR] (LUNA_CONFIGURATOR_USER / LUNA_CONFIGURATOR_PASS are the
-Configurator's own names for the login "used by other services"). No live
-Configurator is reached by this suite.
+Not confirmed (every stored copy of the reference pages and the OpenAPI
+YAML ends before the puller's parameters; no other copy was found): the path
+`/{api_version}/config`, the service name as a `service_name` query parameter
+(the handler's `post(serviceName)` argument may as well be a path segment),
+the body naming the tagged setting (`{"LUNA_STREAMS_DB": "TAG"}`), LUNA
+Streams' service name (`luna-streams`, its image's name; the service-names
+table lists LUNA PLATFORM's services only), and the key names of the login in
+a service's [LUNA_CONFIGURATOR] section (the page's example ends before them;
+luna-db reads LUNA_CONFIGURATOR_USER / LUNA_CONFIGURATOR_PASS, the
+Configurator's own names for that login). No live Configurator is reached by
+this suite.
 """
 
 from __future__ import annotations
@@ -43,6 +84,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from luna_db_tools.config import configurator as configurator_module
+from luna_db_tools.errors import BadInput
 from tests.clirunner import ROOT, checkout_environment, invoke
 
 SECRET = "cfg-S3cret-pass"
@@ -322,6 +364,17 @@ def test_alembic_x_luna_config_upgrades_the_database_the_configurator_names(conf
     )
     assert current.returncode == 0, current.stderr
     assert "(head)" in current.stdout
+    # The manual's tagged form, -x LUNA_STREAMS_DB=TAG: the tagged setting names this database, the default another.
+    configurator.put("luna-streams", "LUNA_STREAMS_DB", db_setting(fresh_db.server, fresh_db.name), tag="TAG_1")
+    configurator.put("luna-streams", "LUNA_STREAMS_DB", db_setting(fresh_db.server, "no_such_database"))
+    tagged = subprocess.run(
+        [sys.executable, "-m", "alembic", "-n", "streams", "-x", f"luna-config={configurator.url}",
+         "-x", "LUNA_STREAMS_DB=TAG_1", "current"],
+        capture_output=True, text=True, cwd=ROOT, timeout=180, env=checkout_environment(),
+    )
+    assert tagged.returncode == 0, tagged.stderr
+    assert "(head)" in tagged.stdout
+    assert json.loads(configurator.requests[-1]["body"]) == {"LUNA_STREAMS_DB": "TAG_1"}
     configurator.mode = "500"
     failing = subprocess.run(
         [sys.executable, "-m", "alembic", "-n", "streams", "-x", f"luna-config={configurator.url}", "current"],
@@ -359,7 +412,27 @@ def test_the_alembic_environment_takes_a_tag_as_x_luna_config_tag(configurator, 
     configurator.put("luna-streams", "LUNA_STREAMS_DB", db_setting(fresh_db.server, "default_database"))
     configurator.put("luna-streams", "LUNA_STREAMS_DB", db_setting(fresh_db.server, fresh_db.name), tag="PROD")
     config = Config(ini_section="streams")
-    inputs = environment_inputs(config, {"luna-config": configurator.url, "luna-config-tag": "PROD"})
-    assert inputs.settings.database == fresh_db.name
-    assert inputs.settings.sources["database"] == f"Configurator at {configurator.url}"
-    assert json.loads(configurator.requests[-1]["body"]) == {"LUNA_STREAMS_DB": "PROD"}
+    # luna-db's -x luna-config-tag, LUNA's own -x LUNA_STREAMS_DB=TAG, and LUNA's -x luna_config spelling.
+    for x_arguments in ({"luna-config": configurator.url, "luna-config-tag": "PROD"},
+                        {"luna-config": configurator.url, "LUNA_STREAMS_DB": "PROD"},
+                        {"luna_config": configurator.url, "LUNA_STREAMS_DB": "PROD", "luna-config-tag": "PROD"}):
+        inputs = environment_inputs(config, x_arguments)
+        assert inputs.settings.database == fresh_db.name
+        assert inputs.settings.sources["database"] == f"Configurator at {configurator.url}"
+        assert json.loads(configurator.requests[-1]["body"]) == {"LUNA_STREAMS_DB": "PROD"}
+    with pytest.raises(BadInput, match="LUNA_STREAMS_DB=PROD and -x luna-config-tag=QA differ"):
+        environment_inputs(config, {"luna-config": configurator.url, "LUNA_STREAMS_DB": "PROD",
+                                    "luna-config-tag": "QA"})
+    with pytest.raises(BadInput, match="LUNA_BACKPORT3_DB=... tags the backport3 setting, but this is the streams"):
+        environment_inputs(config, {"luna-config": configurator.url, "LUNA_BACKPORT3_DB": "PROD"})
+
+
+def test_one_command_asks_the_configurator_once(configurator):
+    """`create --sql --oracle-version` needs the dialect twice (the check of --oracle-version, the script):
+    one settings pass, one pull."""
+    configurator.put("luna-streams", "LUNA_STREAMS_DB", {"db_type": "oracle", "db_host": "ora1", "db_name": "LUNA"})
+    result = invoke("create", "--sql", "--schema", "streams", "--luna-config", configurator.url,
+                    "--oracle-version", "19", "--json")
+    assert result.exit_code == 0, lines(result)
+    assert json.loads(result.stdout)["db_type"] == "oracle"
+    assert len(configurator.requests) == 1

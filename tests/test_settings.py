@@ -217,3 +217,37 @@ def test_a_password_in_a_bad_config_file_is_not_echoed(tmp_path):
     with pytest.raises(ConfigError) as caught:
         resolve(schema="streams", config=str(config))
     assert "Cfg-Secret-9" not in str(caught.value)
+
+
+def test_one_pass_parses_the_given_dsn_once_and_answers_schema_dialect_and_settings(monkeypatch):
+    """`create --sql --dsn ... --db-port ...` used to parse the same DSN five times on its way
+    through settings.py; one SettingsPass answers the contradiction check, the schema, the
+    offline dialect and the settings from one parse, each part with its source."""
+    from luna_db_tools.config import settings as settings_module
+
+    parsed = []
+    real = settings_module.parse_dsn
+    monkeypatch.setattr(settings_module, "parse_dsn", lambda text: parsed.append(text) or real(text))
+    resolution = settings_module.SettingsPass(
+        ConnectionOptions(dsn="luna:luna@pg01,pg02:5433/luna_streams", db_port="5434"), {})
+    resolution.refuse_host_options_the_dsn_overrules()
+    assert resolution.schema_name() == "streams" and resolution.offline_db_type() == "postgres"
+    settings = resolution.settings()
+    assert settings.hosts == (HostPort("pg01", 5434), HostPort("pg02", 5433))
+    assert settings.sources["schema"] == "the database name"
+    assert settings.sources["hosts"] == "DSN (--dsn); port --db-port"
+    assert parsed == ["luna:luna@pg01,pg02:5433/luna_streams"]
+
+
+def test_a_dsn_of_the_config_file_is_parsed_once_too(monkeypatch, tmp_path):
+    from luna_db_tools.config import settings as settings_module
+
+    parsed = []
+    real = settings_module.parse_dsn
+    monkeypatch.setattr(settings_module, "parse_dsn", lambda text: parsed.append(text) or real(text))
+    conf = tmp_path / "config.conf"
+    conf.write_text("[LUNA_BACKPORT3_DB]\nDSN = oracle://ora1:1521/LUNABP3\n")
+    resolution = settings_module.SettingsPass(ConnectionOptions(config=str(conf)), {})
+    assert resolution.offline_db_type() == "oracle"  # the file's section, its schema inferred
+    assert resolution.settings().sources["db_type"] == f"DSN (file {conf} DSN)"
+    assert parsed == ["oracle://ora1:1521/LUNABP3"]

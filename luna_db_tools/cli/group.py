@@ -60,43 +60,87 @@ def _options_of_every_command() -> list[click.Option]:
 DATABASE_GLOBALS = {"config_file": "--config", "luna_config": "--luna-config", "dsn": "--dsn", "schema": "--schema"}
 
 
-def _pass_down(context, given: dict) -> None:
-    """Database options given before the command name become the command's own (click's default_map).
+def _remember_global(context, param, value):
+    """A database option given to a group (before a command name): kept on that group's context."""
+    if value is not None:
+        context.__dict__.setdefault("luna_db_globals", {})[param.name] = value
+
+
+def _database_global_options() -> list[click.Option]:
+    """--schema, --dsn, --config and --luna-config of a group, handed down to the command that follows."""
+    def option(*decls, **kwargs):
+        return click.Option(list(decls), expose_value=False, callback=_remember_global, **kwargs)
+
+    return [
+        option("--schema", type=click.Choice(SCHEMA_NAMES), help="The command's --schema, given before its name."),
+        option("--dsn", help="The command's --dsn, given before its name."),
+        option("--config", "config_file", type=click.Path(dir_okay=False),
+               help="The command's --config, given before its name."),
+        option("--luna-config", help="The command's --luna-config, given before its name."),
+    ]
+
+
+def _globals_given(context) -> dict:
+    """The database options given before the command name, to this group and the groups above it
+    (`luna-db --dsn X credentials --schema backport3 export F`); the nearer group wins."""
+    given: dict = {}
+    for group_context in _group_chain(context):
+        given.update(getattr(group_context, "luna_db_globals", {}))
+    return given
+
+
+def _pass_down(context, name: str, command: click.Command) -> None:
+    """Database options given before a command's name become the command's own (click's default_map).
 
     The same option after the command name wins, as for any default. A
-    command that takes no such option refuses it (exit 2) instead of ignoring it.
+    command that takes no such option refuses it in one line (exit 2)
+    instead of ignoring it, at whatever depth it stands (`luna-db --dsn X
+    lint`, `luna-db --dsn X credentials export`). A sub-group passes on
+    what it was given, and takes the same options itself.
     """
-    given = {name: value for name, value in given.items() if value is not None}
-    if not given:
+    given = _globals_given(context)
+    if not given or isinstance(command, click.Group):
         return
-    command = context.command.get_command(context, context.invoked_subcommand) if context.invoked_subcommand else None
-    if command is not None and not isinstance(command, click.Group):
-        taken = {param.name for param in command.params}
-        for name in given:
-            if name not in taken:
-                raise click.UsageError(f"{context.invoked_subcommand} takes no {DATABASE_GLOBALS[name]}")
-    context.default_map = _defaults_for(context.command, given)
+    taken = {param.name for param in command.params}
+    for option in given:
+        if option not in taken:
+            path = [c.info_name for c in _group_chain(context)][1:] + [name]
+            raise click.UsageError(f"{' '.join(path)} takes no {DATABASE_GLOBALS[option]}", context)
+    defaults = dict(context.default_map or {})
+    defaults[name] = {**(defaults.get(name) or {}), **given}
+    context.default_map = defaults
 
 
-def _defaults_for(group: click.Group, given: dict) -> dict:
-    defaults = {}
-    for name, command in group.commands.items():
-        if isinstance(command, click.Group):
-            defaults[name] = _defaults_for(command, given)
-        else:
-            taken = {param.name for param in command.params}
-            defaults[name] = {key: value for key, value in given.items() if key in taken}
-    return defaults
+def _group_chain(context) -> list:
+    """The contexts from the root group down to this one."""
+    chain = []
+    while context is not None:
+        chain.append(context)
+        context = context.parent
+    return list(reversed(chain))
 
 
 class LunaGroup(click.Group):
     """click's Group, plus: every command takes the global options and --json,
     an error is one line and its exit code (JSON under --json), and a closed pipe ends quietly."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every luna-db group (the root, credentials) takes the database options before a command name.
+        taken = {opt for param in self.params for opt in getattr(param, "opts", [])}
+        self.params += [option for option in _database_global_options() if option.opts[0] not in taken]
+
     def add_command(self, cmd, name=None):
         taken = {opt for param in cmd.params for opt in getattr(param, "opts", [])}
         cmd.params += [option for option in _options_of_every_command() if option.opts[0] not in taken]
         super().add_command(cmd, name)
+
+    def resolve_command(self, ctx, args):
+        """The command named next, with the database options given before its name handed down (or refused)."""
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and not ctx.resilient_parsing:
+            _pass_down(ctx, name, command)
+        return name, command, rest
 
     def invoke(self, ctx):
         """Run the command; the top group turns what it raises into one line and an exit code.
@@ -167,15 +211,10 @@ def verbose_logging() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Log the SQL statements sent (passwords hidden).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
 @click.option("--json", "json_output", is_flag=True, help=JSON_HELP)
-@click.option("--schema", type=click.Choice(SCHEMA_NAMES), help="The command's --schema, given before its name.")
-@click.option("--dsn", help="The command's --dsn, given before its name.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="The command's --config, given before its name.")
-@click.option("--luna-config", help="The command's --luna-config, given before its name.")
 @click.pass_context
-def main(context, traceback, verbose, quiet, json_output, schema, dsn, config_file, luna_config):
+def main(context, traceback, verbose, quiet, json_output):
     """Create, migrate and check the databases of LUNA Streams and Backport 3."""
     context.obj = Output(quiet, json_output, verbose)
-    _pass_down(context, {"schema": schema, "dsn": dsn, "config_file": config_file, "luna_config": luna_config})
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))

@@ -44,7 +44,7 @@ def history(out, audit, **kwargs):
     from ..command.status import audit_trail
 
     options = connection_options(kwargs)
-    revisions = revisions_of(resolve_schema(options))
+    revisions = revisions_of(options.schema_name())
     trail = audit_trail(settings_from(options), policy=retry_policy(kwargs)) if audit else None
     if out.json:
         emit_json(revisions if trail is None else {"revisions": revisions, "audit": trail})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from ..config.driver_options import check_driver_options
-from ..config.settings import DB_TYPES, SCHEMA_NAMES, ConnectionOptions, resolve_db_type, resolve_settings
+from ..config.settings import DB_TYPES, SCHEMA_NAMES, ConnectionOptions, SettingsPass
 from ..redact import is_password_key, register_secret
 from .option_checks import refuse_contradictions, refuse_sql_with
 
@@ -55,14 +55,14 @@ oracle_version_option = click.option(
 )
 
 
-def refuse_misplaced_oracle_version(oracle_version: str | None, sql: bool, options: ConnectionOptions) -> None:
+def refuse_misplaced_oracle_version(oracle_version: str | None, sql: bool, options: SettingsPass) -> None:
     """--oracle-version shapes a printed Oracle script; anywhere else it would silently do nothing."""
     if oracle_version is None:
         return
     if not sql:
         refuse_sql_with("--oracle-version", "a live run",
                         "it targets a --sql script; a live run reads the server's own version")
-    db_type = resolve_db_type(options)
+    db_type = options.offline_db_type()
     if db_type != "oracle":
         refuse_sql_with("--oracle-version", f"--db-type {db_type}", "it targets Oracle scripts only")
 
@@ -94,7 +94,8 @@ def timeouts(kwargs: dict):
                     index_wait=kwargs.pop("index_wait_timeout"))
 
 
-def connection_options(kwargs: dict) -> ConnectionOptions:
+def connection_options(kwargs: dict) -> SettingsPass:
+    """The command's database options, as the one settings pass that resolves them (config.settings)."""
     options = ConnectionOptions(
         schema=kwargs.pop("schema"),
         dsn=kwargs.pop("dsn"),
@@ -114,11 +115,13 @@ def connection_options(kwargs: dict) -> ConnectionOptions:
     )
     register_secret(options.db_password)
     refuse_contradictions(options)
-    return options
+    resolution = SettingsPass(options)
+    resolution.refuse_host_options_the_dsn_overrules()
+    return resolution
 
 
-def settings_from(options: ConnectionOptions):
-    settings = resolve_settings(options)
+def settings_from(resolution: SettingsPass):
+    settings = resolution.settings()
     # A password equal to the user name would blank out the user everywhere;
     # the DSN masking hides it where it appears as a password.
     if settings.password != settings.user:

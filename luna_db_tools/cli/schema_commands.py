@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..config.settings import resolve_db_type, resolve_schema
 from .group import main
 from .json_output import emit_json
 from .option_checks import refuse_sql_with
@@ -43,7 +42,7 @@ def create(out: Output, create_database, sql, oracle_version, **kwargs):
             refuse_sql_with("--sql", "--create-database", "--sql connects to nothing; run the script on a database you created")
         from ..command.scripts import create_script
 
-        schema, db_type = resolve_schema(options), resolve_db_type(options)
+        schema, db_type = options.schema_name(), options.offline_db_type()
         print_script(out, schema, db_type, create_script(schema, db_type, oracle_version))
         return
     from ..command.create import create as create_schema
@@ -75,7 +74,7 @@ def _migration_command(direction: str):
                 refuse_sql_with("--sql", "--dry-run", "--sql prints the script, --dry-run the plan; choose one")
             from ..command.scripts import migration_script
 
-            schema, db_type = resolve_schema(options), resolve_db_type(options)
+            schema, db_type = options.schema_name(), options.offline_db_type()
             print_script(out, schema, db_type, migration_script(
                 schema, db_type, revision, direction, timeouts(kwargs), oracle_version))
             return

@@ -3,12 +3,17 @@
 A service started with `--luna-config http://HOST:5070/1` (the Configurator's
 origin and API version), or whose config.conf says `USE_CONFIGURATOR = 1` in
 its `[LUNA_CONFIGURATOR]` section (`LUNA_CONFIGURATOR_ORIGIN`,
-`LUNA_CONFIGURATOR_API`), takes its settings from the Configurator's puller
-resource, `POST {origin}/{api}/config?service_name=NAME`, which answers a JSON
-object of the service's settings by name (`{"LUNA_STREAMS_DB": {"db_host":
-...}}`). A tag asks for a tagged setting instead of the default one, as a
-service's `--LUNA_STREAMS_DB TAG` does: the body names it
-(`{"LUNA_STREAMS_DB": "TAG"}`).
+`LUNA_CONFIGURATOR_API`), takes its settings from the Configurator's puller,
+a POST that answers a JSON object of the service's settings by name
+(`{"LUNA_STREAMS_DB": {"db_host": ...}}`). A tag asks for a tagged setting
+instead of the default one, as a service's `--LUNA_STREAMS_DB TAG` (and its
+Alembic's `-x LUNA_STREAMS_DB=TAG`) does.
+
+What LUNA's published manuals confirm, and what they leave open, is written
+down item by item, with the pages, in tests/test_configurator.py. Open there:
+the puller's path and parameters as sent here, `POST
+{origin}/{api}/config?service_name=NAME` with the tag in the body
+(`{"LUNA_STREAMS_DB": "TAG"}`), and LUNA Streams' service name.
 
 An authorised Configurator (Basic HTTP authorization) takes the login and
 password from the same `[LUNA_CONFIGURATOR]` section

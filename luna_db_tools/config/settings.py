@@ -4,8 +4,11 @@ The precedence, for every part of the connection: what the DSN states,
 then the command-line option, then the environment, then the LUNA settings
 (the config file's section, or the setting pulled from the LUNA Configurator
 when `--luna-config` names one or the file says `USE_CONFIGURATOR = 1`:
-then the file's own section is not read), then the defaults. Everything that connects (the CLI, `alembic/env.py`,
-the tests) goes through `resolve_settings`, so there is one way in.
+then the file's own section is not read), then the defaults. Everything that
+connects (the CLI, `alembic/env.py`, the tests) goes through one
+`SettingsPass` (`resolve_settings` is a pass asked once), so there is one way
+in, and each input is read once on it: the DSN parsed once, the file read
+once, the Configurator asked once.
 
 Imported at CLI start-up: standard library only.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Mapping
 
@@ -160,46 +164,148 @@ def resolve_settings(
     Each part is taken from the first place that gives it, in the documented
     order, and the place is recorded beside it (`luna-db dsn --json`'s sources).
     """
-    env = _LunaEnvironment(os.environ if environ is None else environ)
-    config_file, configurator = _luna_settings_sources(cli, env)
-    schema, schema_source = _resolve_schema_and_source(cli, env, config_file, configurator)
-    section = _settings_section(config_file, configurator, schema, cli, env)
-    if configurator is not None:
-        settings_label = f"Configurator at {configurator.address}"
-    else:
-        settings_label = f"file {config_file.path}" if config_file is not None else "file"
-    given = _Given(cli, env, section, settings_label)
+    return SettingsPass(cli, environ).settings()
 
-    dsn_text, dsn_label = given.first("dsn", "--dsn", "DSN", section_key="dsn", section_label=f"{settings_label} DSN")
-    dsn = parse_dsn(dsn_text or "")
-    dsn_label = f"DSN ({dsn_label})"
 
-    db_type = _resolve_db_type(dsn, cli, env, section)
-    type_source = dsn_label if dsn.db_type else (given.first("db_type", "--db-type", "TYPE")[1] or "default")
-    database, database_source = _resolve_database(dsn, dsn_label, db_type, schema, given)
-    hosts, hosts_source = _resolve_hosts(dsn, dsn_label, db_type, given)
-    user, user_source = _source_of(
-        (dsn.user, dsn_label), *given.candidates("db_user", "--db-user", "USER"), (DEFAULT_USER, "default"))
-    password, password_source = _source_of(
-        (dsn.password, dsn_label),
-        (cli.db_password, "--db-password"),
-        (_read_password_file(cli.password_file), "--password-file"),
-        (env.get("PASSWORD"), "LUNA_DB_PASSWORD"),
-        (section.get("db_password"), settings_label),
-        (DEFAULT_PASSWORD, "default"),
-    )
+def resolve_schema(cli: ConnectionOptions, environ: Mapping[str, str] | None = None) -> str:
+    """The schema a command works on, for commands that need no database (history, --sql)."""
+    return SettingsPass(cli, environ).schema_name()
 
-    return DbSettings(
-        schema=schema,
-        db_type=db_type,
-        user=str(user),
-        password=str(password),
-        hosts=hosts,
-        database=str(database),
-        options=dict(dsn.options),
-        sources={"schema": schema_source, "db_type": type_source, "hosts": hosts_source, "user": user_source,
-                 "password_set": password_source, "database": database_source},
-    )
+
+def resolve_db_type(cli: ConnectionOptions, environ: Mapping[str, str] | None = None) -> str:
+    """The dialect for offline work (`--sql`), without requiring a full connection."""
+    return SettingsPass(cli, environ).offline_db_type()
+
+
+class SettingsPass:
+    """One pass over the DSN, options, environment, LUNA settings and defaults of one command.
+
+    Each input is read once and kept: the DSN given by `--dsn` or
+    LUNA_DB_DSN is parsed once (a DSN from the settings section, a different
+    text, once more), the config file read once, the Configurator asked once;
+    each part of the connection is taken with the place it came from. A
+    command that needs the schema, the offline dialect and the settings asks
+    the same pass for all three (`resolve_settings` and friends are one-shot
+    passes for callers that need one answer).
+    """
+
+    def __init__(self, cli: ConnectionOptions, environ: Mapping[str, str] | None = None):
+        self.cli = cli
+        self.env = _LunaEnvironment(os.environ if environ is None else environ)
+
+    @cached_property
+    def luna_sources(self) -> tuple[LunaConfig | None, object]:
+        """The config file and the Configurator (or None) that LUNA's settings come from."""
+        return _luna_settings_sources(self.cli, self.env)
+
+    @cached_property
+    def given_dsn(self) -> tuple[ParsedDsn, str | None]:
+        """The DSN of `--dsn` or LUNA_DB_DSN, parsed (empty when neither), and which of them gave it."""
+        text, label = _source_of((self.cli.dsn, "--dsn"), (self.env.get("DSN"), "LUNA_DB_DSN"))
+        return (parse_dsn(text) if text is not None else ParsedDsn()), label
+
+    def refuse_host_options_the_dsn_overrules(self) -> None:
+        """--db-host, or a --db-port no host would take, beside a DSN that names its hosts: bad input.
+
+        What the DSN states wins; an option that silently loses is a runbook
+        bug waiting to happen, so it is said instead of ignored.
+        """
+        if self.cli.db_host is None and self.cli.db_port is None:
+            return
+        dsn, source = self.given_dsn
+        if not dsn.hosts:
+            return
+        if self.cli.db_host is not None:
+            raise BadInput(
+                f"--db-host {self.cli.db_host} contradicts the hosts of {source} (the DSN's hosts win): "
+                f"give the hosts in one place"
+            )
+        if all(host.port is not None for host in dsn.hosts):
+            raise BadInput(
+                f"--db-port {self.cli.db_port} does nothing: every host of {source} names its port "
+                f"(the DSN's ports win)"
+            )
+
+    @cached_property
+    def schema(self) -> tuple[str | None, str | None]:
+        """The schema (checked) and where it came from: an option, the database's name or the settings' section."""
+        schema, source = _source_of((self.cli.schema, "--schema"), (self.env.get("SCHEMA"), "LUNA_DB_SCHEMA"))
+        schema = _check_schema(schema)
+        if schema is not None:
+            return schema, source
+        named = _first(self.given_dsn[0].database, self.cli.db_name, self.env.get("NAME"))
+        if _schema_from_database(named):
+            return _schema_from_database(named), "the database name"
+        config_file, configurator = self.luna_sources
+        return _schema_of_config_file(config_file, configurator)
+
+    @cached_property
+    def section(self) -> Mapping:
+        """The schema's database setting: the Configurator's (pulled once) or the config file's section."""
+        config_file, configurator = self.luna_sources
+        return _settings_section(config_file, configurator, self.schema[0], self.cli, self.env)
+
+    @property
+    def settings_label(self) -> str:
+        config_file, configurator = self.luna_sources
+        if configurator is not None:
+            return f"Configurator at {configurator.address}"
+        return f"file {config_file.path}" if config_file is not None else "file"
+
+    @cached_property
+    def dsn(self) -> tuple[ParsedDsn, str]:
+        """The DSN that states parts of the connection (given, else the settings' `dsn`), and its label."""
+        dsn, label = self.given_dsn
+        if label is None and self.section.get("dsn") is not None:
+            dsn, label = parse_dsn(self.section["dsn"]), f"{self.settings_label} DSN"
+        return dsn, f"DSN ({label})"
+
+    def schema_name(self) -> str:
+        """The schema, for commands that need no database: given, inferred, else asked for (BadInput)."""
+        schema = self.schema[0]
+        if schema is not None:
+            return schema
+        settings = self.settings()
+        return require_schema(settings.schema, settings.database)
+
+    def offline_db_type(self) -> str:
+        """The dialect for offline work: the settings' when the schema is known, never a pull to guess it."""
+        config_file, configurator = self.luna_sources
+        if self.schema[0] is None and configurator is not None:
+            return _resolve_db_type(self.given_dsn[0], self.cli, self.env, {})
+        return _resolve_db_type(self.dsn[0], self.cli, self.env, self.section)
+
+    def settings(self) -> DbSettings:
+        """Every part of the connection, each with its source."""
+        _ = self.luna_sources  # a bad config file is named before anything else
+        schema, schema_source = self.schema
+        given = _Given(self.cli, self.env, self.section, self.settings_label)
+        dsn, dsn_label = self.dsn
+        db_type = _resolve_db_type(dsn, self.cli, self.env, self.section)
+        type_source = dsn_label if dsn.db_type else (given.first("db_type", "--db-type", "TYPE")[1] or "default")
+        database, database_source = _resolve_database(dsn, dsn_label, db_type, schema, given)
+        hosts, hosts_source = _resolve_hosts(dsn, dsn_label, db_type, given)
+        user, user_source = _source_of(
+            (dsn.user, dsn_label), *given.candidates("db_user", "--db-user", "USER"), (DEFAULT_USER, "default"))
+        password, password_source = _source_of(
+            (dsn.password, dsn_label),
+            (self.cli.db_password, "--db-password"),
+            (_read_password_file(self.cli.password_file), "--password-file"),
+            (self.env.get("PASSWORD"), "LUNA_DB_PASSWORD"),
+            (self.section.get("db_password"), self.settings_label),
+            (DEFAULT_PASSWORD, "default"),
+        )
+        return DbSettings(
+            schema=schema,
+            db_type=db_type,
+            user=str(user),
+            password=str(password),
+            hosts=hosts,
+            database=str(database),
+            options=dict(dsn.options),
+            sources={"schema": schema_source, "db_type": type_source, "hosts": hosts_source, "user": user_source,
+                     "password_set": password_source, "database": database_source},
+        )
 
 
 @dataclass(frozen=True)
@@ -211,29 +317,25 @@ class _Given:
     section: Mapping[str, str]
     settings_label: str
 
-    def candidates(self, attribute: str, option: str, variable: str, *, section_key: str | None = None,
-                   section_label: str | None = None) -> list[tuple]:
-        key = section_key or attribute
+    def candidates(self, attribute: str, option: str, variable: str) -> list[tuple]:
         return [(getattr(self.cli, attribute), option), (self.env.get(variable), f"LUNA_DB_{variable}"),
-                (self.section.get(key), section_label or self.settings_label)]
+                (self.section.get(attribute), self.settings_label)]
 
-    def first(self, attribute: str, option: str, variable: str, **section) -> tuple:
-        return _source_of(*self.candidates(attribute, option, variable, **section))
+    def first(self, attribute: str, option: str, variable: str) -> tuple:
+        return _source_of(*self.candidates(attribute, option, variable))
 
 
-def _resolve_schema_and_source(cli, env, config_file, configurator) -> tuple[str | None, str | None]:
-    """The schema (checked) and where it came from: an option, the database's name or the settings' section."""
-    schema, source = _source_of((cli.schema, "--schema"), (env.get("SCHEMA"), "LUNA_DB_SCHEMA"))
-    schema = _check_schema(schema)
-    if schema is not None:
-        return schema, source
-    schema = _infer_schema(cli, env, config_file, configurator)
-    if schema is None:
-        return None, source
-    named = _first(parse_dsn(_first(cli.dsn, env.get("DSN")) or "").database, cli.db_name, env.get("NAME"))
-    if _schema_from_database(named) == schema:
-        return schema, "the database name"
-    return schema, f"the [{CONFIG_SECTIONS[schema]}] section of {config_file.path}"
+def _schema_of_config_file(config_file: LunaConfig | None, configurator) -> tuple[str | None, str | None]:
+    """The schema of a config file that holds only one service's section, whatever database that
+    section names (a production `DB_NAME = streams_prod` included), and where it came from."""
+    if config_file is None:
+        return None, None
+    present = [schema for schema, key in CONFIG_SECTIONS.items() if key in config_file.sections]
+    if not present and configurator is None:
+        config_file.check_has_a_database_section()
+    if len(present) != 1:
+        return None, None
+    return present[0], f"the [{CONFIG_SECTIONS[present[0]]}] section of {config_file.path}"
 
 
 def _resolve_database(dsn, dsn_label: str, db_type: str, schema: str | None, given: _Given) -> tuple[str, str]:
@@ -271,27 +373,6 @@ def _source_of(*candidates):
         if value is not None:
             return value, label
     return None, None
-
-
-def resolve_schema(cli: ConnectionOptions, environ: Mapping[str, str] | None = None) -> str:
-    """The schema a command works on, for commands that need no database (history, --sql)."""
-    env = _LunaEnvironment(os.environ if environ is None else environ)
-    schema = _check_schema(cli.schema or env.get("SCHEMA"))
-    if schema is not None:
-        return schema
-    settings = resolve_settings(cli, environ)
-    return require_schema(settings.schema, settings.database)
-
-
-def resolve_db_type(cli: ConnectionOptions, environ: Mapping[str, str] | None = None) -> str:
-    """The dialect for offline work (`--sql`), without requiring a full connection."""
-    env = _LunaEnvironment(os.environ if environ is None else environ)
-    config_file, configurator = _luna_settings_sources(cli, env)
-    schema = _check_schema(cli.schema or env.get("SCHEMA"))
-    # Offline work needs only the dialect: no schema, no pull.
-    section = _settings_section(config_file, configurator, schema, cli, env) if schema or not configurator else {}
-    dsn_text = _first(cli.dsn, env.get("DSN"), section.get("dsn"))
-    return _resolve_db_type(parse_dsn(dsn_text or ""), cli, env, section)
 
 
 class _LunaEnvironment:
@@ -350,22 +431,6 @@ def _schema_from_database(database: str | None) -> str | None:
         if database == name:
             return schema
     return None
-
-
-def _infer_schema(cli: ConnectionOptions, env, config_file: LunaConfig | None, configurator=None) -> str | None:
-    """The schema named by the database (luna_streams, luna_backport3), else by
-    a config file that holds only one service's section, whatever database that
-    section names (a production `DB_NAME = streams_prod` included)."""
-    dsn_text = _first(cli.dsn, env.get("DSN"))
-    database = _first(parse_dsn(dsn_text or "").database, cli.db_name, env.get("NAME"))
-    if database and _schema_from_database(database):
-        return _schema_from_database(database)
-    if config_file is None:
-        return None
-    present = [schema for schema, key in CONFIG_SECTIONS.items() if key in config_file.sections]
-    if not present and configurator is None:
-        config_file.check_has_a_database_section()
-    return present[0] if len(present) == 1 else None
 
 
 def _resolve_db_type(dsn: ParsedDsn, cli: ConnectionOptions, env, section: Mapping) -> str:

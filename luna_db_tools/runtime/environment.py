@@ -4,10 +4,12 @@ luna-db's commands hand env.py the schema, the settings and an open
 connection through `Config.attributes` (Alembic's connection-sharing recipe).
 People who drive Alembic directly pass the same through `-x schema=...` and
 `-x dsn=...`, or LUNA's own `-x luna-config=URL|FILE` (a Configurator or a
-service's config.conf, as LUNA's manuals upgrade a service database; a tagged
-setting with `-x luna-config-tag=TAG`) and `-x config=FILE` (the schema also
-from `alembic -n streams|backport3`, the section of alembic.ini), which env.py
-turns into settings with `resolve_settings`, the same rules as `luna-db`.
+service's config.conf, as LUNA's manuals upgrade a service database; LUNA's
+`alembic -x help` spells it `luna_config` too) with a tagged setting as the
+manuals ask for one, `-x LUNA_STREAMS_DB=TAG` (luna-db's `-x luna-config-tag=TAG`
+is the same), and `-x config=FILE` (the schema also from
+`alembic -n streams|backport3`, the section of alembic.ini), which env.py turns
+into settings with `resolve_settings`, the same rules as `luna-db`.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..config.luna_conf import SECTIONS as SETTING_NAMES
 from ..config.settings import SCHEMA_NAMES, ConnectionOptions, DbSettings, resolve_settings
 from ..errors import BadInput
 from ..schemas import check_schema, load_models, versions_dir
 from ..script.history import script_config
 
 #: The `-x` arguments that name a database (any one of them will do).
-DATABASE_X_ARGUMENTS = frozenset({"dsn", "config", "luna-config"})
+DATABASE_X_ARGUMENTS = frozenset({"dsn", "config", "luna-config", "luna_config"})
 
 # Offline scripts need a dialect, never a server or a password.
 OFFLINE_URLS = {"postgres": "postgresql+psycopg2://", "oracle": "oracle+oracledb://"}
@@ -135,8 +138,8 @@ def environment_inputs(config, x_arguments: dict[str, str]) -> EnvironmentInputs
                 dsn=x_arguments.get("dsn"),
                 db_type=x_arguments.get("db_type"),
                 config=x_arguments.get("config"),
-                luna_config=x_arguments.get("luna-config"),
-                luna_config_tag=x_arguments.get("luna-config-tag"),
+                luna_config=_one_of(x_arguments, "luna-config", "luna_config"),
+                luna_config_tag=_luna_config_tag(schema, x_arguments),
             )
         )
     db_type = x_arguments.get("db_type") or attributes.get("db_type")
@@ -154,6 +157,26 @@ def environment_inputs(config, x_arguments: dict[str, str]) -> EnvironmentInputs
         rerun_part_applied=bool(attributes.get("rerun_part_applied")),
         oracle_version=attributes.get("oracle_version"),
     )
+
+
+def _one_of(x_arguments: dict[str, str], *names: str) -> str | None:
+    """The value of an `-x` argument that has more than one spelling; two different values are bad input."""
+    given = {name: x_arguments[name] for name in names if name in x_arguments}
+    if len(set(given.values())) > 1:
+        raise BadInput(" and ".join(f"-x {name}={value}" for name, value in given.items()) + " differ: give one")
+    return next(iter(given.values()), None)
+
+
+def _luna_config_tag(schema: str, x_arguments: dict[str, str]) -> str | None:
+    """The tag of the setting to pull: LUNA's `-x LUNA_STREAMS_DB=TAG` (the manuals' form), or `-x luna-config-tag`.
+
+    A tag for the other schema's setting would pull nothing it names: refused, not ignored.
+    """
+    for other, name in SETTING_NAMES.items():
+        if other != schema and name in x_arguments:
+            raise BadInput(f"-x {name}=... tags the {other} setting, but this is the {schema} schema "
+                           f"(its setting is {SETTING_NAMES[schema]})")
+    return _one_of(x_arguments, SETTING_NAMES[schema], "luna-config-tag")
 
 
 def _schema_of_plain_alembic(config, x_arguments: dict[str, str]) -> str | None:
