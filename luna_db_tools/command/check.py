@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from alembic import command
 
 from ..analysis.findings import Finding
+from ..analysis.release_verdict import KIND as BREAKS_RUNNING_RELEASE
+from ..analysis.release_verdict import release_findings
 from ..analysis.sql.lint import accepted_rules, lint_revision
 from ..config.settings import SCHEMA_NAMES, DbSettings
 from ..db.audit import audit_rows
@@ -37,6 +39,7 @@ from ..script.known_checksums import checksum_mismatches
 from .catalog_reader import read_shape
 from .common import Report, refuse_non_empty, schema_of, silent
 from .drift import compare_database
+from .running_release import ReleaseWalk
 from .stairway import walk_stairway
 
 
@@ -171,6 +174,9 @@ def _check(connection, settings, schema, metadata, script, migrations_dir, repor
 
     result.checks_run.append("upgrade")
     shapes: dict = {"base": read_shape(connection)}
+    # The running release's workload, replayed on each revision as the walk reaches it (PostgreSQL).
+    walk = ReleaseWalk(connection) if connection.dialect.name == "postgresql" else None
+    breaks: list[Finding] = []
     for revision in order:
         try:
             run("upgrade", revision)
@@ -180,6 +186,12 @@ def _check(connection, settings, schema, metadata, script, migrations_dir, repor
             return result
         shapes[revision] = read_shape(connection)
         report(f"upgraded to {revision}")
+        if walk is not None:
+            found = walk.at(revision, shapes[revision], last=revision == order[-1])
+            breaks += release_findings(revision, found, accepted_rules(script.get_revision(revision).path))
+    if walk is not None:
+        result.checks_run.append(BREAKS_RUNNING_RELEASE)
+        result.findings += breaks
 
     result.checks_run.append("models-match-migrations")
     # The head's shape, read after the last upgrade, is the live snapshot drift compares.
