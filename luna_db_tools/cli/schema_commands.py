@@ -153,7 +153,7 @@ def run_document(schema: str, direction: str, target: str, run) -> dict:
 @timeout_options
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default base:REV) for --db-type; no database needed.")
 @oracle_version_option
-@click.option("--dry-run", is_flag=True, help="Print the revisions that would run; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the revisions that would run, their locks, and whether the running release keeps working; change nothing.")
 @allow_data_loss_option
 @click.pass_obj
 def upgrade(out, **kwargs):

@@ -1,8 +1,10 @@
 """`luna-db check`: the migration checks a CI pipeline owes its users.
 
 On an empty scratch database: one head; base to head applies; the models
-match what the migrations built; every revision's downgrade undoes it
-(stairway); and the PostgreSQL SQL each revision emits is linted for
+match what the migrations built; the release running before each revision
+keeps working on its schema (command/running_release.py: its workload,
+generated from its snapshot, replayed on the next revision); every
+revision's downgrade undoes it (stairway); and the PostgreSQL SQL each revision emits is linted for
 statements that would lock a busy production table, in its upgrade AND its
 downgrade (analysis/sql/lint.py: squawk plus luna-db's own rules). A revision
 accepts a lint finding with a marked comment that says why:
