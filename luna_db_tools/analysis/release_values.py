@@ -106,7 +106,7 @@ def column_values(snapshot: Snapshot, column: Column) -> ColumnValues | None:
     return _by_type(type_, checks, column.name)
 
 
-def _by_type(type_: str, checks: list[str], name: str) -> ColumnValues | None:  # noqa: C901 (a table of types)
+def _by_type(type_: str, checks: list[str], name: str) -> ColumnValues | None:
     base = re.sub(r"\(.*?\)", "", type_).strip()  # "timestamp(3) without time zone" -> "timestamp without time zone"
     size = re.findall(r"\d+", type_.split("(", 1)[1]) if "(" in type_ else []
     if type_.endswith("[]"):

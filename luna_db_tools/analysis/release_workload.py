@@ -84,26 +84,44 @@ def _constraints(snapshot: Snapshot, table: str, kind: str) -> list[Constraint]:
     return [c for c in snapshot.constraints if c.table == table and c.kind == kind]
 
 
-def _row(snapshot: Snapshot, table: str, rows: dict[str, _Row]) -> _Row:
-    columns = [c for c in snapshot.columns if c.table == table and not c.generated]
-    values = {c.name: column_values(snapshot, c) for c in columns}
+def _literals(columns: list[Column], values: dict[str, ColumnValues | None]) -> dict[str, str]:
+    """What the INSERT writes: each column's value; NULL for a type not known here, unless a default covers it."""
     literal = {name: v.insert for name, v in values.items() if v is not None}
     for column in columns:
         if column.name not in literal and (not column.not_null or column.default is None):
-            literal[column.name] = "NULL"  # a type not known here: NULL, or its default when it has one
-    # A foreign key's columns hold the values of the parent row just written.
+            literal[column.name] = "NULL"
+    return literal
+
+
+def _take_parent_keys(snapshot: Snapshot, table: str, literal: dict[str, str], rows: dict[str, _Row]) -> None:
+    """A foreign key's columns hold the values of the parent row just written."""
     for fk in _constraints(snapshot, table, "foreign key"):
         parent = rows.get(fk.ref_table)
+        if parent is None:
+            continue
         for mine, theirs in zip(fk.columns, fk.ref_columns):
-            if parent is not None and theirs in parent.literal:
+            if theirs in parent.literal:
                 literal[mine] = parent.literal[theirs]
-    columns = [c for c in columns if c.name in literal]
+
+
+def _key(snapshot: Snapshot, table: str, columns: list[Column], literal: dict[str, str]) -> tuple[str, ...]:
+    """The primary key, else the first unique key, else every column written (never one written NULL)."""
     keys = _constraints(snapshot, table, "primary key") or _constraints(snapshot, table, "unique")
-    key = tuple(c for c in (keys[0].columns if keys else [c.name for c in columns]) if literal.get(c) != "NULL")
-    referenced = {col for c in snapshot.constraints if c.kind == "foreign key" and c.ref_table == table
-                  for col in c.ref_columns}
-    foreign = {col for fk in _constraints(snapshot, table, "foreign key") for col in fk.columns}
-    return _Row(table, columns, values, literal, tuple(key), set(key) | referenced | foreign)
+    names = keys[0].columns if keys else [c.name for c in columns]
+    return tuple(name for name in names if literal.get(name) != "NULL")
+
+
+def _row(snapshot: Snapshot, table: str, rows: dict[str, _Row]) -> _Row:
+    columns = [c for c in snapshot.columns if c.table == table and not c.generated]
+    values = {c.name: column_values(snapshot, c) for c in columns}
+    literal = _literals(columns, values)
+    _take_parent_keys(snapshot, table, literal, rows)
+    columns = [c for c in columns if c.name in literal]
+    key = _key(snapshot, table, columns, literal)
+    referenced = {name for c in snapshot.constraints if c.kind == "foreign key" and c.ref_table == table
+                  for name in c.ref_columns}
+    foreign = {name for fk in _constraints(snapshot, table, "foreign key") for name in fk.columns}
+    return _Row(table, columns, values, literal, key, set(key) | referenced | foreign)
 
 
 def _insert(snapshot: Snapshot, row: _Row) -> Statement:
