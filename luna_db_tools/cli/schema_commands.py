@@ -119,7 +119,7 @@ def show_dry_run(out: Output, plan) -> None:
             for failure in shown[1:]:
                 out.say(f"    also: {failure}")
         elif verdict.checked:
-            out.say("  - the running release keeps working")
+            out.say(f"  - {verdict.note or 'the running release keeps working'}")
     for loss in plan.losses:
         out.say(f"would destroy {loss.describe()} (refused without --allow-data-loss)")
     out.say(running_release_line(plan))

@@ -74,7 +74,7 @@ class StepVerdict:
 
     failures: list[Failure] = field(default_factory=list)
     checked: bool = True
-    note: str | None = None   # why it was not checked
+    note: str | None = None   # why it was not checked (or, checked: that no release ran before)
 
     @property
     def breaks(self) -> bool | None:
@@ -151,5 +151,6 @@ def _walk_plan(scratch: DbSettings, schema: str, current: list[str], steps: list
             walk.at(below, upgrade(below))
         for index, step in enumerate(steps):
             found = walk.at(step.revision, upgrade(step.revision), last=index == len(steps) - 1)
-            verdicts[step.revision] = StepVerdict(found)
+            first = below is None and index == 0
+            verdicts[step.revision] = StepVerdict(found, note="no release runs before the first revision" if first else None)
     return verdicts
