@@ -226,3 +226,18 @@ def test_scratch_names_are_dropped_even_when_the_walk_fails(pg_server):
     assert after == before
     for name in after - before:
         drop_database(pg_server, name)
+
+
+def test_the_dry_run_of_a_downgrade_judges_the_newer_release_that_keeps_running(head_db):
+    """While b0004..b0002 are reverted, the release at head still serves: what it writes must still fit."""
+    db = head_db("backport3")
+    document = json.loads(invoke("downgrade", "b0001", "--dry-run", "--json", "--schema", "backport3",
+                                 "--dsn", db.dsn).stdout)
+    verdicts = {step["revision"]: step["running_release"] for step in document["steps"]}
+    assert verdicts["b0003"] == {"breaks": False, "failures": []}
+    # b0004's release writes NULL into persons_list.account_id; b0003 makes it NOT NULL again.
+    assert {tuple(f["columns"]) for f in verdicts["b0004"]["failures"]} >= {("account_id",)}
+    assert any('null value in column "account_id"' in f["reason"] for f in verdicts["b0004"]["failures"])
+    # b0002's release writes no password (NOT NULL in 0.3) and calls the token column token.
+    reasons = " ".join(f["reason"] for f in verdicts["b0002"]["failures"])
+    assert 'null value in column "password"' in reasons and 'column "token" of relation "account_token"' in reasons

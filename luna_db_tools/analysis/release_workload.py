@@ -19,7 +19,7 @@ values as literals), so the statements can be shown as they ran.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .release_values import ColumnValues, column_values
 from .schema.catalog import Column, Constraint, Snapshot
@@ -74,7 +74,8 @@ class _Row:
     values: dict[str, ColumnValues | None]
     literal: dict[str, str]      # what the INSERT writes, per column
     key: tuple[str, ...]
-    fixed: set[str]              # never updated: the key, and columns other tables reference
+    fixed: set[str]              # never set to another value: the key, foreign keys, columns other tables reference
+    referenced: set[str] = field(default_factory=set)  # columns other tables' foreign keys point at
 
     def where(self) -> str:
         return " AND ".join(f"{ident(c)} = {self.literal[c]}" for c in self.key)
@@ -121,7 +122,7 @@ def _row(snapshot: Snapshot, table: str, rows: dict[str, _Row]) -> _Row:
     referenced = {name for c in snapshot.constraints if c.kind == "foreign key" and c.ref_table == table
                   for name in c.ref_columns}
     foreign = {name for fk in _constraints(snapshot, table, "foreign key") for name in fk.columns}
-    return _Row(table, columns, values, literal, key, set(key) | referenced | foreign)
+    return _Row(table, columns, values, literal, key, set(key) | referenced | foreign, referenced)
 
 
 def _insert(snapshot: Snapshot, row: _Row) -> Statement:
@@ -137,21 +138,19 @@ def _insert(snapshot: Snapshot, row: _Row) -> Statement:
 def _updates(row: _Row) -> list[Statement]:
     """The whole row set once to the other end of each range, then each listed value and NULL, one column each."""
     names = [c.name for c in row.columns if c.name not in row.fixed]
-    if not names:
-        return []
 
     def update(columns: Sequence[str], values: Sequence[str]) -> Statement:
         sets = ", ".join(f"{ident(c)} = {v}" for c, v in zip(columns, values))
         return Statement("UPDATE", row.table, tuple(columns), f"UPDATE {ident(row.table)} SET {sets} WHERE {row.where()}")
 
     values = [row.values[n].update if row.values[n] is not None else row.literal[n] for n in names]
-    statements = [update(names, values)]
+    statements = [update(names, values)] if names else []
     for column in row.columns:
-        if column.name not in names:
-            continue
         known = row.values[column.name]
-        statements += [update([column.name], [value]) for value in (known.allowed[1:-1] if known else ())]
-        if not column.not_null:
+        if column.name in names and known:
+            statements += [update([column.name], [value]) for value in known.allowed[1:-1]]
+        # NULL where the column takes it, a nullable foreign key too (a row without its parent).
+        if not column.not_null and column.name not in set(row.key) | row.referenced:
             statements.append(update([column.name], ["NULL"]))
     return statements
 

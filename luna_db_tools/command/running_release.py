@@ -92,7 +92,7 @@ _INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def plan_verdicts(settings: DbSettings, schema: str, current: list[str], steps: list[PlannedStep]) -> tuple[dict[str, StepVerdict], str | None]:
-    """Each upgrade step's verdict, from a throwaway database on the same server; or why there is none.
+    """Each step's verdict, from a throwaway database on the same server; or why there is none.
 
     Why a database of its own: the verdict needs the schema of every step
     built and written to. In the live database that would mean running the
@@ -108,8 +108,6 @@ def plan_verdicts(settings: DbSettings, schema: str, current: list[str], steps: 
         return {}, None
     if settings.db_type != "postgres":
         return {}, "not checked (PostgreSQL only)"
-    if any(step.direction != "up" for step in steps):
-        return {}, "not checked (a downgrade: the release that runs on is the newer one)"
     scratch = settings.with_database(f"luna_db_dry_run_{uuid.uuid4().hex[:12]}")
     refusal = _create(settings, scratch.database)
     if refusal:
@@ -137,20 +135,26 @@ def _drop(settings: DbSettings, name: str) -> None:
 
 
 def _walk_plan(scratch: DbSettings, schema: str, current: list[str], steps: list[PlannedStep]) -> dict[str, StepVerdict]:
+    """Build the schema the live database is at, then take each step, replaying the release before it.
+
+    An upgrade step's running release is the one below it; a downgrade's is
+    the newer one, still serving while its revision is reverted.
+    """
     verdicts: dict[str, StepVerdict] = {}
     with connect(scratch) as connection:
-        def upgrade(revision: str) -> Snapshot:
+        def move(direction: str, target: str) -> Snapshot:
             connection.commit()  # Alembic commits each revision only on a connection outside a transaction
-            command.upgrade(make_config(schema, connection=connection, settings=scratch), revision)
+            verb = command.upgrade if direction == "up" else command.downgrade
+            verb(make_config(schema, connection=connection, settings=scratch), target)
             connection.commit()
             return read_snapshot(connection)
 
         walk = ReleaseWalk(connection)
         below = current[0] if current else None
         if below is not None:
-            walk.at(below, upgrade(below))
+            walk.at(below, move("up", below))
         for index, step in enumerate(steps):
-            found = walk.at(step.revision, upgrade(step.revision), last=index == len(steps) - 1)
+            found = walk.at(step.target, move(step.direction, step.target), last=index == len(steps) - 1)
             first = below is None and index == 0
             verdicts[step.revision] = StepVerdict(found, note="no release runs before the first revision" if first else None)
     return verdicts
