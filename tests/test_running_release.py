@@ -241,3 +241,18 @@ def test_the_dry_run_of_a_downgrade_judges_the_newer_release_that_keeps_running(
     # b0002's release writes no password (NOT NULL in 0.3) and calls the token column token.
     reasons = " ".join(f["reason"] for f in verdicts["b0002"]["failures"])
     assert 'null value in column "password"' in reasons and 'column "token" of relation "account_token"' in reasons
+
+
+def test_a_statement_that_fails_on_its_own_schema_is_not_judged_and_said(fresh_db, migrations_copy):  # noqa: F811
+    # No value the generator writes satisfies this CHECK: s9like breaks the s0005 release (found), and
+    # its own workload fails on its own schema, so s9after is not blamed for it.
+    add_revision(migrations_copy, "s9like", "s0005",
+                 "op.create_check_constraint('ck_log_status', 'log', \"status LIKE 'st-%'\")",
+                 "op.execute('ALTER TABLE log DROP CONSTRAINT ck_log_status')")
+    add_revision(migrations_copy, "s9after", "s9like", "op.add_column('restart', sa.Column('note', sa.String(64)))",
+                 "op.drop_column('restart', 'note')")
+    result = invoke("check", "--schema", "streams", "--dsn", fresh_db.dsn, "--json", "--migrations-dir", str(migrations_copy))
+    found = {(f["revision"], f["object"]) for f in json.loads(result.stdout)["findings"] if f["kind"] == "breaks-running-release"}
+    assert found == {("s9like", "log.status")}, result.stdout + result.stderr
+    assert "running release of s9like: 1 statement(s) fail on its own schema already, not judged" in result.stderr
+    assert 'INSERT into log: new row for relation "log" violates check constraint' in result.stderr
