@@ -46,6 +46,7 @@ class ReleaseWalk:
 
     connection: object
     unjudged: dict[str, list[tuple[Statement, ServerError]]] = field(default_factory=dict)  # by revision
+    replayed: int = 0  # statements run so far (for the bench)
     _previous: tuple[Snapshot, list[Statement], set[Statement]] | None = None
 
     def at(self, revision: str, snapshot: Snapshot, *, last: bool = False) -> list[Failure]:
@@ -57,11 +58,13 @@ class ReleaseWalk:
         if self._previous is not None:
             before, statements, baseline = self._previous
             refused = [(s, e) for s, e in _refused(self.connection, statements) if s not in baseline]
+            self.replayed += len(statements)
             found = failures(refused, before, snapshot)
         self._previous = None
         if not last:
             statements = release_workload(snapshot, read_view_columns(self.connection))
             own = _refused(self.connection, statements)
+            self.replayed += len(statements)
             if own:
                 self.unjudged[revision] = own
             self._previous = (snapshot, statements, {s for s, _ in own})
