@@ -76,6 +76,7 @@ def test_every_view_is_read_by_its_column_names():
 # --- the project's own histories ----------------------------------------------------
 
 
+@pytest.mark.pgversions
 @pytest.mark.parametrize("schema", ["streams", "backport3"])
 def test_each_revisions_own_workload_runs_clean_on_its_own_schema(fresh_db, schema):
     """Nothing of the generated workload fails where it comes from: every failure later is a break."""
@@ -163,6 +164,7 @@ def test_each_kind_of_break_is_found_and_no_safe_change_is(fresh_db, migrations_
 # --- the dry run ---------------------------------------------------------------------
 
 
+@pytest.mark.pgversions
 def test_the_dry_run_says_which_step_breaks_the_running_release(fresh_db):
     assert invoke("upgrade", "b0001", "--schema", "backport3", "--dsn", fresh_db.dsn).exit_code == 0
     databases_before = {r[0] for r in fetch_all(fresh_db.server, "postgres", "SELECT datname FROM pg_database")}
