@@ -169,7 +169,7 @@ def test_dry_run_names_each_lock_table_and_rows_from_the_live_statistics(fresh_d
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE stream"))
     plan = json.loads(cli_ok("upgrade", "--dry-run", "--json", "--schema", "streams", "--dsn", fresh_db.dsn).stdout)
     assert [step["revision"] for step in plan["steps"]] == ["s0003", "s0004", "s0005"]
-    assert set(plan["steps"][0]) == {"revision", "message", "direction", "impact"}
+    assert set(plan["steps"][0]) == {"revision", "message", "direction", "impact", "running_release"}
     s0003 = plan["steps"][0]["impact"]
     on_stream = [(i["lock"], i["effect"], i["rows"], i["lock_timeout_ms"]) for i in s0003 if i["table"] == "stream"]
     assert ("SHARE ROW EXCLUSIVE", "catalog only", 1_500, 200) in on_stream

@@ -12,6 +12,8 @@ CHECK_FIXES = {
     "model-mismatch": "write a revision that makes the same change, or change the model back",
     "checksum": "restore the applied revision file, or list its earlier form in luna_db_tools/script/known_checksums.py with the reason",
     "stairway": "make the revision's downgrade undo exactly what its upgrade does",
+    "breaks-running-release": ("make the change the expand/contract way (README, \"Writing migrations: keep the running "
+                               "release working\"), or accept it and stop the old release before this revision"),
 }
 #: The reason a finding judged harmless against the schema is accepted with ("not a hazard:
 #: varchar(64)→varchar(128) is catalog-only"); listed with -v and in the JSON, not failing.

@@ -16,6 +16,7 @@ CHECK_OF_KIND = {
     "model-mismatch": "models-match-migrations",
     "checksum": "checksums",
     "stairway": "stairway",
+    "breaks-running-release": "breaks-running-release",
 }
 PER_HISTORY = {"single-head", "models-match-migrations"}
 LINT = "online-safety-lint"

@@ -108,8 +108,31 @@ def show_dry_run(out: Output, plan) -> None:
         out.say(f"would {'apply' if step.direction == 'up' else 'revert'} {step.revision}  {step.message}")
         for line in plan.impact_of(step):
             out.say(f"  {'!' if line.held_while else '-'} {line.summary}")
+        verdict = plan.verdict_of(step)
+        if verdict.breaks:
+            first = {}  # one line per table.column: the first statement that fails on it
+            for failure in verdict.failures:
+                first.setdefault(failure.object, failure)
+            shown = list(first.values())
+            out.say(f"  ! stop every instance of the running release before this revision: {shown[0]}")
+            for failure in shown[1:]:
+                out.say(f"    also: {failure}")
+        elif verdict.checked:
+            out.say(f"  - {verdict.note or 'the running release keeps working'}")
     for loss in plan.losses:
         out.say(f"would destroy {loss.describe()} (refused without --allow-data-loss)")
+    out.say(running_release_line(plan))
+
+
+def running_release_line(plan) -> str:
+    """The plan's last line: whether the instances of the release running now survive it."""
+    breaking = [step.revision for step in plan.breaking_steps]
+    if breaking:
+        return (f"the running release breaks at {', '.join(breaking)}: stop every instance of it before "
+                f"{'that revision' if len(breaking) == 1 else 'the first'} (no rolling upgrade)")
+    if plan.not_checked:
+        return f"running release: {plan.not_checked}"
+    return "the running release keeps working through every step"
 
 
 def run_document(schema: str, direction: str, target: str, run) -> dict:
@@ -129,7 +152,7 @@ def run_document(schema: str, direction: str, target: str, run) -> dict:
 @timeout_options
 @click.option("--sql", is_flag=True, help="Print the script (FROM:TO, default base:REV) for --db-type; no database needed.")
 @oracle_version_option
-@click.option("--dry-run", is_flag=True, help="Print the revisions that would run; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the revisions that would run, their locks, and whether the running release keeps working; change nothing.")
 @allow_data_loss_option
 @click.pass_obj
 def upgrade(out, **kwargs):

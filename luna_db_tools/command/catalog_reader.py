@@ -300,3 +300,17 @@ def _inspected_table(inspector, name: str) -> dict:
         "checks": sorted((c["name"], c["sqltext"]) for c in inspector.get_check_constraints(name)),
         "comment": inspector.get_table_comment(name).get("text"),
     }
+
+
+_VIEW_COLUMNS = """
+SELECT c.relname, array_agg(a.attname::text ORDER BY a.attnum)
+FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+AND c.relkind IN ('v', 'm')
+GROUP BY c.relname
+"""
+
+
+def read_view_columns(connection) -> dict[str, tuple[str, ...]]:
+    """Each view's column names, in order (a snapshot holds a view's definition, not its columns)."""
+    return {name: tuple(columns) for name, columns in connection.execute(sa.text(_VIEW_COLUMNS))}

@@ -1,8 +1,10 @@
 """`luna-db check`: the migration checks a CI pipeline owes its users.
 
 On an empty scratch database: one head; base to head applies; the models
-match what the migrations built; every revision's downgrade undoes it
-(stairway); and the PostgreSQL SQL each revision emits is linted for
+match what the migrations built; the release running before each revision
+keeps working on its schema (command/running_release.py: its workload,
+generated from its snapshot, replayed on the next revision); every
+revision's downgrade undoes it (stairway); and the PostgreSQL SQL each revision emits is linted for
 statements that would lock a busy production table, in its upgrade AND its
 downgrade (analysis/sql/lint.py: squawk plus luna-db's own rules). A revision
 accepts a lint finding with a marked comment that says why:
@@ -24,6 +26,8 @@ import sqlalchemy as sa
 from alembic import command
 
 from ..analysis.findings import Finding
+from ..analysis.release_verdict import KIND as BREAKS_RUNNING_RELEASE
+from ..analysis.release_verdict import release_findings
 from ..analysis.schema.catalog import Snapshot, column_types
 from ..analysis.sql.lint import accepted_rules, lint_revision
 from ..config.settings import SCHEMA_NAMES, DbSettings
@@ -38,6 +42,7 @@ from ..script.known_checksums import checksum_mismatches
 from .catalog_reader import read_shape
 from .common import Report, refuse_non_empty, schema_of, silent
 from .drift import compare_database
+from .running_release import ReleaseWalk
 from .stairway import walk_stairway
 
 
@@ -176,6 +181,9 @@ def _check(connection, settings, schema, metadata, script, migrations_dir, repor
     result.checks_run.append("upgrade")
     shapes = result.shapes
     shapes["base"] = read_shape(connection)
+    # The running release's workload, replayed on each revision as the walk reaches it (PostgreSQL).
+    walk = ReleaseWalk(connection) if connection.dialect.name == "postgresql" else None
+    breaks: list[Finding] = []
     for revision in order:
         try:
             run("upgrade", revision)
@@ -185,6 +193,16 @@ def _check(connection, settings, schema, metadata, script, migrations_dir, repor
             return result
         shapes[revision] = read_shape(connection)
         report(f"upgraded to {revision}")
+        if walk is not None:
+            found = walk.at(revision, shapes[revision], last=revision == order[-1])
+            breaks += release_findings(revision, found, accepted_rules(script.get_revision(revision).path))
+    if walk is not None:
+        result.checks_run.append(BREAKS_RUNNING_RELEASE)
+        result.findings += breaks
+        for revision, refused in walk.unjudged.items():  # a limit of the generated workload, said once
+            statement, error = refused[0]
+            report(f"running release of {revision}: {len(refused)} statement(s) fail on its own schema already, "
+                   f"not judged ({statement.action}: {error.message})")
 
     result.checks_run.append("models-match-migrations")
     # The head's shape, read after the last upgrade, is the live snapshot drift compares.

@@ -5,7 +5,10 @@ guards, then runtime/history.plan_steps), and for each step: the locks its state
 tables, with the rows involved estimated from the live statistics
 (analysis/impact.statement_impacts over the step's own offline SQL;
 PostgreSQL only), and the rows its destructions would take now
-(command/data_loss.py). Nothing is written.
+(command/data_loss.py), and whether the release running before it keeps
+working through it (command/running_release.plan_verdicts: its workload
+replayed in a throwaway database of its own on the same server, never in
+the live one). Nothing is written to the live database.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from ..script.history import PlannedStep, check_revision_argument, script_direct
 from .common import schema_of
 from .data_loss import step_losses
 from .migrate import read_plan
+from .running_release import StepVerdict, plan_verdicts
 
 
 @dataclass
@@ -34,14 +38,25 @@ class DryRun:
     steps: list[PlannedStep] = field(default_factory=list)
     impacts: dict[str, list[StatementImpact]] = field(default_factory=dict)  # by revision
     losses: list[Loss] = field(default_factory=list)
+    verdicts: dict[str, StepVerdict] = field(default_factory=dict)  # by revision
+    not_checked: str | None = None  # why the running release was not checked
 
     def impact_of(self, step: PlannedStep) -> list[StatementImpact]:
         return self.impacts.get(step.revision, [])
 
+    def verdict_of(self, step: PlannedStep) -> StepVerdict:
+        """Whether the release running before `step` keeps working through it (not checked: why)."""
+        return self.verdicts.get(step.revision) or StepVerdict(checked=False, note=self.not_checked)
+
+    @property
+    def breaking_steps(self) -> list[PlannedStep]:
+        return [step for step in self.steps if self.verdict_of(step).breaks]
+
     def as_dict(self) -> dict:
         return {
             "schema": self.schema, "direction": self.direction, "target": self.target,
-            "steps": [{**step.as_dict(), "impact": [i.as_dict() for i in self.impact_of(step)]} for step in self.steps],
+            "steps": [{**step.as_dict(), "impact": [i.as_dict() for i in self.impact_of(step)],
+                       "running_release": self.verdict_of(step).as_dict()} for step in self.steps],
             "data_loss": [loss.as_dict() for loss in self.losses],
         }
 
@@ -51,10 +66,11 @@ def dry_run(settings: DbSettings, revision: str, direction: str) -> DryRun:
     schema = schema_of(settings)
     check_revision_argument(schema, revision)
     with connect(settings) as connection:
-        _, steps = read_plan(connection, schema, revision, direction)
+        current, steps = read_plan(connection, schema, revision, direction)
         losses = step_losses(connection, schema, steps)
         impacts = _impacts(connection, schema, steps)
-    return DryRun(settings.schema, direction, revision, steps, impacts, losses)
+    verdicts, not_checked = plan_verdicts(settings, schema, current, steps)
+    return DryRun(settings.schema, direction, revision, steps, impacts, losses, verdicts, not_checked)
 
 
 def _impacts(connection, schema: str, steps: list[PlannedStep]) -> dict[str, list[StatementImpact]]:

@@ -44,6 +44,7 @@ _S0004 = ("CHECK swaps in a catalog step of their own with a short lock timeout,
 _COMMENTS = "comments (no issue numbers) and imports (luna_db_tools.operations) only; same SQL"
 _OPERATIONS = "imports moved to luna_db_tools.operations; same SQL"
 _B0002_EMPTY_PLACEHOLDER = "its downgrade wrote '' as the placeholder password (NULL on Oracle)"
+_ACCEPT_RUNNING_RELEASE = "accept comments for breaks-running-release only; same SQL"
 _B0002_NOTHING_KEPT = ("dropped the credentials without keeping them; "
                        "the database has no account_credentials_tmp and a downgrade writes placeholders")
 
@@ -71,6 +72,7 @@ EARLIER_FORMS: tuple[EarlierForm, ...] = (
     EarlierForm("b0002", "0d60d6e48c459c967da1dd39e10f41032f7a52f68be0e9991bcf79e3bbd60217", "503fa33", _B0002_NOTHING_KEPT),
     EarlierForm("b0002", "b1ae30b12318a6f89cfa9c956173d0693c1bcb52d97f3b31d8bdbd54d173e155", "708266e", _COMMENTS),
     EarlierForm("b0004", "2bc2162189f96a179e813863c0f973fa306388b74c039798d83858067f2e00df", "708266e", _COMMENTS),
+    EarlierForm("b0002", "0a5c0edba5f3799f03daf9ea7c3ad568a6190ebd39d897dccbf3bd513e065c55", "f392f82", _ACCEPT_RUNNING_RELEASE),
     EarlierForm("s0002", "a6c2b35b434fc42a230e9d294b75af2db8cfa83249802fcea3df70e5bb9c867b", "708266e", _OPERATIONS),
     EarlierForm("s0003", "700639c0fdeca6424a4349ae3278fc5a3a17e0ff1826b6bbe6d4f16a67e4ac4d", "708266e", _OPERATIONS),
     EarlierForm("s0004", "203e4288d02adf14fd5da9b28fd7dfc7edcf6c80da8bbc394fe1a6177c26a876", "708266e", _OPERATIONS),

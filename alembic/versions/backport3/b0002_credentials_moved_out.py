@@ -50,6 +50,12 @@ from luna_db_tools.operations.batched import catalog_only
 # luna-db check: accept renaming-column account_token.token -- the downgrade gives 0.3 back the name it reads
 # The downgrade restores 0.3's unique email on a column it has just added (all NULL).
 # luna-db check: accept disallowed-unique-constraint account.uq_account_email -- account holds one row per LUNA account, a short build; 0.3 needs this exact constraint back
+# The 0.3 release cannot run on this schema (it writes the credentials and reads token_info): stop every
+# instance of it before b0002 runs; its upgrade is no rolling one.
+# luna-db check: accept breaks-running-release account.password -- 0.4.0 moved credentials out by design; stop 0.3 before b0002
+# luna-db check: accept breaks-running-release account.email -- 0.4.0 moved credentials out by design; stop 0.3 before b0002
+# luna-db check: accept breaks-running-release account.organization_name -- 0.4.0 moved credentials out by design; stop 0.3 before b0002
+# luna-db check: accept breaks-running-release account_token.token_info -- 0.4.0 renamed token_info to token by design; stop 0.3 before b0002
 
 revision = "b0002"
 down_revision = "b0001"
