@@ -17,8 +17,8 @@ from .render import dsn_lines, history_lines, status_lines
 @click.pass_obj
 def current(out, **kwargs):
     """Show the database's current revision."""
+    from ..command.records import current as current_revisions
     from ..command.scripts import heads
-    from ..command.status import current as current_revisions
 
     settings = settings_from(connection_options(kwargs))
     revisions = current_revisions(settings, policy=retry_policy(kwargs))
@@ -45,7 +45,7 @@ def history(out, audit, **kwargs):
     revisions = revisions_of(resolve_schema(options))
     trail = None
     if audit:
-        from ..command.status import audit_trail
+        from ..command.records import audit_trail
 
         trail = audit_trail(settings_from(options), policy=retry_policy(kwargs))
     if out.json:

@@ -1,4 +1,4 @@
-"""`luna-db status`, `current` and `history --audit`: what the database holds, read-only."""
+"""`luna-db status`: what the database holds against the history and the models, read-only."""
 
 from __future__ import annotations
 
@@ -96,14 +96,3 @@ def _kept_credentials(connection) -> KeptCredentials | None:
     from .credentials import kept_credentials  # backport3's alone: its module brings the migration session
 
     return kept_credentials(connection)
-
-
-def current(settings: DbSettings, *, policy: RetryPolicy | None = None) -> list[str]:
-    with connect(settings, policy) as connection:
-        return current_revisions(connection)
-
-
-def audit_trail(settings: DbSettings, *, policy: RetryPolicy | None = None) -> list[dict]:
-    """The database's audit rows, oldest first."""
-    with connect(settings, policy) as connection:
-        return audit.audit_rows(connection)
