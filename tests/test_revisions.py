@@ -100,3 +100,10 @@ def test_status_reads_the_history_without_alembic(head_db):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-2] == "0"  # at head, no drift
     assert result.stdout.splitlines()[-1] == "['sqlalchemy']"
+
+
+def test_revisions_off_the_line_are_not_linear(line):
+    write_revision(line, "r8", "r9")
+    write_revision(line, "r9", "r8")  # a loop beside the line r1 <- r2
+    with pytest.raises(NotLinear, match="loops: r8, r9"):
+        linear_history("streams", line)

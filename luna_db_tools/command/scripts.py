@@ -3,9 +3,10 @@
 The history is read from the revision files (script/revisions.py): `heads`
 and `history` load neither Alembic nor SQLAlchemy, unless the history is not
 one line, which Alembic then shows as it is. The scripts are Alembic's
-offline mode (runtime/offline.py) for --db-type, imported by the
-functions that render them: `create --sql` builds the head schema and stamps it; `upgrade/downgrade --sql`
-runs a revision range, checked first to run the way its command goes.
+offline mode (runtime/offline.py) for --db-type, imported only by the
+functions that render them: `create --sql` builds the head schema and stamps
+it; `upgrade/downgrade --sql` runs a revision range, checked first to run the
+way its command goes.
 An Oracle script is rendered for `--oracle-version` (runtime/offline.oracle_target).
 """
 

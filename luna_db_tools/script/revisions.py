@@ -46,17 +46,16 @@ def linear_history(schema: str, directory: Path | None = None) -> list[RevisionF
             if found.down_revision not in revisions:
                 raise NotLinear(f"the {schema} revision {found.revision} follows {found.down_revision}, which is no revision")
             children.setdefault(found.down_revision, []).append(found.revision)
-    heads = sorted(set(revisions) - set(children))
     if not revisions:
         return []
+    heads = sorted(set(revisions) - set(children))
     if len(heads) != 1:
         raise NotLinear(f"the {schema} history has {len(heads)} heads: {', '.join(heads) or 'none'}")
     order = [revisions[heads[0]]]
     while order[-1].down_revision is not None and len(order) <= len(revisions):
         order.append(revisions[order[-1].down_revision])
-    branched = sorted(parent for parent, below in children.items() if len(below) > 1)
-    if len(order) != len(revisions) or branched:
-        raise NotLinear(f"the {schema} history branches or loops (at {', '.join(branched) or order[-1].revision})")
+    if len(order) != len(revisions):  # one head, yet revisions off its line: they loop
+        raise NotLinear(f"the {schema} history loops: {', '.join(sorted(set(revisions) - {r.revision for r in order}))}")
     return order[::-1]
 
 
