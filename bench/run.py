@@ -6,11 +6,12 @@ its own throwaway PostgreSQL, like the tests. Writes bench/results.md.
 
 Sizes: BENCH_STREAMS (default 1,000,000) and BENCH_LOGS (5,000,000);
 the writer-stall run has its own, BENCH_STALL_STREAMS (200,000) and
-BENCH_STALL_LOGS (1,000,000). BENCH_ONLY=stalls,check runs just those parts.
+BENCH_STALL_LOGS (1,000,000). BENCH_ONLY=startup,create,check,stalls runs just those parts.
 """
 
 from __future__ import annotations
 
+import compileall
 import os
 import platform
 import re
@@ -69,16 +70,42 @@ def add_row(what: str, ours: float, reference: float, target: float | None, unit
 
 # --- start-up --------------------------------------------------------------------------
 
+#: Both commands as whole processes of this interpreter, on the checkout's code: luna-db's
+#: console script and Alembic's (from the root, alembic.ini there; its env.py imports luna-db).
+CHECKOUT = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
-def bench_startup() -> list[str]:
+
+def bench_startup(databases: Databases) -> list[str]:
+    # As `pip install` does: with PYTHONDONTWRITEBYTECODE set, every run would compile the
+    # checkout's modules (and the revision files both sides read) from source.
+    for folder in ("luna_db_tools", "alembic"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
+    runs = max(RUNS, 7)
     for args in (["--help"], ["--version"], ["upgrade", "--help"], ["dsn", "--dsn", "pg01,pg02/luna_streams"]):
         ours, reference = interleaved(
-            lambda args=args: timed([LUNA_DB, *args]), lambda: timed([ALEMBIC, "--help"]), runs=max(RUNS, 7),
+            lambda args=args: timed([LUNA_DB, *args], env=CHECKOUT),
+            lambda: timed([ALEMBIC, "--help"], env=CHECKOUT), runs=runs,
         )
         add_row(f"start-up: luna-db {' '.join(args)} vs alembic --help", ours, reference, 0.3)
+    dsn = databases.dsn(databases.fresh())
+    subprocess.run([LUNA_DB, "-q", "create", "--schema", "streams", "--dsn", dsn], check=True, env=CHECKOUT,
+                   stdout=subprocess.DEVNULL)
+    # Each luna-db command against the Alembic command it stands for, though it does more
+    # (status: pending revisions, drift against the models, the audit trail).
+    for ours_args, alembic_args, what in (
+        (["status", "--schema", "streams", "--dsn", dsn], ["-n", "streams", "-x", f"dsn={dsn}", "current"],
+         "status (streams at head, drift checked) vs alembic current"),
+        (["heads", "--schema", "streams"], ["-n", "streams", "heads"], "heads vs alembic heads"),
+        (["history", "--schema", "streams"], ["-n", "streams", "history"], "history vs alembic history"),
+    ):
+        ours, reference = interleaved(
+            lambda args=ours_args: timed([LUNA_DB, *args], env=CHECKOUT, cwd=ROOT),
+            lambda args=alembic_args: timed([ALEMBIC, *args], env=CHECKOUT, cwd=ROOT), runs=runs,
+        )
+        add_row(f"start-up: luna-db {what}", ours, reference, 1.0)
     importtime = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "from luna_db_tools.cli import main; main(['--help'])"],
-        capture_output=True, text=True,
+        capture_output=True, text=True, env=CHECKOUT,
     ).stderr
     costs = []
     for line in importtime.splitlines():
@@ -329,19 +356,22 @@ def bench_check_vs_pytest_alembic(databases: Databases) -> None:
 
 def main() -> None:
     if ONLY:
+        imports = []
         with LocalCluster(user="luna", password="luna") as cluster:
             databases = Databases(cluster)
+            if "startup" in ONLY:
+                imports = bench_startup(databases)
             if "stalls" in ONLY:
                 bench_stalls(databases)
             if "check" in ONLY:
                 bench_check_vs_pytest_alembic(databases)
             if "create" in ONLY:
                 bench_create(databases)
-        write_results([], name="results-partial.md")
+        write_results(imports, name="results-partial.md")
         return
-    imports = bench_startup()
     with LocalCluster(user="luna", password="luna") as cluster:
         databases = Databases(cluster)
+        imports = bench_startup(databases)
         bench_create(databases)
         bench_check(databases)
         bench_check_vs_pytest_alembic(databases)

@@ -137,7 +137,8 @@ def test_renames_are_quoted_where_needed():
 
 @pytest.mark.pgversions
 def test_adopt_renames_stamps_and_audits_an_exact_match(fresh_db):
-    from luna_db_tools.command.adopt import adopt_connection, needs_adoption
+    from luna_db_tools.command.adopt import adopt_connection
+    from luna_db_tools.command.guards import needs_adoption
 
     engine = build(fresh_db, "backport3", "b0001")  # the pre-0.4.0 shape, credentials in account
     with engine.connect() as connection:

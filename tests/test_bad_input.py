@@ -223,8 +223,14 @@ def test_global_options_after_the_command(option):
 
 
 def test_quiet_after_the_command_drops_progress(fresh_db):
+    """-q keeps create's result line (as `upgrade -q` keeps "is at revision"), and only that."""
     result = invoke("create", "--schema", "streams", "--dsn", fresh_db.dsn, "-q")
-    assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
+    assert result.exit_code == 0 and result.stderr == ""
+    [line] = result.stdout.splitlines()
+    assert line.startswith("created streams at ") and "revision s0005 (head)" in line
+    again = invoke("create", "--schema", "streams", "--dsn", fresh_db.dsn, "-q")
+    assert again.exit_code == 0 and again.stderr == ""
+    assert again.stdout.splitlines() == [again.stdout.strip()] and "nothing to do" in again.stdout
 
 
 def test_traceback_after_the_command():

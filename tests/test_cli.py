@@ -24,6 +24,9 @@ HEAVY_MODULES = ("sqlalchemy", "alembic", "psycopg2", "oracledb")
         ["upgrade", "--help"],
         ["create", "--help"],
         ["dsn", "--dsn", "pg01,pg02/luna_streams"],
+        # The history is read from the revision files, without Alembic.
+        ["heads", "--schema", "streams"],
+        ["history", "--schema", "backport3", "--json"],
     ],
 )
 def test_start_up_imports_no_database_library(args):

@@ -5,13 +5,12 @@ from __future__ import annotations
 import click
 
 from ..errors import EXIT_FAILED, EXIT_OK
-from .group import main
 from .json_output import emit_json
 from .options import connection_options, database_options, lock_option, retry_policy, settings_from
 from .output import Output
 
 
-@main.command()
+@click.command()
 @database_options
 @lock_option
 @click.option("--revision", help="Adopt as REVISION, and only if the database matches it.")

@@ -6,13 +6,12 @@ import click
 
 from ..config.settings import SCHEMA_NAMES
 from ..errors import EXIT_FAILED, EXIT_OK
-from .group import main
 from .json_output import emit_json
 from .options import connection_options, database_options, retry_policy, settings_from
 from .output import Output
 
 
-@main.command()
+@click.command()
 @database_options
 @click.option("--migrations-dir", type=click.Path(file_okay=False, exists=True), help="Check another copy of the Alembic environment (default: the project's own).")
 @click.option("--create-database", is_flag=True, help="PostgreSQL: create the scratch database when it does not exist, and drop it after the check. Without --schema: one per schema, named DB_streams and DB_backport3.")
@@ -78,7 +77,7 @@ def print_check_report(out: Output, report) -> None:
             out.result(str(finding))
 
 
-@main.command()
+@click.command()
 @click.option("--schema", type=click.Choice(SCHEMA_NAMES), required=True, help="Which schema to draw.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="File to write; its suffix picks the format: .svg, .png, .dot or .gv.")
@@ -93,7 +92,7 @@ def diagram(out, schema, output):
         emit_json({"schema": schema, "written": str(written)})
 
 
-@main.command()
+@click.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("--dialect", type=click.Choice(["postgresql", "oracle"]), default="postgresql", show_default=True,
               help="The SQL dialect of the files.")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from .group import LunaGroup, main
+from .group import LunaGroup
 from .json_output import emit_json
 from .options import connection_options, database_options, lock_option, retry_policy, settings_from
 from .output import Output
 
 
-@main.group(cls=LunaGroup)
+@click.group(cls=LunaGroup)
 def credentials():
     """The account credentials b0002 keeps until they are moved to the Accounts service."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 
@@ -122,13 +123,27 @@ def _group_chain(context) -> list:
 
 class LunaGroup(click.Group):
     """click's Group, plus: every command takes the global options and --json,
-    an error is one line and its exit code (JSON under --json), and a closed pipe ends quietly."""
+    an error is one line and its exit code (JSON under --json), and a closed pipe ends quietly.
 
-    def __init__(self, *args, **kwargs):
+    `lazy_commands` (name -> "module:function") are imported when named, click's
+    lazy-loading pattern: a command loads only its own module, and `--help` all of them.
+    """
+
+    def __init__(self, *args, lazy_commands: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
         # Every luna-db group (the root, credentials) takes the database options before a command name.
         taken = {opt for param in self.params for opt in getattr(param, "opts", [])}
         self.params += [option for option in _database_global_options() if option.opts[0] not in taken]
+
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            module, _, function = self.lazy_commands[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), function), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def add_command(self, cmd, name=None):
         taken = {opt for param in cmd.params for opt in getattr(param, "opts", [])}
@@ -205,7 +220,21 @@ def verbose_logging() -> None:
     log.setLevel(logging.INFO)
 
 
-@click.group(cls=LunaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _commands(module: str, *names: str) -> dict[str, str]:
+    return {name: f"luna_db_tools.cli.{module}:{name}" for name in names}
+
+
+#: Every command, by the module that defines it (imported only when the command runs).
+COMMANDS = {
+    **_commands("schema_commands", "create", "upgrade", "downgrade", "stamp", "views"),
+    **_commands("info_commands", "current", "history", "heads", "status", "dsn"),
+    **_commands("ci_commands", "check", "lint", "diagram"),
+    **_commands("adopt_commands", "adopt"),
+    **_commands("credentials_commands", "credentials"),
+}
+
+
+@click.group(cls=LunaGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="luna-db")
 @click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")
 @click.option("-v", "--verbose", is_flag=True, help="Log the SQL statements sent (passwords hidden).")

@@ -6,20 +6,19 @@ import click
 
 from ..config.settings import SCHEMA_NAMES, ConnectionOptions, resolve_schema
 from ..errors import EXIT_FAILED, EXIT_OK
-from .group import main
 from .json_output import emit_json
 from .options import connection_options, database_options, retry_policy, settings_from
 from .output import complain
 from .render import dsn_lines, history_lines, status_lines
 
 
-@main.command()
+@click.command()
 @database_options
 @click.pass_obj
 def current(out, **kwargs):
     """Show the database's current revision."""
+    from ..command.records import current as current_revisions
     from ..command.scripts import heads
-    from ..command.status import current as current_revisions
 
     settings = settings_from(connection_options(kwargs))
     revisions = current_revisions(settings, policy=retry_policy(kwargs))
@@ -34,18 +33,21 @@ def current(out, **kwargs):
         out.result(f"{revision}{' (head)' if revision in head_ids else ''}")
 
 
-@main.command()
+@click.command()
 @database_options
 @click.option("--audit", is_flag=True, help="Also show the database's audit trail (connects).")
 @click.pass_obj
 def history(out, audit, **kwargs):
     """List the schema's revisions (text: newest first, like Alembic; JSON: oldest first)."""
     from ..command.scripts import history as revisions_of
-    from ..command.status import audit_trail
 
     options = connection_options(kwargs)
     revisions = revisions_of(options.schema_name())
-    trail = audit_trail(settings_from(options), policy=retry_policy(kwargs)) if audit else None
+    trail = None
+    if audit:
+        from ..command.records import audit_trail
+
+        trail = audit_trail(settings_from(options), policy=retry_policy(kwargs))
     if out.json:
         emit_json(revisions if trail is None else {"revisions": revisions, "audit": trail})
         return
@@ -53,7 +55,7 @@ def history(out, audit, **kwargs):
         out.result(line)
 
 
-@main.command()
+@click.command()
 @click.option("--schema", type=click.Choice(SCHEMA_NAMES), help="[env LUNA_DB_SCHEMA]")
 @click.pass_obj
 def heads(out, schema):
@@ -69,7 +71,7 @@ def heads(out, schema):
         out.result(f"{head} (head)")
 
 
-@main.command()
+@click.command()
 @database_options
 @click.pass_obj
 def status(out, **kwargs):
@@ -97,7 +99,7 @@ def status(out, **kwargs):
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
-@main.command()
+@click.command()
 @database_options
 @click.pass_obj
 def dsn(out, **kwargs):

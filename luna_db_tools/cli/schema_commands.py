@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from .group import main
 from .json_output import emit_json
 from .option_checks import refuse_sql_with
 from .options import (
@@ -26,7 +25,7 @@ allow_data_loss_option = click.option(
 )
 
 
-@main.command()
+@click.command()
 @database_options
 @lock_option
 @click.option("--create-database", is_flag=True, help="PostgreSQL: first create the database when it does not exist.")
@@ -145,7 +144,7 @@ def run_document(schema: str, direction: str, target: str, run) -> dict:
     }
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("revision", default="head")
 @database_options
 @lock_option
@@ -160,7 +159,7 @@ def upgrade(out, **kwargs):
     _migration_command("upgrade")(out, **kwargs)
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("revision")
 @database_options
 @lock_option
@@ -175,7 +174,7 @@ def downgrade(out, **kwargs):
     _migration_command("downgrade")(out, **kwargs)
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("revision")
 @database_options
 @lock_option
@@ -194,7 +193,7 @@ def stamp(out, revision, lock_timeout, **kwargs):
         out.result(f"stamped {settings.schema} at {', '.join(reached) or 'base'}")
 
 
-@main.command()
+@click.command()
 @database_options
 @lock_option
 @click.pass_obj

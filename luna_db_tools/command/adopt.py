@@ -21,10 +21,9 @@ import sqlalchemy as sa
 from ..analysis.schema.adopt import Adoption, Rename, RevisionMatch, match_history
 from ..analysis.schema.difference import Difference
 from ..db import audit
-from ..db.catalog_queries import table_names
 from ..db.lock import DEFAULT_LOCK_TIMEOUT
 from ..db.session import migration_session
-from ..db.tool_tables import AUDIT_TABLE, TOOL_TABLES, has_version_rows, write_version
+from ..db.tool_tables import has_version_rows, write_version
 from ..errors import BadInput, OperationFailed
 from ..script.revisions import history_order
 from .catalog_reader import read_snapshot
@@ -64,28 +63,6 @@ class AdoptResult:
 
 def has_history(connection) -> bool:
     return has_version_rows(connection)
-
-
-def needs_adoption(connection) -> bool:
-    """A database with tables of its own but no migration history: `status` and `upgrade`
-    must say "not under migration control: run `luna-db adopt`" instead of planning from base."""
-
-    if has_history(connection):
-        return False
-    tables = table_names(connection)
-    # An audit trail means luna-db has run here: a first revision left part-applied
-    # (Oracle) is for `upgrade` to complete, not for adopt.
-    return AUDIT_TABLE not in tables and bool(tables - TOOL_TABLES)
-
-
-NOT_UNDER_CONTROL = "not under migration control: run `luna-db adopt`"
-
-
-def refuse_without_history(connection, current: list[str]) -> None:
-    """For `status` and `upgrade`: a database with a schema but no history is not at base.
-    Planning from base would fail half-way on `relation ... already exists`."""
-    if not current and needs_adoption(connection):
-        raise OperationFailed(NOT_UNDER_CONTROL)
 
 
 def choose(adoption: Adoption, revision: str | None) -> tuple[RevisionMatch, str]:

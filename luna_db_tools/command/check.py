@@ -212,7 +212,8 @@ def _check(connection, settings, schema, metadata, script, migrations_dir, repor
     connection.commit()
 
     result.checks_run.append("checksums")
-    for mismatch in checksum_mismatches(audit_rows(connection), script, order):
+    paths = {revision.revision: revision.path for revision in script.walk_revisions()}
+    for mismatch in checksum_mismatches(audit_rows(connection), paths, order):
         result.findings.append(Finding(
             "checksum", mismatch["revision"], mismatch["revision"],
             "the revision file changed after it was applied",

@@ -91,7 +91,7 @@ def create(
         if already_created(connection, models, head):
             connection.rollback()
             seconds = time.monotonic() - clock
-            report(f"{schema} already created at {settings.masked_dsn()}, revision {head} (head); nothing to do")
+            report.result(f"{schema} already created at {settings.masked_dsn()}, revision {head} (head); nothing to do")
             return Created(schema, head, database_created, seconds, already=True)
         refuse_non_empty(
             connection, settings, f"refusing to create {schema}",
@@ -110,7 +110,7 @@ def create(
         connection.commit()
         steps.done(f"stamped {head} and committed")
     seconds = time.monotonic() - clock
-    report(f"created {schema} at {settings.masked_dsn()}, revision {head} (head)  ({seconds:.2f} s)")
+    report.result(f"created {schema} at {settings.masked_dsn()}, revision {head} (head)  ({seconds:.2f} s)")
     return Created(schema, head, database_created, seconds, tuple(steps.steps))
 
 

@@ -3,16 +3,42 @@
 Each is bad input (exit 2) in one line that names the bad part and what to
 do instead, raised before anything changes: several rows in alembic_version,
 another schema's revisions, a target on the wrong side of the current
-revision, a relative step past base or head, a backwards --sql range.
-luna-db's histories are linear (script/history.py refuses merge points),
-so a revision's position in `history()` is its height.
+revision, a relative step past base or head, a backwards --sql range. One
+is a failure (exit 1) instead: a database with a schema but no history
+(`refuse_without_history`), which `luna-db adopt` takes under control.
+luna-db's histories are linear (script/revisions.py refuses anything else),
+so a revision's position in `history_order()` is its height.
 """
 
 from __future__ import annotations
 
 from ..config.settings import SCHEMA_NAMES
-from ..errors import BadInput
-from ..script.history import describe, history, is_relative
+from ..db.catalog_queries import table_names
+from ..db.tool_tables import AUDIT_TABLE, TOOL_TABLES, has_version_rows
+from ..errors import BadInput, OperationFailed
+from ..script.revisions import describe, history_order, is_relative
+
+
+def needs_adoption(connection) -> bool:
+    """A database with tables of its own but no migration history: `status` and `upgrade`
+    must say "not under migration control: run `luna-db adopt`" instead of planning from base."""
+
+    if has_version_rows(connection):
+        return False
+    tables = table_names(connection)
+    # An audit trail means luna-db has run here: a first revision left part-applied
+    # (Oracle) is for `upgrade` to complete, not for adopt.
+    return AUDIT_TABLE not in tables and bool(tables - TOOL_TABLES)
+
+
+NOT_UNDER_CONTROL = "not under migration control: run `luna-db adopt`"
+
+
+def refuse_without_history(connection, current: list[str]) -> None:
+    """For `status` and `upgrade`: a database with a schema but no history is not at base.
+    Planning from base would fail half-way on `relation ... already exists`."""
+    if not current and needs_adoption(connection):
+        raise OperationFailed(NOT_UNDER_CONTROL)
 
 
 def check_version_rows(schema: str, current: list[str]) -> None:
@@ -29,12 +55,12 @@ def check_version_rows(schema: str, current: list[str]) -> None:
 
 def check_foreign_revisions(schema: str, current: list[str]) -> None:
     """Every row of alembic_version is a revision of this schema's history."""
-    known = _order(schema)
+    known = history_order(schema)
     for revision in current:
         if revision in known:
             continue
         for other in SCHEMA_NAMES:
-            if other != schema and revision in _order(other):
+            if other != schema and revision in history_order(other):
                 raise BadInput(
                     f"the database holds the {other} schema (revision {revision} in alembic_version), "
                     f"not {schema}: choose --schema {other}, or the {schema} database"
@@ -48,7 +74,7 @@ def check_foreign_revisions(schema: str, current: list[str]) -> None:
 def check_plan(schema: str, revision: str, direction: str, current: list[str]) -> None:
     """The target of an upgrade or downgrade makes sense from `current`."""
     check_version_rows(schema, current)
-    order = _order(schema)
+    order = history_order(schema)
     at = order.index(current[0]) if current else -1
     where = describe(current)
     if is_relative(revision):
@@ -100,13 +126,9 @@ def check_sql_range(schema: str, revision: str, direction: str) -> None:
         raise BadInput(f"{revision} runs forwards for downgrade: use 'luna-db upgrade --sql {revision}'")
 
 
-def _order(schema: str) -> list[str]:
-    return [entry["id"] for entry in history(schema)]
-
-
 def _position(schema: str, revision: str) -> int | None:
     """Height of a revision: -1 for base, the last for head; None when not a plain revision."""
-    order = _order(schema)
+    order = history_order(schema)
     if revision == "base":
         return -1
     if revision in ("head", "heads"):

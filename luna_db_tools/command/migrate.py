@@ -27,11 +27,11 @@ from ..reporter import Probe
 from ..runtime.environment import make_config
 from ..runtime.steps import Timeouts, run_step, set_session_timeouts
 from ..schemas import load_models
-from ..script.history import PlannedStep, check_revision_argument, describe, message, plan_steps, revision_after
-from .adopt import refuse_without_history
+from ..script.history import PlannedStep, check_revision_argument, message, plan_steps, revision_after
+from ..script.revisions import describe
 from .common import Report, schema_of, silent
 from .data_loss import refusal, step_losses
-from .guards import check_plan
+from .guards import check_plan, refuse_without_history
 
 __all__ = ["AppliedStep", "MigrationRun", "Timeouts", "downgrade", "upgrade"]
 

@@ -1,8 +1,9 @@
-"""`luna-db status`, `current` and `history --audit`: what the database holds, read-only."""
+"""`luna-db status`: what the database holds against the history and the models, read-only."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from ..analysis.schema.difference import Difference
 from ..config.settings import DbSettings
@@ -11,13 +12,14 @@ from ..db.connect import RetryPolicy, connect
 from ..db.dead_runs import ROLLED_BACK, unfinished_steps
 from ..db.tool_tables import current_revisions
 from ..schemas import load_models
-from ..script.history import plan_steps, revisions_below, script_directory
 from ..script.known_checksums import checksum_mismatches, rewritten_revisions
-from .adopt import refuse_without_history
+from ..script.revisions import linear_history
 from .common import schema_of
-from .credentials import KeptCredentials, kept_credentials
 from .drift import compare_database
-from .guards import check_foreign_revisions
+from .guards import check_foreign_revisions, refuse_without_history
+
+if TYPE_CHECKING:
+    from .credentials import KeptCredentials
 
 
 @dataclass(frozen=True)
@@ -55,20 +57,25 @@ class Status:
 def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status:
     """Current revision, heads, pending revisions, drift, and the audit trail's news."""
     schema = schema_of(settings)
-    script = script_directory(schema)
-    head_ids = list(script.get_heads())
+    # The history read once, from the revision files: a status needs no Alembic.
+    order = linear_history(schema)
+    ids = [revision.revision for revision in order]
+    head_ids = ids[-1:]
     with connect(settings, policy) as connection:
         now = current_revisions(connection)
         refuse_without_history(connection, now)
         check_foreign_revisions(schema, now)
-        pending = [step.revision for step in plan_steps(schema, "heads", "upgrade", now)]
+        # The current revisions and everything below them: the history is one line.
+        applied = ids[:max(ids.index(revision) for revision in now) + 1] if now else []
+        pending = ids[len(applied):]
         at_head = not pending and sorted(now) == sorted(head_ids)
         # Drift is measured against the models, which describe the head: a
         # database behind it differs by its pending migrations, not by drift.
         drift = compare_database(connection, load_models(schema).metadata, schema) if at_head else None
         trail = audit.audit_rows(connection)
         unfinished = unfinished_steps(connection, trail)
-        kept = kept_credentials(connection) if schema == "backport3" else None
+        kept = _kept_credentials(connection) if schema == "backport3" else None
+    paths = {revision.revision: revision.path for revision in order}
     return Status(
         schema=schema,
         database=settings.masked_dsn(),
@@ -77,20 +84,15 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status
         pending=pending,
         at_head=at_head,
         drift=drift,
-        checksum_mismatches=checksum_mismatches(trail, script, revisions_below(schema, now)),
+        checksum_mismatches=checksum_mismatches(trail, paths, applied),
         audit=trail[-10:],
         unfinished=unfinished,
         kept_credentials=kept,
-        rewritten=rewritten_revisions(trail, script, revisions_below(schema, now)),
+        rewritten=rewritten_revisions(trail, paths, applied),
     )
 
 
-def current(settings: DbSettings, *, policy: RetryPolicy | None = None) -> list[str]:
-    with connect(settings, policy) as connection:
-        return current_revisions(connection)
+def _kept_credentials(connection) -> KeptCredentials | None:
+    from .credentials import kept_credentials  # backport3's alone: its module brings the migration session
 
-
-def audit_trail(settings: DbSettings, *, policy: RetryPolicy | None = None) -> list[dict]:
-    """The database's audit rows, oldest first."""
-    with connect(settings, policy) as connection:
-        return audit.audit_rows(connection)
+    return kept_credentials(connection)

@@ -19,6 +19,7 @@ from alembic.util import CommandError
 
 from ..errors import BadInput, OperationFailed
 from ..schemas import check_schema, migrations_dir
+from .revisions import is_relative
 
 
 @dataclass(frozen=True)
@@ -86,15 +87,6 @@ def plan_steps(schema: str, revision: str, direction: str, current: list[str]) -
     return steps
 
 
-def revisions_below(schema: str, current: list[str]) -> list[str]:
-    """The current revisions and everything below them."""
-    script = script_directory(schema)
-    applied: list[str] = []
-    for head in current:
-        applied += [s.revision for s in script.iterate_revisions(head, "base")]
-    return applied
-
-
 def heads(schema: str) -> list[str]:
     return list(script_directory(schema).get_heads())
 
@@ -127,13 +119,6 @@ def message(script) -> str:
     return (script.doc or "").strip().splitlines()[0] if script.doc else ""
 
 
-def describe(revisions: list[str] | None) -> str:
-    """Revisions for people: `s0003`, `base (empty)`, or unknown."""
-    if revisions is None:
-        return "unknown (the database could not be reached to check)"
-    return ", ".join(revisions) if revisions else "base (empty)"
-
-
 def check_revision_argument(schema: str, revision: str) -> None:
     """Unknown revisions are bad input (exit 2), caught before touching the database."""
 
@@ -146,10 +131,6 @@ def check_revision_argument(schema: str, revision: str) -> None:
         raise BadInput(f"unknown {schema} revision {revision!r}: {error}") from None
     if not found:
         raise BadInput(f"unknown {schema} revision {revision!r}")
-
-
-def is_relative(revision: str) -> bool:
-    return revision[:1] in "+-" and revision[1:].isdigit()
 
 
 @contextmanager

@@ -17,6 +17,8 @@ Listed: every form since the audit trail began recording checksums
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
 
 from ..db.audit import file_checksum
 
@@ -88,8 +90,9 @@ def earlier_form(revision: str, checksum: str) -> EarlierForm | None:
     return _BY_KEY.get((revision, checksum))
 
 
-def changed_revisions(rows: list[dict], script, applied: list[str]) -> list[dict]:
-    """Every applied revision whose file differs from the checksum recorded when it was last applied."""
+def changed_revisions(rows: list[dict], paths: Mapping[str, str | Path], applied: list[str]) -> list[dict]:
+    """Every applied revision whose file (`paths`: revision -> its file) differs from the checksum
+    recorded when it was last applied."""
     latest_up: dict[str, str] = {}
     for row in rows:
         if row["direction"] == "up" and row["checksum"]:
@@ -99,23 +102,23 @@ def changed_revisions(rows: list[dict], script, applied: list[str]) -> list[dict
         recorded = latest_up.get(revision)
         if recorded is None:
             continue
-        current = file_checksum(script.get_revision(revision).path)
+        current = file_checksum(paths[revision])
         if current != recorded:
             changed.append({"revision": revision, "recorded": recorded, "current": current})
     return changed
 
 
-def checksum_mismatches(rows: list[dict], script, applied: list[str]) -> list[dict]:
+def checksum_mismatches(rows: list[dict], paths: Mapping[str, str | Path], applied: list[str]) -> list[dict]:
     """Applied revisions whose file differs from the checksum recorded when applied, and whose
     recorded checksum is no known earlier form (those are listed by `rewritten_revisions`)."""
-    return [change for change in changed_revisions(rows, script, applied)
+    return [change for change in changed_revisions(rows, paths, applied)
             if earlier_form(change["revision"], change["recorded"]) is None]
 
 
-def rewritten_revisions(rows: list[dict], script, applied: list[str]) -> list[dict]:
+def rewritten_revisions(rows: list[dict], paths: Mapping[str, str | Path], applied: list[str]) -> list[dict]:
     """Applied revisions that ran in a known earlier form: revision, recorded, current, commit, reason."""
     explained = []
-    for change in changed_revisions(rows, script, applied):
+    for change in changed_revisions(rows, paths, applied):
         form = earlier_form(change["revision"], change["recorded"])
         if form is not None:
             explained.append({**change, "commit": form.commit, "reason": form.reason})
