@@ -25,8 +25,11 @@ VALUES = {"--schema": "streams", "--dsn": "pg01/luna_streams", "--config": "conf
 
 
 def every_command(group: click.Group = main, path: tuple[str, ...] = ()):
-    """(path, command) for every command below the group, sub-group commands included."""
-    for name, command in sorted(group.commands.items()):
+    """(path, command) for every command below the group, sub-group commands included
+    (through click's list_commands/get_command: the commands load lazily)."""
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         if isinstance(command, click.Group):
             yield from every_command(command, (*path, name))
         else:
@@ -34,6 +37,7 @@ def every_command(group: click.Group = main, path: tuple[str, ...] = ()):
 
 
 CASES = [(path, option, parameter) for path, _ in every_command() for parameter, option in DATABASE_GLOBALS.items()]
+assert len(CASES) >= 4 * 15, "every command is walked"
 
 
 def takes(path: tuple[str, ...], parameter: str) -> bool:
