@@ -45,6 +45,29 @@ def test_a_stable_default_is_catalog_only_for_both():
     assert lint_sql(sql, squawk=False) == []
 
 
+@pytest.mark.parametrize("change, effect", [("varchar(256)", "catalog only"), ("varchar(64)", REWRITES),
+                                            ("text", "catalog only"), ("bigint", REWRITES)])
+def test_the_dry_run_and_the_lint_judge_a_type_change_alike(change, effect):
+    """One decision (analysis/sql/type_change): the lint accepts what the dry run calls catalog only."""
+    types = {"stream.name": "character varying(128)"}
+    sql = f"ALTER TABLE stream ALTER COLUMN name TYPE {change}"
+    [impact] = statement_impacts("r1", sql, {"stream": 1000}, types)
+    assert (impact.lock, impact.effect) == ("ACCESS EXCLUSIVE", effect)
+    [finding] = lint_sql(sql, squawk=False, column_types=types)
+    assert finding.not_a_hazard == (effect == "catalog only") and impact.reason in (finding.accepted or finding.message)
+
+
+def test_a_type_change_with_a_scan_in_the_same_statement_still_scans():
+    sql = "ALTER TABLE stream ALTER COLUMN name TYPE varchar(256), ADD CONSTRAINT c CHECK (version > 0)"
+    [impact] = statement_impacts("r1", sql, {"stream": 1000}, {"stream.name": "character varying(128)"})
+    assert (impact.effect, impact.reason) == ("scans", "varchar(128)→varchar(256) is catalog-only")
+
+
+def test_without_the_types_a_type_change_still_counts_as_a_rewrite():
+    [impact] = statement_impacts("r1", "ALTER TABLE stream ALTER COLUMN name TYPE varchar(256)", {"stream": 1000})
+    assert impact.effect == REWRITES and "the live database has no such column" in impact.reason
+
+
 def test_each_statement_is_classified_once_with_its_parts():
     statements = split_statements(
         "BEGIN; SET LOCAL lock_timeout = '200ms'; CREATE INDEX CONCURRENTLY ix ON stream (a);"

@@ -4,7 +4,9 @@ The verdicts are held to the server: each change runs on a real PostgreSQL
 table with an index on the column, and a change judged catalog-only must
 leave the table's and the index's files where they were (pg_class.relfilenode),
 one judged a rewrite must move one of them. Then the lint with a schema, and
-`luna-db lint FILE --schema` / without it.
+`luna-db lint FILE --schema` / without it; then `upgrade --dry-run`, which
+judges against the live catalog and the types the steps before leave, held to
+the server the same way.
 """
 
 from __future__ import annotations
@@ -153,3 +155,79 @@ def test_lint_file_of_another_schema_does_not_know_the_types(widen_and_narrow):
     document = json.loads(invoke("lint", "--json", "--schema", "backport3", str(widen_and_narrow)).stdout)
     assert [f["accepted"] for f in document["findings"]] == [None, None]
     assert "current type of stream.name is unknown" in document["findings"][0]["message"]
+
+
+# --- upgrade --dry-run ---------------------------------------------------------------------------
+
+# r2 is judged against r1's types: its varchar(20) narrows the varchar(32) r1 set
+# (against the live varchar(16) it would be a widening). `log`: no view reads it.
+TWO_STEPS = [
+    ("r1", "ALTER TABLE log ALTER COLUMN status TYPE varchar(32);\n"
+           "ALTER TABLE log ALTER COLUMN error TYPE varchar(256);\n"),
+    ("r2", "ALTER TABLE log ALTER COLUMN status TYPE varchar(20);\n"
+           "ALTER TABLE log ALTER COLUMN error TYPE text;\n"),
+]
+
+
+def _log_file(connection) -> int:
+    return connection.execute(sa.text("SELECT relfilenode FROM pg_class WHERE relname = 'log'")).scalar_one()
+
+
+def test_the_dry_run_judges_against_the_live_types_as_the_steps_before_leave_them(head_db):
+    """The live catalog's types (read_snapshot), row estimates from the live statistics; then
+    each statement run for real: it rewrites `log` exactly when the dry run said so."""
+    from luna_db_tools.analysis.impact import plan_impacts
+    from luna_db_tools.analysis.schema.catalog import column_types
+    from luna_db_tools.command.catalog_reader import read_snapshot
+    from luna_db_tools.db.statistics import row_estimates
+
+    db = head_db("streams")
+    engine = sa.create_engine(db.url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        connection.execute(sa.text("INSERT INTO log (stream_id, status, error)"
+                                   " SELECT 's' || i, 'pending', 'e' FROM generate_series(1, 300) i"))
+        connection.commit()
+        connection.execute(sa.text("ANALYZE log"))
+        types, estimates = column_types(read_snapshot(connection)), row_estimates(connection)
+        impacts = plan_impacts(TWO_STEPS, estimates, types)
+        said = [(i.revision, i.table, i.lock, i.effect, i.rows) for step in impacts.values() for i in step]
+        assert said == [("r1", "log", "ACCESS EXCLUSIVE", "catalog only", 300),
+                        ("r1", "log", "ACCESS EXCLUSIVE", "rewrites", 300),
+                        ("r2", "log", "ACCESS EXCLUSIVE", "rewrites", 300),
+                        ("r2", "log", "ACCESS EXCLUSIVE", "catalog only", 300)]
+        widen, length = impacts["r1"]
+        assert widen.reason == "varchar(16)→varchar(32) is catalog-only"
+        assert "catalog only (ALTER TABLE: varchar(16)→varchar(32) is catalog-only; waits at most" in widen.summary
+        assert length.summary.startswith("r1: ACCESS EXCLUSIVE on log while 300 rows are rewritten (ALTER TABLE:"
+                                         " text→varchar(256) imposes a length")
+        assert "varchar(32)→varchar(20) narrows" in impacts["r2"][0].reason
+        assert impacts["r2"][1].reason == "varchar(256)→text is catalog-only"
+        assert types["log.status"] == "character varying(16)"  # the caller's types are left as read
+
+        statements = [sql for _, script in TWO_STEPS for sql in script.splitlines()]
+        for sql, impact in zip(statements, [i for step in impacts.values() for i in step], strict=True):
+            before = _log_file(connection)
+            connection.execute(sa.text(sql))
+            assert (_log_file(connection) != before) == (impact.effect == "rewrites"), sql
+        connection.rollback()
+    engine.dispose()
+
+
+def test_the_dry_run_of_b0004_says_why_its_type_change_rewrites_both_ways(fresh_db):
+    """backport3's b0004 turns handler.type from smallint to integer (PostgreSQL only): a different
+    type, a rewrite, judged from the live catalog; its downgrade is one too."""
+    assert invoke("upgrade", "b0003", "--schema", "backport3", "--dsn", fresh_db.dsn).exit_code == 0
+    up = json.loads(invoke("upgrade", "--dry-run", "--json", "--schema", "backport3", "--dsn", fresh_db.dsn).stdout)
+    [step] = up["steps"]
+    on_handler = [i for i in step["impact"] if i["reason"]]
+    assert [(i["table"], i["effect"], i["reason"]) for i in on_handler] == [
+        ("handler", "rewrites", "smallint→integer is a different type: the table is rewritten under ACCESS EXCLUSIVE")]
+    assert all(i["reason"] is None and i["effect"] == "catalog only" for i in step["impact"] if i not in on_handler)
+    text = invoke("upgrade", "--dry-run", "--schema", "backport3", "--dsn", fresh_db.dsn).stdout
+    assert "rows are rewritten (ALTER TABLE: smallint→integer is a different type" in text
+
+    assert invoke("upgrade", "--schema", "backport3", "--dsn", fresh_db.dsn).exit_code == 0
+    down = json.loads(invoke("downgrade", "b0003", "--dry-run", "--json", "--schema", "backport3",
+                             "--dsn", fresh_db.dsn).stdout)
+    reasons = [i["reason"] for i in down["steps"][0]["impact"] if i["reason"]]
+    assert reasons == ["integer→smallint is a different type: the table is rewritten under ACCESS EXCLUSIVE"]

@@ -3,8 +3,9 @@
 The plan is the one a real run makes (command/migrate.read_plan: the same
 guards, then runtime/history.plan_steps), and for each step: the locks its statements take on which
 tables, with the rows involved estimated from the live statistics
-(analysis/impact.statement_impacts over the step's own offline SQL;
-PostgreSQL only), and the rows its destructions would take now
+(analysis/impact.plan_impacts over the step's own offline SQL, its type
+changes judged against the live catalog's column types as the steps before
+it leave them; PostgreSQL only), and the rows its destructions would take now
 (command/data_loss.py), and whether the release running before it keeps
 working through it (command/running_release.plan_verdicts: its workload
 replayed in a throwaway database of its own on the same server, never in
@@ -16,12 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..analysis.data_loss import Loss
-from ..analysis.impact import StatementImpact, statement_impacts
+from ..analysis.impact import StatementImpact, plan_impacts
+from ..analysis.schema.catalog import column_types
 from ..config.settings import DbSettings
 from ..db.connect import connect
 from ..db.statistics import row_estimates
 from ..runtime.offline import render_migration
 from ..script.history import PlannedStep, check_revision_argument, script_directory
+from .catalog_reader import read_snapshot
 from .common import schema_of
 from .data_loss import step_losses
 from .migrate import read_plan
@@ -78,7 +81,8 @@ def _impacts(connection, schema: str, steps: list[PlannedStep]) -> dict[str, lis
     if not steps or connection.dialect.name != "postgresql":
         return {}
     estimates = row_estimates(connection)
-    return {step.revision: statement_impacts(step.revision, _step_sql(schema, step), estimates) for step in steps}
+    types = column_types(read_snapshot(connection))  # what each ALTER COLUMN ... TYPE is judged against
+    return plan_impacts(((step.revision, _step_sql(schema, step)) for step in steps), estimates, types)
 
 
 def _step_sql(schema: str, step: PlannedStep) -> str:

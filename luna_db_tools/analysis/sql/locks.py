@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Collection
 
 from . import shapes as sh
 from .sqltext import QNAME, bare, has_word, top_level_parts
@@ -161,11 +162,19 @@ def _select(m, code, text):
 
 
 def _alter_table(m, code, text) -> StatementLocks:
-    """ALTER TABLE: the strongest lock any of its actions needs, and the most costly effect."""
-    table = bare(m["table"])
+    return alter_table_locks(bare(m["table"]), m["actions"])
+
+
+def alter_table_locks(table: str, actions: str, catalog_only: Collection[str] = ()) -> StatementLocks:
+    """ALTER TABLE: the strongest lock any of its actions needs, and the most costly effect.
+
+    The statement alone does not say whether a type change rewrites (analysis/sql/type_change
+    judges it against the column's current type): each counts as a rewrite unless its column
+    (bare name) is in `catalog_only`.
+    """
     locks: list[TableLock] = []
-    for action in top_level_parts(m["actions"]):
-        locks += action_locks(table, action)
+    for action in top_level_parts(actions):
+        locks += action_locks(table, action, catalog_only)
     strongest: dict[str, TableLock] = {}
     for lock in locks:
         held = strongest.get(lock.table, lock)
@@ -195,8 +204,9 @@ _BY_KIND = {
 }
 
 
-def action_locks(table: str, action: str) -> list[TableLock]:
-    """The locks of one ALTER TABLE action on `table` (and on a table a foreign key references)."""
+def action_locks(table: str, action: str, catalog_only: Collection[str] = ()) -> list[TableLock]:
+    """The locks of one ALTER TABLE action on `table` (and on a table a foreign key references);
+    a type change of a column in `catalog_only` rewrites nothing."""
     kind, m = sh.match_action(action)
     if kind == sh.ADD_CONSTRAINT and m["kind"].upper() == "FOREIGN KEY" or \
             kind == sh.ADD_COLUMN and sh.REFERENCES.search(m["definition"]):
@@ -204,6 +214,8 @@ def action_locks(table: str, action: str) -> list[TableLock]:
         referenced = [bare(r["table"]) for r in sh.REFERENCES.finditer(action)]
         return [TableLock(table, SHARE_ROW_EXCLUSIVE, effect)] + [
             TableLock(other, SHARE_ROW_EXCLUSIVE, effect) for other in referenced if other != table]
+    if kind == sh.ALTER_COLUMN and sh.COLUMN_TYPE.match(m["change"]) and bare(m["column"]) in catalog_only:
+        return [TableLock(table, ACCESS_EXCLUSIVE, CATALOG)]
     mode, effect = _ACTION_LOCKS.get(kind, (ACCESS_EXCLUSIVE, CATALOG))  # DROP/RENAME/SET DEFAULT/...: catalog only
     if callable(effect):
         mode, effect = effect(m, action)
@@ -218,7 +230,7 @@ def _constraint(m, action):
 
 def _column_change(m, action):
     change = m["change"]
-    if sh.COLUMN_TYPE.match(change):
+    if sh.COLUMN_TYPE.match(change):  # judged against the current type: analysis/sql/type_change
         return ACCESS_EXCLUSIVE, REWRITES
     if sh.SET_NOT_NULL.match(change):
         return ACCESS_EXCLUSIVE, SCANS

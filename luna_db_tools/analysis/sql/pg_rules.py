@@ -19,7 +19,7 @@ from . import shapes as sh
 from .classify import Action, Classified
 from .rule import Registry, ScriptState, on_existing_table, on_existing_table_action
 from .sqltext import bare, has_word
-from .type_change import new_type
+from .type_change import track_type
 
 PG = Registry("postgresql")
 statement_rule, action_rule = PG.statement_rule, PG.action_rule
@@ -280,7 +280,7 @@ def _record(c: Classified, state: ScriptState) -> None:
 
 def _record_action(table: str, action: Action, state: ScriptState) -> None:
     m = action.match
-    _record_type(table, action, state.column_types)
+    track_type(table, action, state.column_types)
     if action.kind == sh.ADD_COLUMN:
         state.columns.add(f"{table}.{bare(m['column'])}")
     elif action.kind == sh.VALIDATE and bare(m["name"]) in state.not_null_checks:
@@ -296,18 +296,6 @@ def _record_action(table: str, action: Action, state: ScriptState) -> None:
                 state.not_null_checks[name] = proven
             if not not_valid:
                 state.proven_not_null.add(proven)
-
-
-def _record_type(table: str, action: Action, types: dict[str, str]) -> None:
-    """Keep the column types current: a later type change is judged against the type this script set."""
-    m = action.match
-    if action.kind == sh.ALTER_COLUMN and sh.COLUMN_TYPE.match(m["change"]):
-        types[f"{table}.{bare(m['column'])}"] = new_type(m["change"])
-    elif action.kind == sh.DROP_COLUMN:
-        types.pop(f"{table}.{bare(m['column'])}", None)
-    elif action.kind == sh.RENAME and m["old"] and not m["constraint"]:
-        if (kept := types.pop(f"{table}.{bare(m['old'])}", None)) is not None:
-            types[f"{table}.{bare(m['new'])}"] = kept
 
 
 #: The kinds whose table the squawk filter exempts when the script created it.

@@ -27,7 +27,11 @@ column's indexes. A column whose current type luna-db does not know keeps
 today's verdict: a hazard, saying the type is unknown.
 
 This module is the one place the decision is made: the lint applies it to
-its own `changing-column-type` finding and to squawk's (analysis/sql/lint.py).
+its own `changing-column-type` finding and to squawk's (analysis/sql/lint.py),
+and `upgrade --dry-run` to the lock and effect of the statement
+(analysis/impact.py, through `judged_locks`). Both keep the types current
+through a script with `track_type`, so a later change is judged against the
+type an earlier one set.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from . import shapes as sh
-from .classify import Classified
+from .classify import Action, Classified
+from .locks import StatementLocks, alter_table_locks
 from .sqltext import bare
 
 CATALOG_ONLY, REWRITE, UNKNOWN = "catalog-only", "rewrite", "unknown"
@@ -103,14 +108,21 @@ class Verdict:
         return self.effect != CATALOG_ONLY
 
 
-def judge(column: str, current: str | None, change: str) -> Verdict:
-    """The verdict on `ALTER COLUMN column <change>` (change: "TYPE x [COLLATE c] [USING e]")."""
+#: Why a column's type may be unknown to the lint: it was given no schema.
+LINT_UNKNOWN = "name its schema with --schema to judge it"
+
+
+def judge(column: str, current: str | None, change: str, *, why_unknown: str = LINT_UNKNOWN) -> Verdict:
+    """The verdict on `ALTER COLUMN column <change>` (change: "TYPE x [COLLATE c] [USING e]").
+
+    `why_unknown` ends the reason when `current` is None: what would have told the type.
+    """
     m = _CHANGE.match(" ".join(change.split()))
     new = parse_type(m["type"]) if m else None
     old = parse_type(current)
     if old is None:
         return Verdict(column, UNKNOWN, f"the current type of {column} is unknown to luna-db, so it counts as"
-                                        " a rewrite: name its schema with --schema to judge it")
+                                        f" a rewrite: {why_unknown}")
     if new is None:
         return Verdict(column, REWRITE, f"{old}→{m['type'] if m else change} is not a type luna-db reads")
     move = f"{old}→{new}"
@@ -149,14 +161,36 @@ def _wider(old: SqlType, new: SqlType) -> bool:
     return new.args[0] >= old.args[0]
 
 
-def type_changes(c: Classified, column_types: Mapping[str, str]) -> dict[str, Verdict]:
+def type_changes(c: Classified, column_types: Mapping[str, str], *,
+                 why_unknown: str = LINT_UNKNOWN) -> dict[str, Verdict]:
     """The verdict on each ALTER COLUMN ... TYPE of a statement, by table.column, with the types before it."""
     found = {}
     for action in c.actions:
         if action.kind == sh.ALTER_COLUMN and sh.COLUMN_TYPE.match(action.match["change"]):
             column = f"{c.table}.{bare(action.match['column'])}"
-            found[column] = judge(column, column_types.get(column), action.match["change"])
+            found[column] = judge(column, column_types.get(column), action.match["change"], why_unknown=why_unknown)
     return found
+
+
+def judged_locks(c: Classified, verdicts: Mapping[str, Verdict]) -> StatementLocks | None:
+    """The statement's locks with its type changes judged: a catalog-only one takes its ACCESS
+    EXCLUSIVE briefly and rewrites nothing (analysis/sql/locks alone counts every one a rewrite)."""
+    catalog_only = {column.split(".", 1)[1] for column, verdict in verdicts.items() if not verdict.hazard}
+    if not catalog_only or c.locks is None:
+        return c.locks
+    return alter_table_locks(c.table, c.match["actions"], catalog_only)
+
+
+def track_type(table: str, action: Action, types: dict[str, str]) -> None:
+    """Keep the column types current: a later type change is judged against the type this script set."""
+    m = action.match
+    if action.kind == sh.ALTER_COLUMN and sh.COLUMN_TYPE.match(m["change"]):
+        types[f"{table}.{bare(m['column'])}"] = new_type(m["change"])
+    elif action.kind == sh.DROP_COLUMN:
+        types.pop(f"{table}.{bare(m['column'])}", None)
+    elif action.kind == sh.RENAME and m["old"] and not m["constraint"]:
+        if (kept := types.pop(f"{table}.{bare(m['old'])}", None)) is not None:
+            types[f"{table}.{bare(m['new'])}"] = kept
 
 
 def new_type(change: str) -> str | None:
