@@ -58,6 +58,16 @@ def test_a_catalog_step_needs_a_short_lock_timeout(timeout, flagged):
     assert (("blocking-lock-without-short-timeout", "account") in found) is flagged
 
 
+@pytest.mark.parametrize("change, flagged", [("varchar(256)", True), ("varchar(64)", False)])
+def test_a_widening_is_a_catalog_step_too(change, flagged):
+    """The type change judged as the dry run judges it (analysis/sql/type_change): a widening is a
+    catalog step, so it needs a short lock timeout; a narrowing is a rewrite, flagged by its own rule."""
+    sql = f"BEGIN;\nALTER TABLE stream ALTER COLUMN name TYPE {change};\nCOMMIT;\n"
+    found = lint_revision("r1", sql, "", squawk=False, column_types={"stream.name": "character varying(128)"})
+    assert (("blocking-lock-without-short-timeout", "stream") in rules(found)) is flagged
+    assert any(f.rule == "changing-column-type" and not f.accepted for f in found) is not flagged
+
+
 def test_luna_db_lint_of_a_loose_file_does_not_judge_the_revision_pattern():
     assert rules(lint_sql(OLD_S0003, squawk=False)) == []
 

@@ -23,6 +23,7 @@ from . import shapes as sh
 from .classify import Classified
 from .locks import CATALOG, StatementLocks, TableLock
 from .rule import Registry, ScriptState
+from .type_change import judged_locks, type_changes
 
 #: The longest lock timeout a catalog step may wait with (no writer waits 0.5 s).
 SHORT_LOCK_TIMEOUT_MS = 500
@@ -88,12 +89,14 @@ class TransactionWatch:
             if c.transaction:
                 self._reset()
             return []
-        if c.locks is None or sh.SET_CONFIG_LOCK_TIMEOUT.search(c.statement.text):
+        # A type change is catalog only or a rewrite as analysis/sql/type_change judges it.
+        locks = judged_locks(c, type_changes(c, state.column_types))
+        if locks is None or sh.SET_CONFIG_LOCK_TIMEOUT.search(c.statement.text):
             return []  # no table lock; or set_config(..., is_local) from a program: not judged
-        existing = [lock for lock in c.locks.locks if _blocks_existing(lock, c.locks, state)]
+        existing = [lock for lock in locks.locks if _blocks_existing(lock, locks, state)]
         found = self._without_short_timeout(c, existing)
         if self.transaction.open:  # else a statement of its own commits at once
-            found += self._held_while_moving(c, existing)
+            found += self._held_while_moving(c, locks, existing)
         return found
 
     def _without_short_timeout(self, c: Classified, existing: list[TableLock]) -> list[Finding]:
@@ -103,9 +106,9 @@ class TransactionWatch:
         return [finding for lock in existing if lock.effect == CATALOG
                 for finding in self._once(BLOCKING_LOCK_WITHOUT_SHORT_TIMEOUT, lock.table, lock.mode, c)]
 
-    def _held_while_moving(self, c: Classified, existing: list[TableLock]) -> list[Finding]:
+    def _held_while_moving(self, c: Classified, locks: StatementLocks, existing: list[TableLock]) -> list[Finding]:
         found: list[Finding] = []
-        if c.locks.moves_rows and not c.locks.batched:
+        if locks.moves_rows and not locks.batched:
             self.moved = True
             for table, mode in self.strong.items():
                 found += self._once(LOCK_HELD_WHILE_MOVING_ROWS, table, mode, c)
