@@ -21,15 +21,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
 
 from ..analysis.findings import Finding
-from ..analysis.sql.lint import accepted_rules, lint_revision
+from ..analysis.sql.lint import accepted_rules, lint_revisions
 from ..config.settings import SCHEMA_NAMES, DbSettings
 from ..db.audit import audit_rows
 from ..db.connect import RetryPolicy, connect
 from ..errors import first_line
 from ..runtime.environment import make_config
+from ..runtime.loaded_history import LoadedHistory
 from ..runtime.offline import render_migration
 from ..schemas import load_models
 from ..script.history import script_directory
@@ -150,13 +150,14 @@ def _drop_new_objects(connection, before: dict[str, set[str]]) -> None:
 def _check(connection, settings, schema, metadata, script, migrations_dir, report) -> CheckReport:
     """The checks that need the database (all but the lint), in order; the first that cannot go on ends them."""
     result = CheckReport(schema)
+    history = LoadedHistory(script)  # the revision files loaded once for all the runs below
 
     def run(verb: str, revision: str) -> None:
         # Alembic commits each revision only on a connection handed over
         # outside a transaction (the snapshots read in one).
         connection.commit()
         config = make_config(schema, connection=connection, settings=settings, script_location=migrations_dir)
-        getattr(command, verb)(config, revision)
+        getattr(history, verb)(config, revision)
 
     result.checks_run.append("single-head")
     heads = script.get_heads()
@@ -202,16 +203,16 @@ def _check(connection, settings, schema, metadata, script, migrations_dir, repor
 
 
 def lint_history(schema: str, script, order: list[str], migrations_dir: Path | None) -> list[Finding]:
-    """Every revision's PostgreSQL upgrade and downgrade, through the lint engine."""
-    findings = []
+    """Every revision's PostgreSQL upgrade and downgrade, through the lint engine (squawk run once for all)."""
+    history = LoadedHistory(script)
+    scripts = []
     for revision, below in zip(order, ["base", *order[:-1]]):
-        upgrade_sql = render_migration(schema, "postgres", f"{below}:{revision}", "upgrade", migrations_dir)
-        downgrade_sql = render_migration(schema, "postgres", f"{revision}:{below}", "downgrade", migrations_dir)
-        accepted = accepted_rules(script.get_revision(revision).path)
-        for hit in lint_revision(revision, upgrade_sql, downgrade_sql, accepted):
-            findings.append(Finding(
-                hit.rule, revision, hit.object or hit.source, f"{hit.source}: {hit.message}", accepted=hit.accepted,
-            ))
+        upgrade_sql = render_migration(schema, "postgres", f"{below}:{revision}", "upgrade", migrations_dir, history=history)
+        downgrade_sql = render_migration(schema, "postgres", f"{revision}:{below}", "downgrade", migrations_dir,
+                                         history=history)
+        scripts.append((revision, upgrade_sql, downgrade_sql, accepted_rules(script.get_revision(revision).path)))
+    findings = []
+    for (revision, *_), hits in zip(scripts, lint_revisions(scripts)):
+        findings += [Finding(hit.rule, revision, hit.object or hit.source, f"{hit.source}: {hit.message}", accepted=hit.accepted)
+                     for hit in hits]
     return findings
-
-

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from ...errors import EXIT_FAILED, EXIT_OK, BadInput
 from ..findings import Finding
@@ -138,22 +138,40 @@ def lint_sql(
 
 def lint_revision(
     revision: str, upgrade_sql: str, downgrade_sql: str, accepted: Iterable[Accepted] = (),
-    *, dialect: str = "postgresql", squawk: bool = True,
+    *, dialect: str = "postgresql", squawk: bool = True, squawk_found: Mapping[str, list] | None = None,
 ) -> list[Finding]:
     """A revision's upgrade and downgrade (the offline SQL Alembic renders for `BELOW:REV` and `REV:BELOW`).
 
     The downgrade may take away what the upgrade created (its tables, columns,
     views) without a finding; locking a table that existed before is flagged
     in either direction. Sources read "REV upgrade" and "REV downgrade".
+    `squawk_found`: squawk's hits by source, already run (lint_revisions).
     """
     accepted = list(accepted)
     # The revision pattern (txn_rules) is judged here only: it is about how a revision is built.
-    up, state = _lint(upgrade_sql, dialect, f"{revision} upgrade", accepted, ScriptState(), squawk=squawk, pattern=True)
-    down, _ = _lint(downgrade_sql, dialect, f"{revision} downgrade", accepted, state.seeded(), squawk=squawk, pattern=True)
+    up, state = _lint(upgrade_sql, dialect, f"{revision} upgrade", accepted, ScriptState(), squawk=squawk, pattern=True,
+                      squawk_found=squawk_found)
+    down, _ = _lint(downgrade_sql, dialect, f"{revision} downgrade", accepted, state.seeded(), squawk=squawk, pattern=True,
+                    squawk_found=squawk_found)
     return up + down
 
 
-def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, pattern: bool = False):
+def lint_revisions(
+    revisions: Iterable[tuple[str, str, str, Iterable[Accepted]]], *, dialect: str = "postgresql", squawk: bool = True,
+) -> list[list[Finding]]:
+    """lint_revision of each (revision, upgrade SQL, downgrade SQL, accepted), squawk run once for them all."""
+    revisions = list(revisions)
+    found = None
+    if squawk and dialect == "postgresql":
+        from .squawk import run_squawk_many
+
+        found = run_squawk_many({f"{revision} {direction}": sql for revision, up, down, _ in revisions
+                                 for direction, sql in (("upgrade", up), ("downgrade", down))}, _squawk_version())
+    return [lint_revision(revision, up, down, accepted, dialect=dialect, squawk=squawk, squawk_found=found)
+            for revision, up, down, accepted in revisions]
+
+
+def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, pattern: bool = False, squawk_found=None):
     if dialect not in DIALECTS:
         raise BadInput(f"unknown dialect {dialect!r}: choose {' or '.join(DIALECTS)}")
     statements = [classify(statement, dialect) for statement in split_statements(sql, dialect)]
@@ -167,7 +185,7 @@ def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, p
             keep_squawk.append(_squawk_filter(c, state, statements[number + 1:]))
         across = watch.feed(c, state) if watch is not None else []  # state as before the statement
         own.append(rules(c, state) + across)
-    from_squawk = _squawk_hits(sql, source, statements, keep_squawk) if squawk and postgresql and statements \
+    from_squawk = _squawk_hits(sql, source, statements, keep_squawk, squawk_found) if squawk and postgresql and statements \
         else [[] for _ in statements]
     findings = []
     for c, found, squawked in zip(statements, own, from_squawk):
@@ -176,16 +194,25 @@ def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, p
     return [_with_acceptance(f, accepted) for f in findings], state
 
 
-def _squawk_hits(sql: str, source: str, statements: list[Classified], keep_squawk) -> list[list[tuple[str, str]]]:
-    """squawk's (rule, message) pairs, placed on the statement each falls in, those that stand kept."""
+def _squawk_version() -> str:
+    """squawk judges for the oldest major luna-db supports: what is safe there is safe on all."""
     from ...db.server_version import OLDEST_POSTGRESQL
+
+    return f"{OLDEST_POSTGRESQL}.0"
+
+
+def _squawk_hits(sql: str, source: str, statements: list[Classified], keep_squawk, found=None) -> list[list[tuple[str, str]]]:
+    """squawk's (rule, message) pairs, placed on the statement each falls in, those that stand kept.
+
+    `found`: squawk's hits by source, already run; else squawk runs on `sql` now.
+    """
     from .squawk import run_squawk
 
     placed: list[list[tuple[str, str]]] = [[] for _ in statements]
     starts = [c.statement.start for c in statements]
     line_offsets = [0] + [m.end() for m in re.finditer("\n", sql)]
-    # squawk judges for the oldest major luna-db supports: what is safe there is safe on all.
-    for hit in run_squawk(sql, source, pg_version=f"{OLDEST_POSTGRESQL}.0"):
+    hits = found[source] if found is not None else run_squawk(sql, source, pg_version=_squawk_version())
+    for hit in hits:
         offset = line_offsets[min(hit.line, len(line_offsets)) - 1] + hit.column
         number = max((i for i, start in enumerate(starts) if start <= offset), default=0)
         if keep_squawk[number](hit.rule):
