@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..analysis.findings import Finding
-from ..analysis.sql.lint import accepted_rules, lint_revisions
+from ..analysis.sql.lint import accepted_rules, lint_revision, squawk_revisions
 from ..config.settings import SCHEMA_NAMES, DbSettings
 from ..db.audit import audit_rows
 from ..db.connect import RetryPolicy, connect
@@ -205,14 +205,18 @@ def _check(connection, settings, schema, metadata, script, migrations_dir, repor
 def lint_history(schema: str, script, order: list[str], migrations_dir: Path | None) -> list[Finding]:
     """Every revision's PostgreSQL upgrade and downgrade, through the lint engine (squawk run once for all)."""
     history = LoadedHistory(script)
-    scripts = []
-    for revision, below in zip(order, ["base", *order[:-1]]):
-        upgrade_sql = render_migration(schema, "postgres", f"{below}:{revision}", "upgrade", migrations_dir, history=history)
-        downgrade_sql = render_migration(schema, "postgres", f"{revision}:{below}", "downgrade", migrations_dir,
-                                         history=history)
-        scripts.append((revision, upgrade_sql, downgrade_sql, accepted_rules(script.get_revision(revision).path)))
+    rendered = [
+        (revision,
+         render_migration(schema, "postgres", f"{below}:{revision}", "upgrade", migrations_dir, history=history),
+         render_migration(schema, "postgres", f"{revision}:{below}", "downgrade", migrations_dir, history=history))
+        for revision, below in zip(order, ["base", *order[:-1]])
+    ]
+    squawked = squawk_revisions(rendered)
     findings = []
-    for (revision, *_), hits in zip(scripts, lint_revisions(scripts)):
-        findings += [Finding(hit.rule, revision, hit.object or hit.source, f"{hit.source}: {hit.message}", accepted=hit.accepted)
-                     for hit in hits]
+    for revision, upgrade_sql, downgrade_sql in rendered:
+        accepted = accepted_rules(script.get_revision(revision).path)
+        for hit in lint_revision(revision, upgrade_sql, downgrade_sql, accepted, squawk_found=squawked):
+            findings.append(Finding(
+                hit.rule, revision, hit.object or hit.source, f"{hit.source}: {hit.message}", accepted=hit.accepted,
+            ))
     return findings

@@ -156,19 +156,13 @@ def lint_revision(
     return up + down
 
 
-def lint_revisions(
-    revisions: Iterable[tuple[str, str, str, Iterable[Accepted]]], *, dialect: str = "postgresql", squawk: bool = True,
-) -> list[list[Finding]]:
-    """lint_revision of each (revision, upgrade SQL, downgrade SQL, accepted), squawk run once for them all."""
-    revisions = list(revisions)
-    found = None
-    if squawk and dialect == "postgresql":
-        from .squawk import run_squawk_many
+def squawk_revisions(revisions: Iterable[tuple[str, str, str]]) -> dict[str, list]:
+    """squawk's hits on each (revision, upgrade SQL, downgrade SQL), by source ("REV upgrade", "REV downgrade"),
+    from one squawk process: lint_revision's `squawk_found`."""
+    from .squawk import run_squawk_many
 
-        found = run_squawk_many({f"{revision} {direction}": sql for revision, up, down, _ in revisions
-                                 for direction, sql in (("upgrade", up), ("downgrade", down))}, _squawk_version())
-    return [lint_revision(revision, up, down, accepted, dialect=dialect, squawk=squawk, squawk_found=found)
-            for revision, up, down, accepted in revisions]
+    return run_squawk_many({f"{revision} {direction}": sql for revision, up, down in revisions
+                            for direction, sql in (("upgrade", up), ("downgrade", down))}, _squawk_version())
 
 
 def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, pattern: bool = False, squawk_found=None):
