@@ -145,7 +145,7 @@ def lint_revision(
     The downgrade may take away what the upgrade created (its tables, columns,
     views) without a finding; locking a table that existed before is flagged
     in either direction. Sources read "REV upgrade" and "REV downgrade".
-    `squawk_found`: squawk's hits by source, already run (lint_revisions).
+    `squawk_found`: squawk's hits by source, already run (squawk_revisions).
     """
     accepted = list(accepted)
     # The revision pattern (txn_rules) is judged here only: it is about how a revision is built.
