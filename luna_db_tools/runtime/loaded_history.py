@@ -10,8 +10,8 @@ env.py, same Config), over the ScriptDirectory it was given.
 Its methods have the commands' signatures, so it stands in for the
 `alembic.command` module (runtime/offline.render_migration takes either).
 The steps come from ScriptDirectory._upgrade_revs and _downgrade_revs, the
-methods alembic.command calls itself (unchanged from 1.13, the oldest Alembic
-pyproject allows, to 1.20).
+methods alembic.command calls itself, with the same arguments in every
+Alembic pyproject allows (1.13 to 1.x).
 """
 
 from __future__ import annotations
