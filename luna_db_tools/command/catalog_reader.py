@@ -200,14 +200,13 @@ def _index_key(text: str, option: int, opclass: str, collation: str) -> str:
 
 def read_snapshot(connection, schema: str | None = None) -> Snapshot:
     """The snapshot of `schema` (the connection's current schema when None)."""
-    if schema is None:
-        schema = connection.execute(sa.text("SELECT current_schema()")).scalar_one()
-    namespace = connection.execute(
-        sa.text("SELECT oid FROM pg_namespace WHERE nspname = :name"), {"name": schema}
-    ).scalar()
+    # One statement for the name, its namespace and its quoted form: `check` reads a snapshot per step.
+    schema, namespace, quoted = connection.execute(sa.text(
+        "SELECT s.name, n.oid, quote_ident(s.name) FROM (SELECT coalesce(CAST(:name AS text), current_schema()::text) AS name) s"
+        " LEFT JOIN pg_namespace n ON n.nspname = s.name"), {"name": schema}).one()
     if namespace is None:
         return Snapshot(schema)
-    prefix = _quote(connection, schema) + "."
+    prefix = quoted + "."
     # Before 15 pg_index has no indnullsnotdistinct: every index there is NULLS DISTINCT.
     indexes_sql = (_INDEXES if postgresql_has(connection, "nulls_not_distinct")
                    else _INDEXES.replace("x.indnullsnotdistinct", "false"))
@@ -264,10 +263,6 @@ def _index(r, unqualified) -> Index:
 def _sequence_options(type_, start, increment, minimum, maximum, cache, cycle) -> str:
     return (f"{type_} start {start} increment {increment} minvalue {minimum} maxvalue {maximum} cache {cache}"
             + (" cycle" if cycle else ""))
-
-
-def _quote(connection, name: str) -> str:
-    return connection.execute(sa.text("SELECT quote_ident(:name)"), {"name": name}).scalar_one()
 
 
 def read_shape(connection):

@@ -23,18 +23,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
 
 from ..analysis.findings import Finding
 from ..analysis.release_verdict import KIND as BREAKS_RUNNING_RELEASE
 from ..analysis.release_verdict import release_findings
 from ..analysis.schema.catalog import Snapshot, column_types
-from ..analysis.sql.lint import accepted_rules, lint_revision
+from ..analysis.sql.lint import accepted_rules, lint_revision, squawk_revisions
 from ..config.settings import SCHEMA_NAMES, DbSettings
 from ..db.audit import audit_rows
 from ..db.connect import RetryPolicy, connect
 from ..errors import first_line
 from ..runtime.environment import make_config
+from ..runtime.loaded_history import LoadedHistory
 from ..runtime.offline import render_migration
 from ..schemas import load_models
 from ..script.history import script_directory
@@ -159,13 +159,14 @@ def _drop_new_objects(connection, before: dict[str, set[str]]) -> None:
 def _check(connection, settings, schema, metadata, script, migrations_dir, report) -> CheckReport:
     """The checks that need the database (all but the lint), in order; the first that cannot go on ends them."""
     result = CheckReport(schema)
+    history = LoadedHistory(script)  # the revision files loaded once for all the runs below
 
     def run(verb: str, revision: str) -> None:
         # Alembic commits each revision only on a connection handed over
         # outside a transaction (the snapshots read in one).
         connection.commit()
         config = make_config(schema, connection=connection, settings=settings, script_location=migrations_dir)
-        getattr(command, verb)(config, revision)
+        getattr(history, verb)(config, revision)
 
     result.checks_run.append("single-head")
     heads = script.get_heads()
@@ -227,23 +228,27 @@ def _check(connection, settings, schema, metadata, script, migrations_dir, repor
 
 def lint_history(schema: str, script, order: list[str], migrations_dir: Path | None,
                  shapes: dict | None = None) -> list[Finding]:
-    """Every revision's PostgreSQL upgrade and downgrade, through the lint engine.
+    """Every revision's PostgreSQL upgrade and downgrade, through the lint engine (squawk run once for all).
 
     `shapes`: the catalog snapshot after each revision ("base" too); a revision's type
     changes are judged against the one below it (its downgrade's against its own). Without
     them (or on Oracle, whose types are not PostgreSQL's) a type change is a hazard.
     """
-    findings = []
     types = {name: column_types(shape) for name, shape in (shapes or {}).items() if isinstance(shape, Snapshot)}
-    for revision, below in zip(order, ["base", *order[:-1]]):
-        upgrade_sql = render_migration(schema, "postgres", f"{below}:{revision}", "upgrade", migrations_dir)
-        downgrade_sql = render_migration(schema, "postgres", f"{revision}:{below}", "downgrade", migrations_dir)
+    history = LoadedHistory(script)
+    rendered = [
+        (revision, below,
+         render_migration(schema, "postgres", f"{below}:{revision}", "upgrade", migrations_dir, history=history),
+         render_migration(schema, "postgres", f"{revision}:{below}", "downgrade", migrations_dir, history=history))
+        for revision, below in zip(order, ["base", *order[:-1]])
+    ]
+    squawked = squawk_revisions([(revision, up, down) for revision, _, up, down in rendered])
+    findings = []
+    for revision, below, upgrade_sql, downgrade_sql in rendered:
         accepted = accepted_rules(script.get_revision(revision).path)
-        for hit in lint_revision(revision, upgrade_sql, downgrade_sql, accepted,
+        for hit in lint_revision(revision, upgrade_sql, downgrade_sql, accepted, squawk_found=squawked,
                                  column_types=types.get(below), column_types_after=types.get(revision)):
             findings.append(Finding(
                 hit.rule, revision, hit.object or hit.source, f"{hit.source}: {hit.message}", accepted=hit.accepted,
             ))
     return findings
-
-

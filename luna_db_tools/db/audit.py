@@ -13,6 +13,7 @@ file is kept, so that an edited file can be found later (Flyway's
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import socket
@@ -32,8 +33,10 @@ from .tool_tables import AUDIT_TABLE
 RUNNING, DONE, FAILED = "running", "done", "failed"
 
 
+@functools.cache
 def audit_table():
-
+    """The audit table, built once: every step writes a row, and a new Table per row costs its
+    types' set-up and a statement compiled anew (SQLAlchemy's cache keys on the Table)."""
     metadata = sa.MetaData()
     return sa.Table(
         AUDIT_TABLE,

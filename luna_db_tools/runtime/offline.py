@@ -122,11 +122,17 @@ def migration_sql(
 
 def render_migration(
     schema: str, db_type: str, revisions: str, direction: str, script_location=None,
-    oracle_version: tuple[int, int] | None = None,
+    oracle_version: tuple[int, int] | None = None, history=None,
 ) -> str:
-    """Alembic's offline SQL of `FROM:TO` in one direction, without luna-db's header."""
+    """Alembic's offline SQL of `FROM:TO` in one direction, without luna-db's header.
+
+    `history`: a runtime.loaded_history.LoadedHistory of the same schema and
+    location, for a caller that renders many ranges (else Alembic loads the
+    history again for this one).
+    """
+    commands = history or _alembic_command()
     return _offline(
-        schema, db_type, lambda config: getattr(_alembic_command(), direction)(config, revisions, sql=True),
+        schema, db_type, lambda config: getattr(commands, direction)(config, revisions, sql=True),
         script_location, oracle_version,
     )
 

@@ -147,7 +147,7 @@ def lint_sql(
 
 def lint_revision(
     revision: str, upgrade_sql: str, downgrade_sql: str, accepted: Iterable[Accepted] = (),
-    *, dialect: str = "postgresql", squawk: bool = True,
+    *, dialect: str = "postgresql", squawk: bool = True, squawk_found: Mapping[str, list] | None = None,
     column_types: Mapping[str, str] | None = None, column_types_after: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """A revision's upgrade and downgrade (the offline SQL Alembic renders for `BELOW:REV` and `REV:BELOW`).
@@ -158,17 +158,29 @@ def lint_revision(
     The upgrade's type changes are judged against `column_types` (the schema
     of the revision below), the downgrade's against `column_types_after` (the
     revision's own; default: the upgrade's types as its statements left them).
+    `squawk_found`: squawk's hits by source, already run (squawk_revisions).
     """
     accepted = list(accepted)
     before = ScriptState(column_types=dict(column_types or {}))
     # The revision pattern (txn_rules) is judged here only: it is about how a revision is built.
-    up, state = _lint(upgrade_sql, dialect, f"{revision} upgrade", accepted, before, squawk=squawk, pattern=True)
+    up, state = _lint(upgrade_sql, dialect, f"{revision} upgrade", accepted, before, squawk=squawk, pattern=True,
+                      squawk_found=squawk_found)
     after = state.seeded(None if column_types_after is None else dict(column_types_after))
-    down, _ = _lint(downgrade_sql, dialect, f"{revision} downgrade", accepted, after, squawk=squawk, pattern=True)
+    down, _ = _lint(downgrade_sql, dialect, f"{revision} downgrade", accepted, after, squawk=squawk, pattern=True,
+                    squawk_found=squawk_found)
     return up + down
 
 
-def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, pattern: bool = False):
+def squawk_revisions(revisions: Iterable[tuple[str, str, str]]) -> dict[str, list]:
+    """squawk's hits on each (revision, upgrade SQL, downgrade SQL), by source ("REV upgrade", "REV downgrade"),
+    from one squawk process: lint_revision's `squawk_found`."""
+    from .squawk import run_squawk_many
+
+    return run_squawk_many({f"{revision} {direction}": sql for revision, up, down in revisions
+                            for direction, sql in (("upgrade", up), ("downgrade", down))}, _squawk_version())
+
+
+def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, pattern: bool = False, squawk_found=None):
     if dialect not in DIALECTS:
         raise BadInput(f"unknown dialect {dialect!r}: choose {' or '.join(DIALECTS)}")
     statements = [classify(statement, dialect) for statement in split_statements(sql, dialect)]
@@ -184,7 +196,7 @@ def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, p
         verdicts.append(type_changes(c, state.column_types) if postgresql else {})
         across = watch.feed(c, state) if watch is not None else []  # state as before the statement
         own.append(rules(c, state) + across)
-    from_squawk = _squawk_hits(sql, source, statements, keep_squawk) if squawk and postgresql and statements \
+    from_squawk = _squawk_hits(sql, source, statements, keep_squawk, squawk_found) if squawk and postgresql and statements \
         else [[] for _ in statements]
     findings = []
     for c, found, squawked, judged in zip(statements, own, from_squawk, verdicts):
@@ -193,16 +205,25 @@ def _lint(sql, dialect, source, accepted, state: ScriptState, *, squawk: bool, p
     return [f if f.accepted else _with_acceptance(f, accepted) for f in findings], state
 
 
-def _squawk_hits(sql: str, source: str, statements: list[Classified], keep_squawk) -> list[list[tuple[str, str]]]:
-    """squawk's (rule, message) pairs, placed on the statement each falls in, those that stand kept."""
+def _squawk_version() -> str:
+    """squawk judges for the oldest major luna-db supports: what is safe there is safe on all."""
     from ...db.server_version import OLDEST_POSTGRESQL
+
+    return f"{OLDEST_POSTGRESQL}.0"
+
+
+def _squawk_hits(sql: str, source: str, statements: list[Classified], keep_squawk, found=None) -> list[list[tuple[str, str]]]:
+    """squawk's (rule, message) pairs, placed on the statement each falls in, those that stand kept.
+
+    `found`: squawk's hits by source, already run; else squawk runs on `sql` now.
+    """
     from .squawk import run_squawk
 
     placed: list[list[tuple[str, str]]] = [[] for _ in statements]
     starts = [c.statement.start for c in statements]
     line_offsets = [0] + [m.end() for m in re.finditer("\n", sql)]
-    # squawk judges for the oldest major luna-db supports: what is safe there is safe on all.
-    for hit in run_squawk(sql, source, pg_version=f"{OLDEST_POSTGRESQL}.0"):
+    hits = found[source] if found is not None else run_squawk(sql, source, pg_version=_squawk_version())
+    for hit in hits:
         offset = line_offsets[min(hit.line, len(line_offsets)) - 1] + hit.column
         number = max((i for i, start in enumerate(starts) if start <= offset), default=0)
         if keep_squawk[number](hit.rule):

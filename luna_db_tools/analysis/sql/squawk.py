@@ -13,8 +13,10 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from ...errors import LintEngineMissing, OperationFailed
 
@@ -120,20 +122,48 @@ def squawk_binary() -> Path:
 
 def run_squawk(sql: str, source: str = "<stdin>", pg_version: str | None = None) -> list[SquawkHit]:
     """squawk's findings on one script, its style rules left out."""
-    command = [str(squawk_binary()), "--reporter", "json", "--stdin-filepath", source]
+    entries = _squawk_json(["--stdin-filepath", source], pg_version, sql)
+    return [_hit(e) for e in entries if e["rule_name"] not in EXCLUDED_RULES]
+
+
+def run_squawk_many(scripts: Mapping[str, str], pg_version: str | None = None) -> dict[str, list[SquawkHit]]:
+    """squawk's findings on several scripts, by source name, in one squawk process.
+
+    Each script is a file of its own (squawk judges each file alone, as it
+    judges one script on stdin); one process instead of one per script saves
+    its start-up, about 10 ms, per script (`luna-db check` lints two per revision).
+    """
+    found: dict[str, list[SquawkHit]] = {source: [] for source in scripts}
+    if not scripts:
+        return found
+    with tempfile.TemporaryDirectory(prefix="luna-db-squawk-") as folder:
+        sources = {}
+        for number, (source, sql) in enumerate(scripts.items()):
+            path = Path(folder) / f"{number}.sql"
+            path.write_text(sql, encoding="utf-8")
+            sources[str(path)] = source
+        entries = _squawk_json(list(sources), pg_version)
+    for e in entries:
+        if e["rule_name"] not in EXCLUDED_RULES:
+            found[sources[e["file"]]].append(_hit(e))
+    return found
+
+
+def _hit(entry: dict) -> SquawkHit:
+    return SquawkHit(entry["rule_name"], entry["message"], entry.get("help"), int(entry["line"]) + 1, int(entry["column"]))
+
+
+def _squawk_json(arguments: list[str], pg_version: str | None, stdin: str | None = None) -> list[dict]:
+    """squawk's JSON report of `arguments` (files, or --stdin-filepath NAME with `stdin`)."""
+    command = [str(squawk_binary()), "--reporter", "json", *arguments]
     if pg_version:
         command += ["--pg-version", pg_version]
     try:
-        result = subprocess.run(command, input=sql, capture_output=True, text=True, timeout=120, check=False)
+        result = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise OperationFailed(f"squawk did not run: {error}") from error
     try:
-        entries = json.loads(result.stdout or "[]")
+        return json.loads(result.stdout or "[]")
     except json.JSONDecodeError:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise OperationFailed(f"squawk failed (exit {result.returncode}): {detail[0] if detail else 'no output'}") from None
-    return [
-        SquawkHit(e["rule_name"], e["message"], e.get("help"), int(e["line"]) + 1, int(e["column"]))
-        for e in entries
-        if e["rule_name"] not in EXCLUDED_RULES
-    ]
