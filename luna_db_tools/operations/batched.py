@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import time
+from contextlib import nullcontext
 from typing import Callable
 
 from alembic import op
@@ -24,6 +25,7 @@ from ..db.lock import is_lock_timeout
 from ..db.server_version import postgresql_has
 from ..db.statistics import estimate
 from .context import progress
+from .pipeline import pipelined
 
 #: A catalog step waits at most this long for its lock: every writer that
 #: queues behind the waiting migration waits no longer (well under 0.5 s).
@@ -90,10 +92,11 @@ def catalog_only(build: Callable[[], None], *, lock_timeout_ms: int = CATALOG_LO
         return
     started = time.monotonic()
     for attempt in range(attempts):
-        op.execute("SAVEPOINT luna_db_catalog")
         try:
-            build()
-            op.execute("RELEASE SAVEPOINT luna_db_catalog")
+            with _one_round_trip():
+                op.execute("SAVEPOINT luna_db_catalog")
+                build()
+                op.execute("RELEASE SAVEPOINT luna_db_catalog")
             return
         except DBAPIError as error:
             op.execute("ROLLBACK TO SAVEPOINT luna_db_catalog")
@@ -122,10 +125,18 @@ def _pause_before_retry(attempt: int, attempts: int) -> None:
 
 
 def _once(build: Callable[[], None], lock_timeout_ms: int) -> None:
-    op.execute("BEGIN")
-    op.execute(f"SET LOCAL lock_timeout = '{lock_timeout_ms}ms'")
-    build()
-    op.execute("COMMIT")
+    with _one_round_trip():
+        op.execute("BEGIN")
+        op.execute(f"SET LOCAL lock_timeout = '{lock_timeout_ms}ms'")
+        build()
+        op.execute("COMMIT")
+
+
+def _one_round_trip():
+    """Online, the step's statements go to the server together (operations/pipeline.py): the
+    strong lock is held for the server's work, not for one client round trip per statement."""
+    context = op.get_context()
+    return nullcontext() if context.as_sql else pipelined(context)
 
 
 def backfill(what: str, batch_sql: str, *, resume_sql: str, start: str = "",
