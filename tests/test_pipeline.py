@@ -6,11 +6,11 @@ as the driver sends them, and their effects are read back from the catalog.
 
 from __future__ import annotations
 
+import psycopg2.extensions
 import pytest
 import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 
 from luna_db_tools.models.base import CreateView
@@ -19,11 +19,16 @@ from tests.pghelpers import engine
 
 
 def _run(db, step, *, in_transaction: bool = False) -> list[str]:
-    """Run `step` as a revision would, on its own connection; the statements the driver sent."""
+    """Run `step` as a revision would, on its own connection; what went through the driver, call by call."""
     sent: list[str] = []
+
+    class Counting(psycopg2.extensions.cursor):
+        def execute(self, query, variables=None):
+            sent.append(query)
+            return super().execute(query, variables)
+
     with engine(db).connect() as connection:
-        event.listen(connection, "before_cursor_execute",
-                     lambda conn, cursor, statement, *rest: sent.append(statement))
+        connection.connection.dbapi_connection.cursor_factory = Counting
         context = MigrationContext.configure(connection)
         with Operations.context(context):
             if in_transaction:

@@ -8,14 +8,15 @@ through the client, ~60 ms on a loaded 2-core machine, and longer whenever
 the client is descheduled while it holds the lock. Sent together, the lock
 is held for the server's own work only.
 
-While `pipelined(context)` is open, a DDL construct, or a parameterless
-text() that is DDL or transaction control by its first word, executed
-through the migration's connection (op.execute, op.create_*, and
-`op.get_bind().execute`) is compiled and queued; any other statement (a
-query whose rows someone reads) sends the queue first and then runs as
-usual, so statements keep their order. The queue goes as one simple-protocol query
-(psycopg2 with no parameters): on the first error PostgreSQL stops there and
-the error is raised from the block, as it would have been from the statement.
+While `pipelined(context)` is open, every statement the migration's
+connection sends with no parameters that is DDL or transaction control by
+its first word (op.execute, op.create_*, `op.get_bind().execute`, SQL
+compiled by SQLAlchemy or written by hand) is queued at the driver call
+instead of being sent; any other statement (a query someone reads, an
+inspection of the catalog) sends the queue first and then runs as usual,
+so statements keep their order. The queue goes as one simple-protocol
+query: on the first error PostgreSQL stops there and the error is raised,
+as it would have been from the statement.
 """
 
 from __future__ import annotations
@@ -24,54 +25,38 @@ import re
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy.sql.ddl import ExecutableDDLElement
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy import event
 
 # The first words of statements that answer nothing anyone reads.
 _NO_ANSWER = re.compile(
     r"\s*(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|BEGIN|COMMIT|SET|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 
 
-class _QueueingConnection:
-    """Stands in for the migration's Connection: queues what needs no answer, passes on the rest."""
+class _Queue:
+    """The statements of one connection held back at the driver call, sent together by `send`."""
 
     def __init__(self, connection):
-        self._connection = connection
-        self._queue: list[str] = []
+        self.connection = connection
+        self.statements: list[str] = []
 
-    def execute(self, statement, parameters=None, *args, **kwargs):
-        sql = None if parameters or args or kwargs else _queueable(statement, self._connection.dialect)
-        if sql is None:
-            self.flush()
-            return self._connection.execute(statement, parameters, *args, **kwargs)
-        self._queue.append(sql)
-        return None
+    def hold(self, cursor, statement, parameters, context) -> bool:
+        """SQLAlchemy's do_execute hook: True when the statement was queued (the driver is not called)."""
+        if context is None or context.root_connection is not self.connection:
+            return False
+        if not parameters and _NO_ANSWER.match(statement):
+            self.statements.append(statement.strip().rstrip(";"))
+            return True
+        self.send(cursor)
+        return False
 
-    def flush(self) -> None:
-        if not self._queue:
+    def send(self, cursor) -> None:
+        if not self.statements:
             return
-        joined = ";\n".join(self._queue)
-        self._queue = []
-        # With (empty) parameters, as SQLAlchemy runs a compiled DDL: the driver
-        # turns the compiler's doubled %% back into %.
-        self._connection.exec_driver_sql(joined, {})
-
-    def __getattr__(self, name):
-        return getattr(self._connection, name)
-
-
-def _queueable(statement, dialect) -> str | None:
-    """The SQL of a statement that returns nothing we read, or None."""
-    if isinstance(statement, TextClause):
-        if not _NO_ANSWER.match(statement.text):
-            return None
-    elif not isinstance(statement, ExecutableDDLElement):
-        return None
-    compiled = statement.compile(dialect=dialect)
-    if compiled.params:
-        return None
-    sql = str(compiled).strip().rstrip(";")
-    return sql or None
+        joined = ";\n".join(self.statements)
+        self.statements = []
+        # With (empty) parameters, as SQLAlchemy runs a compiled DDL: the
+        # driver turns the compiler's doubled %% back into %.
+        cursor.execute(joined, {})
 
 
 @contextmanager
@@ -79,15 +64,20 @@ def pipelined(context) -> Iterator[None]:
     """Queue the block's statements on `context`'s connection and send them together at its end.
 
     For PostgreSQL online runs only (an offline script has no round trips).
-    On an error inside the block nothing queued is sent.
+    On an error inside the block nothing still queued is sent.
     """
-    impl = context.impl
-    real = impl.connection
-    queueing = _QueueingConnection(real)
-    impl.connection = queueing
+    connection = context.impl.connection
+    queue = _Queue(connection)
+    dialect = connection.dialect
+    event.listen(dialect, "do_execute", queue.hold)
     try:
         yield
-        impl.connection = real
-        queueing.flush()
+    except BaseException:
+        queue.statements = []
+        raise
     finally:
-        impl.connection = real
+        event.remove(dialect, "do_execute", queue.hold)
+    if queue.statements:
+        joined = ";\n".join(queue.statements)
+        queue.statements = []
+        connection.exec_driver_sql(joined, {})
