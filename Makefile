@@ -100,6 +100,7 @@ drift-bench: install postgres
 
 # Figures as ratios against reference runs on this machine; writes bench/results.md
 # (the README's "Performance" section includes it). BENCH_STREAMS / BENCH_LOGS set the sizes.
+# BENCH_STALL_SIZES the writer-wait curve (streams; default 200000,1000000,2000000), BENCH_ONLY=stalls,backfill one part.
 bench: install postgres
 	PYTHONPATH=. $(BIN)/python bench/run.py
 	$(BIN)/python bench/readme.py

@@ -5,8 +5,10 @@ interleaved with ours (median of several), never an absolute target. Starts
 its own throwaway PostgreSQL, like the tests. Writes bench/results.md.
 
 Sizes: BENCH_STREAMS (default 1,000,000) and BENCH_LOGS (5,000,000);
-the writer-stall run has its own, BENCH_STALL_STREAMS (200,000) and
-BENCH_STALL_LOGS (1,000,000). BENCH_ONLY=startup,create,check,stalls runs just those parts.
+the writer-wait curve has its own, BENCH_STALL_SIZES (streams, logs 5x;
+default 200000,1000000,2000000), and the backfill throughput
+BENCH_BACKFILL_STREAMS (1,000,000); see bench/writer_waits.py.
+BENCH_ONLY=startup,create,check,stalls,backfill runs just those parts.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from datetime import date
 from pathlib import Path
 
 import psycopg2
+import writer_waits
 
 from tests.pgcluster import LocalCluster, find_pg_bin
 
@@ -35,8 +38,6 @@ ALEMBIC = str(BIN / "alembic") if (BIN / "alembic").exists() else shutil.which("
 STREAMS = int(os.environ.get("BENCH_STREAMS", 1_000_000))
 LOGS = int(os.environ.get("BENCH_LOGS", 5_000_000))
 RUNS = int(os.environ.get("BENCH_RUNS", 5))
-STALL_STREAMS = int(os.environ.get("BENCH_STALL_STREAMS", 200_000))
-STALL_LOGS = int(os.environ.get("BENCH_STALL_LOGS", 1_000_000))
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 
 rows: list[tuple[str, str, str, str, str]] = []  # what, ours, reference, ratio, target
@@ -267,69 +268,15 @@ def bench_check(databases: Databases) -> None:
     print(f"check of both schemas: {took:.2f} s", flush=True)
 
 
-# --- writer stalls per revision ----------------------------------------------------------
+# --- writer stalls per revision, and backfill throughput (bench/writer_waits.py) ------------
 
 
-def bench_stalls(databases: Databases) -> None:
-    """Two clients insert into stream and log every 10 ms while each revision runs; the worst wait per revision."""
-    name = databases.fresh()
-    dsn = databases.dsn(name)
-    subprocess.run([LUNA_DB, "-q", "upgrade", "s0002", "--schema", "streams", "--dsn", dsn], check=True)
-    connection = psycopg2.connect(host="127.0.0.1", port=databases.cluster.port, user="luna", password="luna", dbname=name)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO stream (stream_id, account_id, data, event_handler, policies, status)"
-            " SELECT md5(i::text), md5((i %% 1000)::text), '{}', '{}', '{}', 'pending' FROM generate_series(1, %s) AS i",
-            (STALL_STREAMS,))
-        cursor.execute(
-            "INSERT INTO log (stream_id, time, status) SELECT md5((i %% %s)::text),"
-            " timestamp '2026-01-01' + i * interval '1 second', 'pending' FROM generate_series(1, %s) AS i",
-            (STALL_STREAMS, STALL_LOGS))
-        cursor.execute("VACUUM ANALYZE")
-    connection.close()
-    samples: list[tuple[float, float, str]] = []  # (start, wait, table)
-    stop = threading.Event()
+def bench_stalls(databases: Databases, templates: writer_waits.Templates) -> None:
+    rows.extend(writer_waits.stall_curve(databases, templates, LUNA_DB))
 
-    def writer(table: str) -> None:
-        own = psycopg2.connect(host="127.0.0.1", port=databases.cluster.port, user="luna", password="luna", dbname=name)
-        own.autocommit = True
-        statement = (
-            "INSERT INTO stream (stream_id, account_id, data, event_handler, policies, status)"
-            " VALUES (md5(random()::text), 'bench', '{}', '{}', '{}', 'pending')" if table == "stream"
-            else "INSERT INTO log (stream_id, status) VALUES (md5(random()::text), 'pending')")
-        with own.cursor() as cursor:
-            while not stop.is_set():
-                started = time.perf_counter()
-                cursor.execute(statement)
-                samples.append((started, time.perf_counter() - started, table))
-                time.sleep(0.01)
-        own.close()
 
-    threads = [threading.Thread(target=writer, args=(table,)) for table in ("stream", "log")]
-    for thread in threads:
-        thread.start()
-    time.sleep(0.5)
-    try:
-        for revision in ("s0003", "s0004", "s0005"):
-            started = time.perf_counter()
-            subprocess.run([LUNA_DB, "-q", "upgrade", revision, "--schema", "streams", "--dsn", dsn], check=True,
-                           stderr=subprocess.DEVNULL)
-            ended = time.perf_counter()
-            time.sleep(0.3)  # an insert that was waiting finishes after the revision
-            during = [(wait, table) for start, wait, table in samples if started - 0.05 <= start <= ended]
-            worst = {t: max((w for w, tt in during if tt == t), default=0.0) for t in ("stream", "log")}
-            took = ended - started
-            verdict = "met" if max(worst.values()) < 0.5 else "MISSED"
-            rows.append((f"upgrade {revision} under two writers ({STALL_STREAMS:,} streams, {STALL_LOGS:,} logs): worst writer wait",
-                         f"stream {worst['stream']:.3f} s, log {worst['log']:.3f} s", f"wall {took:.2f} s",
-                         f"{max(worst.values()) / took:.2f}x of wall", f"< 0.5 s: {verdict}"))
-            print(f"{revision}: wall {took:.2f} s, worst wait stream {worst['stream']:.3f} s, log {worst['log']:.3f} s "
-                  f"over {len(during)} inserts", flush=True)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
+def bench_backfill(databases: Databases, templates: writer_waits.Templates) -> None:
+    rows.extend(writer_waits.backfill_throughput(databases, templates, LUNA_DB))
 
 
 # --- check vs pytest-alembic's built-in tests ----------------------------------------------
@@ -424,8 +371,11 @@ def main() -> None:
             databases = Databases(cluster)
             if "startup" in ONLY:
                 imports = bench_startup(databases)
+            templates = writer_waits.Templates(databases, LUNA_DB)
             if "stalls" in ONLY:
-                bench_stalls(databases)
+                bench_stalls(databases, templates)
+            if "backfill" in ONLY:
+                bench_backfill(databases, templates)
             if "check" in ONLY:
                 bench_check_vs_pytest_alembic(databases)
             if "create" in ONLY:
@@ -438,7 +388,9 @@ def main() -> None:
         bench_create(databases)
         bench_check(databases)
         bench_check_vs_pytest_alembic(databases)
-        bench_stalls(databases)
+        templates = writer_waits.Templates(databases, LUNA_DB)
+        bench_stalls(databases, templates)
+        bench_backfill(databases, templates)
         data = load_data(databases)
         bench_data_migration(databases, data)
         bench_writers(databases, data)

@@ -14,24 +14,40 @@ from __future__ import annotations
 
 import random
 import time
+from contextlib import nullcontext
 from typing import Callable
 
 from alembic import op
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..db.lock import is_lock_timeout
 from ..db.server_version import postgresql_has
 from ..db.statistics import estimate
 from .context import progress
+from .pipeline import pipelined
 
 #: A catalog step waits at most this long for its lock: every writer that
 #: queues behind the waiting migration waits no longer (well under 0.5 s).
 CATALOG_LOCK_TIMEOUT_MS = 200
 #: Attempts of a catalog step that did not get its lock, with backoff (~1 min in all).
 CATALOG_ATTEMPTS = 40
-#: Rows per backfill batch: a batch's transaction stays well under a second.
+#: Rows of a backfill's first batch (and of every batch of an offline script).
 BATCH_ROWS = 5000
+#: Online, each later batch is sized so that it takes about this long: its
+#: transaction (and the FOR KEY SHARE it may hold on the rows it reads) stays
+#: short, and the fixed cost of a batch (a statement, a commit, a round trip,
+#: the index descent to the resume key) is spread over as many rows as the
+#: machine moves in that time. s0003's fill at 200k streams: 40 batches of
+#: 5000 rows 2.4 s, 8-9 batches sized by time 1.5 s, one INSERT ... SELECT
+#: 1.9 s (bench/writer_waits.py, medians of 5).
+BATCH_SECONDS = 0.25
+#: Bounds of a batch's size, whatever the timing says (a stall of the
+#: machine must not make the next batch huge, nor tiny).
+BATCH_ROWS_MIN, BATCH_ROWS_MAX = 1000, 200_000
+#: What fills a batch's {on_conflict} once another session wrote one of its rows (and offline).
+ON_CONFLICT = "ON CONFLICT DO NOTHING"
+_UNIQUE_VIOLATION = "23505"
 #: The marker comment an offline script carries before a batched backfill
 #: (analysis/impact.py reads it: the DO block's rows move in batches).
 BACKFILL_MARK = "-- luna-db: batched backfill"
@@ -90,10 +106,11 @@ def catalog_only(build: Callable[[], None], *, lock_timeout_ms: int = CATALOG_LO
         return
     started = time.monotonic()
     for attempt in range(attempts):
-        op.execute("SAVEPOINT luna_db_catalog")
         try:
-            build()
-            op.execute("RELEASE SAVEPOINT luna_db_catalog")
+            with _one_round_trip():
+                op.execute("SAVEPOINT luna_db_catalog")
+                build()
+                op.execute("RELEASE SAVEPOINT luna_db_catalog")
             return
         except DBAPIError as error:
             op.execute("ROLLBACK TO SAVEPOINT luna_db_catalog")
@@ -122,21 +139,36 @@ def _pause_before_retry(attempt: int, attempts: int) -> None:
 
 
 def _once(build: Callable[[], None], lock_timeout_ms: int) -> None:
-    op.execute("BEGIN")
-    op.execute(f"SET LOCAL lock_timeout = '{lock_timeout_ms}ms'")
-    build()
-    op.execute("COMMIT")
+    with _one_round_trip():
+        op.execute("BEGIN")
+        op.execute(f"SET LOCAL lock_timeout = '{lock_timeout_ms}ms'")
+        build()
+        op.execute("COMMIT")
+
+
+def _one_round_trip():
+    """Online, the step's statements go to the server together (operations/pipeline.py): the
+    strong lock is held for the server's work, not for one client round trip per statement."""
+    context = op.get_context()
+    return nullcontext() if context.as_sql else pipelined(context)
 
 
 def backfill(what: str, batch_sql: str, *, resume_sql: str, start: str = "",
              estimate_table: str | None = None, batch_rows: int = BATCH_ROWS) -> None:
     """Move rows in batches, each committed on its own, by keyset over `key`.
 
+    Online, the first batch has `batch_rows` rows and each later one is
+    sized to take about BATCH_SECONDS (next_batch_rows).
+
     `batch_sql` is one statement with the placeholders {after} and {limit}
     (SQL literals are filled in) that moves the next batch of rows whose key
     is greater than {after} and returns one row: the batch's last key (NULL
     when there was nothing left) and the number of rows it moved. It must be
-    idempotent (NOT EXISTS / ON CONFLICT DO NOTHING). `resume_sql` returns
+    idempotent: an INSERT puts {on_conflict} where ON CONFLICT DO NOTHING
+    goes. Online, batches run without it (a speculative insert costs ~2.5x
+    a plain one, and keyset order means a batch meets no row of an earlier
+    one); a batch that meets a row another session wrote fails, and it and
+    every later batch run with ON CONFLICT DO NOTHING. `resume_sql` returns
     the key to continue after (a run killed half-way resumes there), NULL to
     start at `start`. Progress goes to luna-db's reporter (stderr; none under -q).
 
@@ -153,13 +185,17 @@ def backfill(what: str, batch_sql: str, *, resume_sql: str, start: str = "",
         after = start if after is None else after
         total = _estimate(connection, estimate_table)
         moved, batches, shown, began = 0, 0, time.monotonic(), time.monotonic()
+        conflicts = False
         if resumed:
             _say(f"{what}: resuming after key {after!r} (an earlier run stopped half-way)")
         while True:
-            row = connection.execute(text(batch_sql.format(after=_literal(after), limit=int(batch_rows)))).one()
+            took = time.monotonic()
+            row, conflicts = _one_batch(connection, what, batch_sql, after, batch_rows, conflicts)
+            took = time.monotonic() - took
             last, count = row[0], row[1] or 0
             if last is None:
                 break
+            batch_rows = next_batch_rows(batch_rows, took)
             after, moved, batches = last, moved + count, batches + 1
             if time.monotonic() - shown >= 2.0:
                 shown = time.monotonic()
@@ -169,9 +205,32 @@ def backfill(what: str, batch_sql: str, *, resume_sql: str, start: str = "",
             _say(f"{what}: {moved:,} rows in {batches:,} batches, {time.monotonic() - began:.1f} s")
 
 
+def _one_batch(connection, what: str, batch_sql: str, after: str, rows: int, conflicts: bool):
+    """One batch, on the fast path unless a row written by another session was met: (its row, conflicts)."""
+    def statement(on_conflict: str):
+        return text(batch_sql.format(after=_literal(after), limit=int(rows), on_conflict=on_conflict))
+
+    if not conflicts:
+        try:
+            return connection.execute(statement("")).one(), False
+        except IntegrityError as error:
+            if getattr(error.orig, "pgcode", None) != _UNIQUE_VIOLATION:
+                raise
+        _say(f"{what}: another session wrote rows of this batch; this and the later batches skip such rows")
+    return connection.execute(statement(ON_CONFLICT)).one(), True
+
+
+def next_batch_rows(rows: int, took: float, target: float = BATCH_SECONDS) -> int:
+    """The size of the next batch: the rows that take `target` seconds at the last batch's pace,
+    growing at most 2x and shrinking at most 4x a batch, within BATCH_ROWS_MIN..BATCH_ROWS_MAX."""
+    wanted = rows * target / max(took, 1e-3)
+    wanted = min(max(wanted, rows / 4), rows * 2)
+    return int(min(max(wanted, BATCH_ROWS_MIN), BATCH_ROWS_MAX))
+
+
 def _do_block(what: str, batch_sql: str, resume_sql: str, start: str, batch_rows: int) -> str:
     """The batches for a DBA's script: a PL/pgSQL loop that commits after each (PostgreSQL 11+, outside BEGIN)."""
-    statement = batch_sql.format(after="after_key", limit=int(batch_rows))
+    statement = batch_sql.format(after="after_key", limit=int(batch_rows), on_conflict=ON_CONFLICT)
     return (
         f"{BACKFILL_MARK}: {what}, {int(batch_rows)} rows a batch\n"
         "DO $luna$\nDECLARE\n  after_key text;\n  batch_count bigint;\nBEGIN\n"

@@ -41,6 +41,8 @@ _CATALOG_ONLY = ("catalog-only steps given a short lock timeout (SET LOCAL lock_
                  "same end schema")
 _S0004 = ("CHECK swaps in a catalog step of their own with a short lock timeout, the downgrade's "
           "UPDATE in batches; same end schema")
+_FAST_BATCHES = ("the fill's batches run without ON CONFLICT until another session's row is met ({on_conflict}); "
+                 "same end schema, same offline script")
 # Earlier shipped wordings of b0002 whose end schema differs: a database that ran one is a
 # supported history (its downgrade writes placeholders), not a tampered file.
 _COMMENTS = "comments (no issue numbers) and imports (luna_db_tools.operations) only; same SQL"
@@ -79,6 +81,7 @@ EARLIER_FORMS: tuple[EarlierForm, ...] = (
     EarlierForm("s0003", "700639c0fdeca6424a4349ae3278fc5a3a17e0ff1826b6bbe6d4f16a67e4ac4d", "708266e", _OPERATIONS),
     EarlierForm("s0004", "203e4288d02adf14fd5da9b28fd7dfc7edcf6c80da8bbc394fe1a6177c26a876", "708266e", _OPERATIONS),
     EarlierForm("s0005", "1e9b23c666320f422647457d2ada2c1871f6c53633b8910cb25033ae95b56a53", "708266e", _OPERATIONS),
+    EarlierForm("s0003", "8b7a9a9e30941f4ac3d7943bfbf085a7d36a3a1646f876f88835ffdf1fca0e42", "f392f82", _FAST_BATCHES),
     EarlierForm("b0003", "389a0791cf8daa49639aa5542d484f4e0f5eb8b471beb9fb5fc963903a17ee93", "708266e", _OPERATIONS),
 )
 

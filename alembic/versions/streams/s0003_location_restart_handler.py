@@ -79,12 +79,14 @@ def _tables() -> None:
 
 
 # One batch of restart rows, by stream_id: FOR KEY SHARE keeps a stream deleted
-# meanwhile out of the batch (its row would fail the foreign key), ON CONFLICT
-# makes a repeated batch harmless.
+# meanwhile out of the batch (its row would fail the foreign key), and the
+# foreign key's own check then finds the row already locked; {on_conflict}
+# (ON CONFLICT DO NOTHING once a batch met a row written by another session,
+# and offline: batched.backfill) makes a repeated batch harmless.
 RESTART_BATCH = (
     "WITH batch AS (SELECT stream_id FROM stream WHERE stream_id > {after}"
     " ORDER BY stream_id LIMIT {limit} FOR KEY SHARE),"
-    " moved AS (INSERT INTO restart (stream_id) SELECT stream_id FROM batch ON CONFLICT DO NOTHING RETURNING 1)"
+    " moved AS (INSERT INTO restart (stream_id) SELECT stream_id FROM batch {on_conflict} RETURNING 1)"
     " SELECT (SELECT max(stream_id) FROM batch), (SELECT count(*) FROM moved)"
 )
 
