@@ -57,6 +57,69 @@ def test_a_run_stopped_half_way_through_the_fill_is_completed_by_the_next(fresh_
     assert pg_dump_schema(pg_server, fresh_db.name) == pg_dump_schema(pg_server, second_db)
 
 
+def _missing_restart_rows(db) -> int:
+    with engine(db).connect() as connection:
+        return connection.execute(sa.text(
+            "SELECT count(*) FROM stream WHERE NOT EXISTS (SELECT 1 FROM restart r WHERE r.stream_id = stream.stream_id)"
+        )).scalar()
+
+
+def _stop_half_way_with_a_gap(db) -> None:
+    """What a killed run leaves when batches committed out of order (or a row came in late): rows above a gap."""
+    with engine(db).begin() as connection:
+        connection.execute(sa.text(
+            "DELETE FROM restart WHERE stream_id BETWEEN 's00003001' AND 's00005000' OR stream_id > 's00007000'"))
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = 's0002'"))
+
+
+def test_a_resumed_run_fills_the_gap_below_the_rows_an_earlier_run_left(fresh_db):
+    cli_ok("upgrade", "s0002", "--schema", "streams", "--dsn", fresh_db.dsn)
+    add_streams(fresh_db, 12_000)
+    cli_ok("upgrade", "s0003", "--schema", "streams", "--dsn", fresh_db.dsn)
+    _stop_half_way_with_a_gap(fresh_db)
+
+    result = cli_ok("upgrade", "s0003", "--schema", "streams", "--dsn", fresh_db.dsn)
+
+    assert "resuming after key 's00007000'" in result.stderr
+    assert "2,000 rows caught up that writers added during the fill or an earlier run left behind" in result.stderr
+    assert _missing_restart_rows(fresh_db) == 0
+
+
+def test_streams_the_running_release_inserts_behind_the_fill_get_their_restart_rows(fresh_db):
+    """stream_id is a random uuid: the old release's new streams land below the batch in hand as often as not."""
+    cli_ok("upgrade", "s0002", "--schema", "streams", "--dsn", fresh_db.dsn)
+    add_streams(fresh_db, 20_000)
+    # The running release updating the last stream holds the fill's last batch (FOR KEY SHARE waits for
+    # FOR UPDATE) while its other sessions insert streams whose ids sort below every key the fill passed.
+    holder = engine(fresh_db).connect()
+    holder.execute(sa.text("SELECT 1 FROM stream WHERE stream_id = 's00020000' FOR UPDATE"))
+    inserted = threading.Event()
+
+    def write():
+        try:
+            with engine(fresh_db).connect() as writer:
+                writer.execution_options(isolation_level="AUTOCOMMIT")
+                _until_a_session_waits_for_a_lock(writer)
+                for number in range(25):
+                    writer.execute(sa.text(
+                        "INSERT INTO stream (stream_id, account_id, data, event_handler, policies, status)"
+                        " VALUES (:id, 'acc', '{}', '{}', '{}', 'pending')"), {"id": f"0000{number:04d}-behind"})
+                inserted.set()
+        finally:
+            holder.rollback()
+            holder.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        result = cli_ok("upgrade", "s0003", "--schema", "streams", "--dsn", fresh_db.dsn)
+    finally:
+        thread.join()
+    assert inserted.is_set()
+    assert "restart rows for existing streams: 25 rows caught up that writers added during the fill" in result.stderr
+    assert _missing_restart_rows(fresh_db) == 0
+
+
 def test_writers_of_stream_wait_under_half_a_second_while_a_long_transaction_holds_up_the_migration(fresh_db):
     cli_ok("upgrade", "s0002", "--schema", "streams", "--dsn", fresh_db.dsn)
     add_streams(fresh_db, 100)
@@ -117,6 +180,34 @@ def test_the_offline_script_fills_in_batches_when_run_by_psql(fresh_db, pg_serve
     with engine(fresh_db).connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM restart")).scalar() == 12_001
         assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "s0003"
+
+
+def _psql(pg_server, database: str, script: str) -> subprocess.CompletedProcess:
+    environ = {**os.environ, "PGPASSWORD": pg_server.password}
+    return subprocess.run(
+        [str(find_pg_bin() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", pg_server.host,
+         "-p", str(pg_server.port), "-U", pg_server.user, "-d", database],
+        input=script, capture_output=True, text=True, env=environ, timeout=120,
+    )
+
+
+def test_the_offline_script_catches_up_as_the_online_run_does(fresh_db, pg_server):
+    """A DBA's script resumed after a kill that left a gap ends with every stream's row, as online."""
+    cli_ok("upgrade", "s0002", "--schema", "streams", "--dsn", fresh_db.dsn)
+    add_streams(fresh_db, 12_000)
+    cli_ok("upgrade", "s0003", "--schema", "streams", "--dsn", fresh_db.dsn)
+    _stop_half_way_with_a_gap(fresh_db)
+    script = cli_ok("upgrade", "--sql", "s0002:s0003", "--schema", "streams").stdout
+    block = script[script.index("DO $luna$"):script.index("$luna$;")]
+    assert block.index("END LOOP;") < block.index("NOT EXISTS") < block.index("RAISE NOTICE")
+
+    done = _psql(pg_server, fresh_db.name, script)
+
+    assert done.returncode == 0, done.stderr
+    assert "restart rows for existing streams: 2000 rows caught up that writers added during the fill" in done.stderr
+    assert _missing_restart_rows(fresh_db) == 0
+    with engine(fresh_db).connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM restart WHERE NOT restart AND delay = 60")).scalar() == 12_000
 
 
 def test_inserts_go_on_during_the_fill(fresh_db):

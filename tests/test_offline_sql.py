@@ -124,3 +124,15 @@ def test_the_lock_timeouts_say_whose_wait_they_bound_and_keep_their_old_names():
     assert new == old
     help_text = invoke("upgrade", "--help").stdout
     assert "--migration-lock-timeout" in help_text and "--statement-lock-timeout" in help_text
+
+
+def test_s0003s_batched_fill_ends_with_its_catch_up_and_oracle_keeps_one_statement():
+    """Online and in a DBA's script alike, the rows the keyset passed get their row after the last batch."""
+    script = invoke("upgrade", "--sql", "s0002:s0003", "--schema", "streams").stdout
+    block = script[script.index("DO $luna$"):script.index("$luna$;")]
+    catch_up = block[block.index("END LOOP;"):]
+    assert "INSERT INTO restart" in catch_up and "NOT EXISTS" in catch_up and "ON CONFLICT DO NOTHING" in catch_up
+    assert "RAISE NOTICE 'restart rows for existing streams: % rows caught up" in catch_up
+    oracle = invoke("upgrade", "--sql", "s0002:s0003", "--schema", "streams", "--db-type", "oracle").stdout
+    fills = [s for s in statements(oracle, "oracle") if s.startswith("INSERT INTO restart")]
+    assert len(fills) == 1 and "WHERE NOT EXISTS" in fills[0]

@@ -154,7 +154,8 @@ def _one_round_trip():
 
 
 def backfill(what: str, batch_sql: str, *, resume_sql: str, start: str = "",
-             estimate_table: str | None = None, batch_rows: int = BATCH_ROWS) -> None:
+             estimate_table: str | None = None, batch_rows: int = BATCH_ROWS,
+             catch_up_sql: str | None = None) -> None:
     """Move rows in batches, each committed on its own, by keyset over `key`.
 
     Online, the first batch has `batch_rows` rows and each later one is
@@ -172,12 +173,22 @@ def backfill(what: str, batch_sql: str, *, resume_sql: str, start: str = "",
     the key to continue after (a run killed half-way resumes there), NULL to
     start at `start`. Progress goes to luna-db's reporter (stderr; none under -q).
 
-    Offline, the same batches are one DO block that commits after each batch.
+    `catch_up_sql`, run once after the last batch, moves every row the
+    keyset passed: a row a writer added behind the cursor while the batches
+    ran (a random uuid key lands anywhere), and one below a gap a killed run
+    left (`resume_sql` resumes after the highest key done). One statement,
+    idempotent (NOT EXISTS and ON CONFLICT DO NOTHING), returning one row: the
+    number of rows it moved. An INSERT ... SELECT ... WHERE NOT EXISTS is one
+    anti-join over the table and locks only the rows it moves (FOR KEY SHARE),
+    so writers of the table go on (README, "Writing migrations").
+
+    Offline, the same batches are one DO block that commits after each
+    batch, then runs `catch_up_sql` and says (NOTICE) how many rows it moved.
     """
     context = op.get_context()
     with context.autocommit_block():
         if context.as_sql:
-            op.execute(_do_block(what, batch_sql, resume_sql, start, batch_rows))
+            op.execute(_do_block(what, batch_sql, resume_sql, start, batch_rows, catch_up_sql))
             return
         connection = op.get_bind()
         after = connection.execute(text(resume_sql)).scalar()
@@ -203,6 +214,16 @@ def backfill(what: str, batch_sql: str, *, resume_sql: str, start: str = "",
                 _say(f"{what}: {moved:,}{share} rows in {batches:,} batches, {shown - began:.0f} s")
         if batches:
             _say(f"{what}: {moved:,} rows in {batches:,} batches, {time.monotonic() - began:.1f} s")
+        if catch_up_sql:
+            _catch_up(connection, what, catch_up_sql, resumed)
+
+
+def _catch_up(connection, what: str, catch_up_sql: str, resumed: bool) -> None:
+    """The rows the keyset passed while writers went on (and, resumed, below an earlier run's gap)."""
+    began = time.monotonic()
+    caught = connection.execute(text(catch_up_sql)).scalar() or 0
+    since = "during the fill" + (" or an earlier run left behind" if resumed else "")
+    _say(f"{what}: {caught:,} rows caught up that writers added {since}, {time.monotonic() - began:.2f} s")
 
 
 def _one_batch(connection, what: str, batch_sql: str, after: str, rows: int, conflicts: bool):
@@ -228,9 +249,17 @@ def next_batch_rows(rows: int, took: float, target: float = BATCH_SECONDS) -> in
     return int(min(max(wanted, BATCH_ROWS_MIN), BATCH_ROWS_MAX))
 
 
-def _do_block(what: str, batch_sql: str, resume_sql: str, start: str, batch_rows: int) -> str:
-    """The batches for a DBA's script: a PL/pgSQL loop that commits after each (PostgreSQL 11+, outside BEGIN)."""
+def _do_block(what: str, batch_sql: str, resume_sql: str, start: str, batch_rows: int,
+              catch_up_sql: str | None = None) -> str:
+    """The batches for a DBA's script: a PL/pgSQL loop that commits after each (PostgreSQL 11+, outside BEGIN),
+    then the catch-up, as online."""
     statement = batch_sql.format(after="after_key", limit=int(batch_rows), on_conflict=ON_CONFLICT)
+    catch_up = ""
+    if catch_up_sql:
+        # RAISE's format: % is its placeholder, %% a literal percent sign.
+        said = _literal(what.replace("%", "%%") + ": % rows caught up that writers added during the fill")
+        catch_up = (f"  {catch_up_sql} INTO batch_count;\n"
+                    f"  RAISE NOTICE {said}, batch_count;\n")
     return (
         f"{BACKFILL_MARK}: {what}, {int(batch_rows)} rows a batch\n"
         "DO $luna$\nDECLARE\n  after_key text;\n  batch_count bigint;\nBEGIN\n"
@@ -239,7 +268,9 @@ def _do_block(what: str, batch_sql: str, resume_sql: str, start: str, batch_rows
         f"    {statement} INTO after_key, batch_count;\n"
         "    EXIT WHEN after_key IS NULL;\n"
         "    COMMIT;\n"
-        "  END LOOP;\nEND\n$luna$"
+        "  END LOOP;\n"
+        f"{catch_up}"
+        "END\n$luna$"
     )
 
 

@@ -43,6 +43,8 @@ _S0004 = ("CHECK swaps in a catalog step of their own with a short lock timeout,
           "UPDATE in batches; same end schema")
 _FAST_BATCHES = ("the fill's batches run without ON CONFLICT until another session's row is met ({on_conflict}); "
                  "same end schema, same offline script")
+_CATCH_UP = ("a catch-up after the fill's batches gives their restart row to the streams the keyset passed "
+             "(inserted behind it by the running release, or below a killed run's gap); same end schema")
 # Earlier shipped wordings of b0002 whose end schema differs: a database that ran one is a
 # supported history (its downgrade writes placeholders), not a tampered file.
 _COMMENTS = "comments (no issue numbers) and imports (luna_db_tools.operations) only; same SQL"
@@ -83,6 +85,7 @@ EARLIER_FORMS: tuple[EarlierForm, ...] = (
     EarlierForm("s0005", "1e9b23c666320f422647457d2ada2c1871f6c53633b8910cb25033ae95b56a53", "708266e", _OPERATIONS),
     EarlierForm("s0003", "8b7a9a9e30941f4ac3d7943bfbf085a7d36a3a1646f876f88835ffdf1fca0e42", "f392f82", _FAST_BATCHES),
     EarlierForm("b0003", "389a0791cf8daa49639aa5542d484f4e0f5eb8b471beb9fb5fc963903a17ee93", "708266e", _OPERATIONS),
+    EarlierForm("s0003", "0a23934ba09d57f312ecb1b4dbb87d8fda87aaad342faa22870c190c0ae82e84", "4db5428", _CATCH_UP),
 )
 
 _BY_KEY = {(form.revision, form.checksum): form for form in EARLIER_FORMS}

@@ -250,6 +250,8 @@ BEGIN
     EXIT WHEN after_key IS NULL;
     COMMIT;
   END LOOP;
+  WITH missing AS (SELECT stream_id FROM stream WHERE NOT EXISTS (SELECT 1 FROM restart WHERE restart.stream_id = stream.stream_id) FOR KEY SHARE OF stream), moved AS (INSERT INTO restart (stream_id) SELECT stream_id FROM missing ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM moved INTO batch_count;
+  RAISE NOTICE 'restart rows for existing streams: % rows caught up that writers added during the fill', batch_count;
 END
 $luna$;
 

@@ -5,7 +5,10 @@ settings). On PostgreSQL the new tables (whose foreign keys lock `stream`
 in SHARE ROW EXCLUSIVE mode, which blocks its writers) are created in a
 short transaction of their own, and the rows are filled afterwards in
 batches of their own, so no writer of `stream` waits for the fill. A run
-killed half-way resumes where it stopped. Oracle (no transactional DDL)
+killed half-way resumes where it stopped. A catch-up after the batches
+gives their rows to the streams the keyset passed: those the running
+release inserted behind it meanwhile, and those below a gap a killed run
+left. Oracle (no transactional DDL)
 keeps one set-based INSERT ... SELECT.
 
 Revision ID: s0003
@@ -90,6 +93,17 @@ RESTART_BATCH = (
     " SELECT (SELECT max(stream_id) FROM batch), (SELECT count(*) FROM moved)"
 )
 
+# After the batches, every stream still without its restart row: one anti-join
+# over stream that locks (FOR KEY SHARE, which no INSERT or non-key UPDATE of
+# stream waits for) only the streams it gives a row, and skips one deleted
+# meanwhile; ON CONFLICT DO NOTHING: the new release may write the row first.
+RESTART_CATCH_UP = (
+    "WITH missing AS (SELECT stream_id FROM stream WHERE NOT EXISTS"
+    " (SELECT 1 FROM restart WHERE restart.stream_id = stream.stream_id) FOR KEY SHARE OF stream),"
+    " moved AS (INSERT INTO restart (stream_id) SELECT stream_id FROM missing ON CONFLICT DO NOTHING RETURNING 1)"
+    " SELECT count(*) FROM moved"
+)
+
 
 def upgrade() -> None:
     if not _postgresql():
@@ -100,6 +114,7 @@ def upgrade() -> None:
     backfill(
         "restart rows for existing streams", RESTART_BATCH,
         resume_sql="SELECT max(stream_id) FROM restart", estimate_table="stream",
+        catch_up_sql=RESTART_CATCH_UP,
     )
 
 

@@ -64,6 +64,7 @@ _FROM = re.compile(rf"\b(?:FROM|JOIN) (?:ONLY )?(?P<table>{QNAME})", _I)
 _CREATE_TABLE_AS = re.compile(rf"^CREATE (?:\w+ )*TABLE (?:IF NOT EXISTS )?{QNAME}(?: \([^)]*\))? AS\b", _I)
 # Inside a batched backfill's DO block (its body is a literal to the splitter, so read from the text).
 _BODY_WRITE = re.compile(rf"\b(?:INSERT INTO|UPDATE|DELETE FROM) (?P<table>{QNAME})", _I)
+_CTE_NAME = re.compile(rf"(?:\bWITH|,) (?P<name>{QNAME}) AS \(", _I)
 _TOOL_TABLES = ("alembic_version",)
 
 
@@ -121,7 +122,8 @@ def _do_block(m, code, text):
     if not writes:
         return None
     target = bare(writes[0]["table"])
-    read = [table for table in tables_read(text) if table not in ("batch", "moved", target)]
+    named = {bare(m["name"]) for m in _CTE_NAME.finditer(text)}  # the WITH queries (batch, moved, ...)
+    read = [table for table in tables_read(text) if table not in named | {target}]
     locks = [TableLock(target, ROW_EXCLUSIVE, MOVES, batched=True)]
     locks += [TableLock(table, ROW_SHARE, READS, batched=True) for table in read]
     return StatementLocks("batched backfill (DO block)", tuple(locks), moves_rows=True, batched=True)
