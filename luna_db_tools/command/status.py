@@ -11,11 +11,10 @@ from ..db import audit
 from ..db.connect import RetryPolicy, connect
 from ..db.dead_runs import ROLLED_BACK, unfinished_steps
 from ..db.tool_tables import current_revisions
-from ..schemas import load_models
 from ..script.known_checksums import checksum_mismatches, rewritten_revisions
 from ..script.revisions import linear_history
 from .common import schema_of
-from .drift import compare_database
+from .drift import schema_drift
 from .guards import check_foreign_revisions, refuse_without_history
 
 if TYPE_CHECKING:
@@ -71,7 +70,7 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status
         at_head = not pending and sorted(now) == sorted(head_ids)
         # Drift is measured against the models, which describe the head: a
         # database behind it differs by its pending migrations, not by drift.
-        drift = compare_database(connection, load_models(schema).metadata, schema) if at_head else None
+        drift = schema_drift(connection, schema) if at_head else None
         trail = audit.audit_rows(connection)
         unfinished = unfinished_steps(connection, trail)
         kept = _kept_credentials(connection) if schema == "backport3" else None
