@@ -47,6 +47,30 @@ def test_start_up_imports_no_database_library(args):
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+@pytest.mark.parametrize("schema", ["streams", "backport3"])
+def test_status_on_postgresql_loads_neither_the_orm_nor_alembic(head_db, schema):
+    """Drift on PostgreSQL is the catalog against the shipped fingerprint: no models, so no
+    ORM, and no Alembic (command/drift.py; most of what `status` would cost)."""
+    database = head_db(schema)
+    probe = (
+        "import sys\n"
+        "from luna_db_tools.cli import main\n"
+        "try:\n"
+        f"    main(['status', '--schema', {schema!r}, '--dsn', {database.dsn!r}])\n"
+        "except SystemExit as exit:\n"
+        "    print('exit', exit.code)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic' or m.startswith("
+        "('sqlalchemy.orm', 'luna_db_tools.models.base'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+        env=checkout_environment(bare=True),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "drift:    none, the database matches the models" in result.stdout
+    assert result.stdout.strip().splitlines()[-2:] == ["exit 0", "[]"]
+
+
 def test_version():
     result = invoke("--version")
     assert result.exit_code == 0

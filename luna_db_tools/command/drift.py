@@ -5,6 +5,10 @@ fingerprint held to the models (analysis/schema/drift.py). Elsewhere
 (Oracle): Alembic's `compare_metadata` against the models, plus named CHECK
 constraints and views (analysis/schema/alembic_drift.py). This module is the
 one place that picks the engine.
+
+`schema_drift` is drift against the shipped models: on PostgreSQL it loads
+neither the models nor the ORM nor Alembic (the shipped models leave the
+head fingerprint as it is), which is most of what `status` would cost.
 """
 
 from __future__ import annotations
@@ -14,12 +18,12 @@ import warnings
 import sqlalchemy as sa
 
 from ..analysis.schema import fingerprint
-from ..analysis.schema.alembic_drift import alembic_differences, named_differences, schema_objects_of
 from ..analysis.schema.catalog import Snapshot
 from ..analysis.schema.difference import Difference
-from ..analysis.schema.drift import snapshot_drift
+from ..analysis.schema.drift import shipped_drift, snapshot_drift
 from ..db.catalog_queries import table_names
 from ..errors import OperationFailed
+from ..models.kept import KEPT_TABLES
 from ..schemas import load_models
 from ..script.revisions import head_revision
 from .catalog_reader import read_snapshot
@@ -39,6 +43,16 @@ def compare_database(connection, metadata, schema: str | None = None,
     return _alembic_drift(connection, metadata)
 
 
+def schema_drift(connection, schema: str) -> list[Difference]:
+    """Every difference between the database behind `connection` and the shipped models of `schema`.
+
+    The same differences as `compare_database(connection, load_models(schema).metadata, schema)`.
+    """
+    if connection.dialect.name == "postgresql":
+        return shipped_drift(_head_fingerprint(None, schema), read_snapshot(connection), KEPT_TABLES[schema])
+    return _alembic_drift(connection, load_models(schema).metadata)
+
+
 def _head_fingerprint(metadata, schema: str | None) -> Snapshot:
     if schema is None:
         schema = next((s for s in ("streams", "backport3") if load_models(s).metadata is metadata), None)
@@ -53,8 +67,11 @@ def _head_fingerprint(metadata, schema: str | None) -> Snapshot:
 
 
 def _alembic_drift(connection, metadata) -> list[Difference]:
+    # Here, not at the top: they bring the models' base (the ORM) and Alembic, which PostgreSQL's drift does without.
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
+
+    from ..analysis.schema.alembic_drift import alembic_differences, named_differences, schema_objects_of
 
     context = MigrationContext.configure(connection, opts={
         "compare_type": True, "compare_server_default": True, "include_object": schema_objects_of(metadata),

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 from ..analysis.schema.difference import Difference
 from ..config.settings import DbSettings
 from ..db import audit
+from ..db.catalog_queries import table_names
 from ..db.connect import RetryPolicy, connect
 from ..db.dead_runs import ROLLED_BACK, unfinished_steps
 from ..db.tool_tables import current_revisions
-from ..schemas import load_models
 from ..script.known_checksums import checksum_mismatches, rewritten_revisions
 from ..script.revisions import linear_history
 from .common import schema_of
-from .drift import compare_database
+from .drift import schema_drift
 from .guards import check_foreign_revisions, refuse_without_history
 
 if TYPE_CHECKING:
@@ -62,7 +62,9 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status
     ids = [revision.revision for revision in order]
     head_ids = ids[-1:]
     with connect(settings, policy) as connection:
-        now = current_revisions(connection)
+        # One catalog query for both of luna-db's tables that status reads.
+        tables = table_names(connection)
+        now = current_revisions(connection, tables)
         refuse_without_history(connection, now)
         check_foreign_revisions(schema, now)
         # The current revisions and everything below them: the history is one line.
@@ -71,8 +73,8 @@ def status(settings: DbSettings, *, policy: RetryPolicy | None = None) -> Status
         at_head = not pending and sorted(now) == sorted(head_ids)
         # Drift is measured against the models, which describe the head: a
         # database behind it differs by its pending migrations, not by drift.
-        drift = compare_database(connection, load_models(schema).metadata, schema) if at_head else None
-        trail = audit.audit_rows(connection)
+        drift = schema_drift(connection, schema) if at_head else None
+        trail = audit.audit_rows(connection, tables)
         unfinished = unfinished_steps(connection, trail)
         kept = _kept_credentials(connection) if schema == "backport3" else None
     paths = {revision.revision: revision.path for revision in order}

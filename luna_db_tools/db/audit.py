@@ -161,10 +161,11 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def audit_rows(connection) -> list[dict]:
-    """Every audit row, oldest first; [] when the table does not exist."""
+def audit_rows(connection, tables: set[str] | None = None) -> list[dict]:
+    """Every audit row, oldest first; [] when the table does not exist (`tables`: the
+    database's table names when the caller has them, else the catalog is asked)."""
 
-    if not has_table(connection, AUDIT_TABLE):
+    if not (AUDIT_TABLE in tables if tables is not None else has_table(connection, AUDIT_TABLE)):
         return []
     table = audit_table()
     rows = connection.execute(sa.select(table).order_by(table.c.started_at, table.c.audit_id)).mappings().all()

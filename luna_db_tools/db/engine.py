@@ -104,4 +104,7 @@ def engine_for(settings: DbSettings, **engine_options):
                 f"DSN option oracle_client={settings.oracle_client_dir}: the Oracle Client libraries"
                 f" did not load ({first})"
             ) from None
+    # No schema has an HSTORE column: without this, psycopg2's dialect asks the server for
+    # hstore's type oids on every first connect (a transaction of its own, three round trips).
+    engine_options.setdefault("use_native_hstore", False)
     return create_engine(sqlalchemy_url(settings), **engine_options)

@@ -36,14 +36,16 @@ def write_version(connection, revision: str) -> None:
     connection.execute(table.insert().values(version_num=revision))
 
 
-def current_revisions(connection) -> list[str]:
+def current_revisions(connection, tables: set[str] | None = None) -> list[str]:
     """The revisions recorded in the database (empty: base, or no version table).
 
     Read with SQLAlchemy Core from the table `version_table` describes, as
     Alembic's MigrationContext.get_current_heads reads it: `create` needs it
-    and no Alembic (importing Alembic costs a quarter of its run).
+    and no Alembic (importing Alembic costs a quarter of its run). `tables`:
+    the database's table names when the caller has them (`table_names`), so
+    one catalog query answers for every tool table.
     """
-    if not has_table(connection, VERSION_TABLE):
+    if not (VERSION_TABLE in tables if tables is not None else has_table(connection, VERSION_TABLE)):
         return []
     table = version_table()
     return [row.version_num for row in connection.execute(sa.select(table.c.version_num))]

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Bool, EmptyString, JsonText, bool_check, bool_literal, make_base
+from .kept import KEPT_TABLES
 
 Base = make_base()
 metadata = Base.metadata
@@ -176,7 +177,7 @@ class Handler(Base):
 #: Tables a migration leaves for an operator to remove, which are not drift
 #: while they exist: b0002 keeps the 0.4.0 credentials in one until they are
 #: exported to the Accounts service and removed (luna_db_tools.credentials).
-metadata.info["kept_tables"] = {"account_credentials_tmp": "credentials kept by b0002 until removed on request"}
+metadata.info["kept_tables"] = dict(KEPT_TABLES["backport3"])  # the one list: models/kept.py
 
 #: Backport3 needs no rows from the start.
 PRIMAL_ROWS: list = []
