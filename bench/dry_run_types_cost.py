@@ -21,9 +21,8 @@ import os
 import statistics
 import time
 
-import psycopg2
-import sqlalchemy as sa
 from alembic import command
+from scratch import scratch_database
 
 from luna_db_tools.analysis.schema.catalog import column_types
 from luna_db_tools.command.catalog_reader import read_snapshot
@@ -37,13 +36,6 @@ from tests.pgcluster import LocalCluster
 RUNS = int(os.environ.get("BENCH_RUNS", 5))
 
 
-def admin(cluster, sql: str) -> None:
-    connection = psycopg2.connect(host=cluster.host, port=cluster.port, user="luna", password="luna", dbname="postgres")
-    connection.autocommit = True
-    connection.cursor().execute(sql)
-    connection.close()
-
-
 def seconds(work) -> float:
     started = time.perf_counter()
     work()
@@ -52,21 +44,16 @@ def seconds(work) -> float:
 
 def measure(cluster, schema: str) -> None:
     name = f"bench_dry_{schema}"
-    admin(cluster, f'DROP DATABASE IF EXISTS "{name}"')
-    admin(cluster, f'CREATE DATABASE "{name}"')
     below = script_directory(schema).get_revision("head").down_revision
-    engine = sa.create_engine(f"postgresql+psycopg2://luna:luna@{cluster.host}:{cluster.port}/{name}",
-                              poolclass=sa.pool.NullPool)
-    with engine.connect() as connection:
-        command.upgrade(make_config(schema, connection=connection), below)
-        connection.commit()
-        steps = plan_steps(schema, "head", "upgrade", [below])
-        read = statistics.median(seconds(lambda: column_types(read_snapshot(connection))) for _ in range(RUNS))
-        table = statistics.median(seconds(lambda: _impacts(connection, schema, steps)) for _ in range(RUNS))
-    engine.dispose()
-    settings = DbSettings(schema, "postgres", "luna", "luna", (HostPort(cluster.host, cluster.port),), name, {})
-    whole = statistics.median(seconds(lambda: dry_run(settings, "head", "upgrade")) for _ in range(RUNS))
-    admin(cluster, f'DROP DATABASE "{name}"')
+    with scratch_database(cluster, name) as engine:
+        with engine.connect() as connection:
+            command.upgrade(make_config(schema, connection=connection), below)
+            connection.commit()
+            steps = plan_steps(schema, "head", "upgrade", [below])
+            read = statistics.median(seconds(lambda: column_types(read_snapshot(connection))) for _ in range(RUNS))
+            table = statistics.median(seconds(lambda: _impacts(connection, schema, steps)) for _ in range(RUNS))
+        settings = DbSettings(schema, "postgres", "luna", "luna", (HostPort(cluster.host, cluster.port),), name, {})
+        whole = statistics.median(seconds(lambda: dry_run(settings, "head", "upgrade")) for _ in range(RUNS))
     print(f"{schema} ({below} -> head): catalog read for the type changes {read * 1000:.1f} ms; "
           f"lock table {table * 1000:.1f} ms ({read / table:.0%} of it); "
           f"whole dry run {whole * 1000:.0f} ms ({read / whole:.1%} of it)", flush=True)

@@ -22,9 +22,8 @@ import os
 import statistics
 import time
 
-import psycopg2
-import sqlalchemy as sa
 from alembic import command
+from scratch import scratch_database
 
 from luna_db_tools.command.catalog_reader import read_snapshot
 from luna_db_tools.command.running_release import ReleaseWalk, plan_verdicts
@@ -37,35 +36,24 @@ from tests.pgcluster import LocalCluster
 RUNS = int(os.environ.get("BENCH_RUNS", 5))
 
 
-def admin(cluster, sql: str) -> None:
-    connection = psycopg2.connect(host=cluster.host, port=cluster.port, user="luna", password="luna", dbname="postgres")
-    connection.autocommit = True
-    connection.cursor().execute(sql)
-    connection.close()
-
-
 def walk_once(cluster, schema: str, name: str) -> tuple[float, float, int]:
     """(seconds of the whole walk, seconds of it spent on the running release, statements replayed)."""
-    admin(cluster, f'DROP DATABASE IF EXISTS "{name}"')
-    admin(cluster, f'CREATE DATABASE "{name}"')
-    engine = sa.create_engine(f"postgresql+psycopg2://luna:luna@{cluster.host}:{cluster.port}/{name}", poolclass=sa.pool.NullPool)
     order = [s.revision for s in reversed(list(script_directory(schema).walk_revisions()))]
     spent = 0.0
-    started = time.perf_counter()
-    with engine.connect() as connection:
-        walk = ReleaseWalk(connection)
-        for revision in order:
-            connection.commit()
-            command.upgrade(make_config(schema, connection=connection), revision)
-            connection.commit()
-            snapshot = read_snapshot(connection)
-            mark = time.perf_counter()
-            walk.at(revision, snapshot, last=revision == order[-1])
-            spent += time.perf_counter() - mark
-        replayed = walk.replayed
-    total = time.perf_counter() - started
-    engine.dispose()
-    admin(cluster, f'DROP DATABASE "{name}"')
+    with scratch_database(cluster, name) as engine:
+        started = time.perf_counter()
+        with engine.connect() as connection:
+            walk = ReleaseWalk(connection)
+            for revision in order:
+                connection.commit()
+                command.upgrade(make_config(schema, connection=connection), revision)
+                connection.commit()
+                snapshot = read_snapshot(connection)
+                mark = time.perf_counter()
+                walk.at(revision, snapshot, last=revision == order[-1])
+                spent += time.perf_counter() - mark
+            replayed = walk.replayed
+        total = time.perf_counter() - started
     return total, spent, replayed
 
 
